@@ -1,0 +1,6 @@
+"""URL routes of the classroom app."""
+
+from __future__ import annotations
+
+app_name = "classroom"
+urlpatterns: list = []

@@ -1,0 +1,6 @@
+"""URL routes of the lab app."""
+
+from __future__ import annotations
+
+app_name = "lab"
+urlpatterns: list = []

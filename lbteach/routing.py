@@ -1,0 +1,5 @@
+"""Websocket routes of every app, all under /ws/."""
+
+from __future__ import annotations
+
+websocket_urlpatterns: list = []
