@@ -46,10 +46,12 @@ def test_home_and_every_lesson_read_cleanly_and_pass_axe(page, site):
     page.goto(site + "/lessons/")
     assert page.locator(".badge.read").count() == len(lessons)
     screenshot(page, "lesson-index-all-read")
-    page.goto(site + "/lessons/nope/")
+    assert errors == []
+
+    response = page.goto(site + "/lessons/nope/")
+    assert response.status == 404
     assert serious_violations(page) == []
     screenshot(page, "not-found")
-    assert errors == []
 
 
 def test_pager_and_links_work_from_the_keyboard(page, site):
