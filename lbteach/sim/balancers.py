@@ -1,0 +1,140 @@
+"""The catalogue of balancers, by the names scenario files, the CLI and the UI use."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lbteach.sim.base import Balancer
+from lbteach.sim.hashed import NginxIpHash, SourceIp, SourceIpConsistent
+from lbteach.sim.stateless import Geo, LeastConnections, PowerOfTwo, Random, RoundRobin, UrlHash
+from lbteach.sim.sticky import CookieInsert, SessionId, StickTable
+
+
+@dataclass(frozen=True)
+class BalancerInfo:
+    name: str
+    kind: str  # "stateless" or "stateful"
+    title: str
+    description: str
+    imitates: str
+
+
+BALANCERS: dict[str, BalancerInfo] = {
+    info.name: info
+    for info in (
+        BalancerInfo(
+            "round_robin",
+            "stateless",
+            "Round robin",
+            "Each request goes to the next table in turn; bigger tables (weight) get more turns.",
+            "nginx default (weighted round robin), HAProxy balance roundrobin",
+        ),
+        BalancerInfo(
+            "random",
+            "stateless",
+            "Random",
+            "Each request goes to a table drawn at random, weighted.",
+            "HAProxy balance random(1)",
+        ),
+        BalancerInfo(
+            "least_connections",
+            "stateless",
+            "Least connections",
+            "Each request goes to the table with the fewest requests in flight.",
+            "HAProxy balance leastconn, nginx least_conn",
+        ),
+        BalancerInfo(
+            "power_of_two",
+            "stateless",
+            "Power of two choices",
+            "Draw two tables at random; the one with fewer requests in flight wins.",
+            "HAProxy 3.3 default balance random(2)",
+        ),
+        BalancerInfo(
+            "url_hash",
+            "stateless",
+            "URL hash",
+            "The hash of the request's path picks the table: a page always lands on one table.",
+            "HAProxy balance uri (hash-type map-based)",
+        ),
+        BalancerInfo(
+            "geo",
+            "stateless",
+            "Geographic",
+            "A customer goes to the tables of the nearest region; round robin among them.",
+            "GeoDNS / geolocation routing, then round robin inside the region",
+        ),
+        BalancerInfo(
+            "source_ip",
+            "stateful",
+            "Source IP hash",
+            "The hash of the customer's IP address modulo the total weight of up tables picks it.",
+            "HAProxy balance source (hash-type map-based)",
+        ),
+        BalancerInfo(
+            "nginx_ip_hash",
+            "stateful",
+            "nginx ip_hash",
+            "nginx's hash of the first three octets: a whole /24 shares one table.",
+            "nginx ip_hash",
+        ),
+        BalancerInfo(
+            "source_ip_consistent",
+            "stateful",
+            "Consistent source IP hash",
+            "The IP's place on a ring of table points: a change of tables moves few customers.",
+            "HAProxy balance source + hash-type consistent, nginx hash $remote_addr consistent",
+        ),
+        BalancerInfo(
+            "stick_table",
+            "stateful",
+            "Stick table",
+            "The host remembers IP -> table, forgetting an entry after it goes unused a while.",
+            "HAProxy stick-table type ip + stick on src",
+        ),
+        BalancerInfo(
+            "cookie_insert",
+            "stateful",
+            "Cookie insert",
+            "The host gives the customer a cookie SERVERID naming the table.",
+            "HAProxy cookie SERVERID insert, AWS ALB duration cookie (AWSALB)",
+        ),
+        BalancerInfo(
+            "session_id",
+            "stateful",
+            "Session ID (learned)",
+            "The host learns the app's session cookie and maps it to the table that issued it.",
+            "nginx sticky learn, AWS ALB application cookie (AWSALBAPP)",
+        ),
+    )
+}
+
+# Algorithms a stateful balancer may fall back on when no persistence applies.
+FALLBACKS = ("round_robin", "random", "least_connections", "power_of_two")
+
+_CLASSES: dict[str, type[Balancer]] = {
+    cls.name: cls
+    for cls in (
+        RoundRobin,
+        Random,
+        LeastConnections,
+        PowerOfTwo,
+        UrlHash,
+        Geo,
+        SourceIp,
+        NginxIpHash,
+        SourceIpConsistent,
+        StickTable,
+        CookieInsert,
+        SessionId,
+    )
+}
+_PERSISTENT = {"stick_table", "cookie_insert", "session_id"}
+
+
+def make_balancer(name: str, r) -> Balancer:
+    """A fresh balancer of this name for restaurant r (its tables, customers and settings)."""
+    cls = _CLASSES[name]
+    balancer = cls(r, _CLASSES[r.settings.fallback](r)) if name in _PERSISTENT else cls(r)
+    balancer.topology_changed()
+    return balancer

@@ -1,0 +1,231 @@
+"""Named scenarios: one per failure story in FIDELITY.md and per example in the seed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from lbteach.sim.errors import ScenarioError
+from lbteach.sim.scenario import Scenario
+
+
+@dataclass(frozen=True)
+class Preset:
+    name: str
+    title: str
+    description: str
+    lesson: str  # slug of the lesson it illustrates
+    scenario: dict
+
+
+def _preset(name: str, title: str, lesson: str, description: str, **scenario) -> Preset:
+    return Preset(name, title, " ".join(description.split()), lesson, {"name": name, **scenario})
+
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in (
+        _preset(
+            "round_robin_basics",
+            "Round robin: every table in turn",
+            "what-is-load-balancing",
+            """The host seats each request at the next table in turn and remembers nobody.
+            The load is perfectly even, but a customer's next request usually lands on
+            another table, which has never seen their cart: carts break all the time.""",
+            balancer="round_robin",
+            mobile_share=0.0,
+        ),
+        _preset(
+            "product_search",
+            "Product search: stateless and geographic",
+            "stateless-load-balancing",
+            """Searches need no session, so the host sends each one to the nearest region's
+            tables and nothing can break. Asia's two tables go down for a while: its
+            customers are served by the next region, and come back when the tables return.""",
+            balancer="geo",
+            workload="search",
+            servers=6,
+            clients=300,
+            events=[
+                {"at": 8000, "do": "crash_server", "server": "C"},
+                {"at": 8000, "do": "crash_server", "server": "F"},
+                {"at": 14000, "do": "restore_server", "server": "C"},
+                {"at": 14000, "do": "restore_server", "server": "F"},
+            ],
+        ),
+        _preset(
+            "banking_login",
+            "Banking login: the session decides",
+            "stateful-load-balancing",
+            """A bank keeps each logged-in session on the table that created it: the host
+            learns the application's session cookie. Half the customers are on phones and
+            all of them switch network halfway; their sessions stay put because the cookie,
+            not the IP address, decides.""",
+            balancer="session_id",
+            mobile_share=0.5,
+            events=[{"at": 10000, "do": "change_ip", "share": 1.0}],
+        ),
+        _preset(
+            "ecommerce_cart",
+            "Shopping carts with a cookie",
+            "session-affinity",
+            """The host inserts a cookie SERVERID naming the customer's table, so every
+            request of a visit returns to the cart. Mobile customers switch network halfway
+            and nothing breaks: the cookie travels with the browser.""",
+            balancer="cookie_insert",
+            mobile_share=0.5,
+            events=[{"at": 10000, "do": "change_ip", "share": 1.0}],
+        ),
+        _preset(
+            "mobile_ip_change",
+            "Mobile customers change IP",
+            "source-ip-affinity",
+            """Source-IP affinity hashes the customer's address. Halfway through, every mobile
+            customer moves from Wi-Fi to LTE and gets a new address: most now hash to another
+            table and find an empty cart.""",
+            balancer="source_ip",
+            mobile_share=0.5,
+            events=[{"at": 10000, "do": "change_ip", "share": 1.0}],
+        ),
+        _preset(
+            "nat_hot_spot",
+            "Many customers behind one NAT",
+            "nat-and-hot-spots",
+            """Sixty percent of the customers sit behind one carrier-grade NAT address, so
+            source-IP affinity sends all of them to one table. That table's queue grows
+            while the others idle: a hot spot, visible in the imbalance and the p95 latency.""",
+            balancer="source_ip",
+            nat_share=0.6,
+            arrival_rate=150,
+            mobile_share=0.0,
+        ),
+        _preset(
+            "proxy_single_ip",
+            "Behind another proxy: one IP for everyone",
+            "real-world-configuration",
+            """nginx sits behind a CDN or another proxy and sees that proxy's address on
+            every request. ip_hash maps that single address to one table, which takes all
+            the traffic (the fix: set_real_ip_from and real_ip_header).""",
+            balancer="nginx_ip_hash",
+            nat_share=1.0,
+            nat_ip="10.0.0.2",
+            arrival_rate=80,
+            mobile_share=0.0,
+        ),
+        _preset(
+            "cookie_cleared",
+            "Customers clear their cookies",
+            "session-affinity",
+            """Session affinity rides on a cookie. Halfway, half the customers clear their
+            cookies: the host no longer knows their table, seats them afresh, and those with
+            a cart usually lose it to another table.""",
+            balancer="cookie_insert",
+            events=[{"at": 10000, "do": "clear_cookies", "share": 0.5}],
+        ),
+        _preset(
+            "session_expired",
+            "Sticky cookies expire",
+            "session-affinity",
+            """The SERVERID cookie is ignored after 6 idle seconds (HAProxy maxidle, like an
+            ALB cookie duration), so customers who pause are re-balanced and may lose their
+            cart; later every sticky session expires at once.""",
+            balancer="cookie_insert",
+            max_idle_s=6,
+            arrival_rate=100,
+            events=[{"at": 15000, "do": "expire_sessions"}],
+        ),
+        _preset(
+            "scale_out_modulo",
+            "Scale out with modulo hashing",
+            "hashing-and-scaling",
+            """A fifth table joins four. Map-based hashing divides by the total weight, which
+            just changed, so about four customers in five now hash to a different table and
+            their carts break.""",
+            balancer="source_ip",
+            mobile_share=0.0,
+            events=[{"at": 10000, "do": "add_server"}],
+        ),
+        _preset(
+            "scale_out_consistent",
+            "Scale out with consistent hashing",
+            "hashing-and-scaling",
+            """The same fifth table joins a consistent-hash ring: only the customers whose
+            ring segment the new table takes over move, about one in five.""",
+            balancer="source_ip_consistent",
+            mobile_share=0.0,
+            events=[{"at": 10000, "do": "add_server"}],
+        ),
+        _preset(
+            "server_crash",
+            "A table crashes",
+            "server-failure",
+            """Table B crashes halfway. Every cart it held in memory is lost, sticky cookie or
+            not; its customers are redispatched to the other tables. B comes back empty
+            later.""",
+            balancer="cookie_insert",
+            events=[
+                {"at": 10000, "do": "crash_server", "server": "B"},
+                {"at": 15000, "do": "restore_server", "server": "B"},
+            ],
+        ),
+        _preset(
+            "server_crash_shared",
+            "A table crashes, carts in a shared store",
+            "server-failure",
+            """The same crash, but carts live in a shared session store (the hybrid
+            approach): the redispatched customers find their carts on the new table and
+            nothing is lost.""",
+            balancer="cookie_insert",
+            shared_sessions=True,
+            events=[
+                {"at": 10000, "do": "crash_server", "server": "B"},
+                {"at": 15000, "do": "restore_server", "server": "B"},
+            ],
+        ),
+        _preset(
+            "drain_vs_crash",
+            "Draining a table versus a crash",
+            "microservices-and-hybrid",
+            """Table B is drained (graceful removal): customers with a cart there finish
+            their visit on it and new customers go elsewhere, so no cart breaks. Later table
+            C crashes instead: its carts are simply gone.""",
+            balancer="cookie_insert",
+            events=[
+                {"at": 8000, "do": "remove_server", "server": "B"},
+                {"at": 12000, "do": "crash_server", "server": "C"},
+            ],
+        ),
+        _preset(
+            "hybrid",
+            "Hybrid: stateless routing, shared sessions",
+            "microservices-and-hybrid",
+            """Round robin spreads requests evenly and carts live in a shared store every
+            table can read, so no cart ever breaks, a crash loses nothing and tables can
+            come and go.""",
+            balancer="round_robin",
+            shared_sessions=True,
+            events=[
+                {"at": 8000, "do": "crash_server", "server": "C"},
+                {"at": 12000, "do": "add_server"},
+            ],
+        ),
+        _preset(
+            "stick_table_expiry",
+            "A stick table with a short expiry",
+            "real-world-configuration",
+            """HAProxy remembers IP -> table in a stick table whose entries expire 5 seconds
+            after their last use (the default is 30 minutes). Customers who pause longer are
+            balanced afresh and may find their cart on another table.""",
+            balancer="stick_table",
+            stick_expire_s=5,
+            arrival_rate=100,
+            mobile_share=0.0,
+        ),
+    )
+}
+
+
+def scenario_from_preset(name: str, **overrides) -> Scenario:
+    """The preset's scenario with some fields replaced, checked as a whole."""
+    if name not in PRESETS:
+        raise ScenarioError("preset", name, "one of " + ", ".join(PRESETS))
+    return Scenario.from_dict({**PRESETS[name].scenario, **overrides})

@@ -1,0 +1,280 @@
+"""Stateless balancers: each request is seated on its own merits, nobody is remembered."""
+
+from __future__ import annotations
+
+from lbteach.sim.base import Picker, table_list
+from lbteach.sim.hashing import avalanche32, sdbm, smooth_weighted_order
+
+# Above this many tables a reason lists only the winner, to stay one readable line.
+LIST_LIMIT = 8
+
+
+def weights_note(r, live: list[int]) -> str:
+    if all(r.weights[t] == 1 for t in live):
+        return ""
+    return " (weights " + ", ".join(f"{r.names[t]}={r.weights[t]}" for t in live) + ")"
+
+
+class RoundRobin(Picker):
+    """nginx's smooth weighted round robin: each table in turn, bigger tables more often."""
+
+    name = "round_robin"
+
+    def __init__(self, r):
+        super().__init__(r)
+        self.order: list[int] = []
+        self.turn = 0
+        self.note = ""
+
+    def topology_changed(self) -> None:
+        live = self.r.live_tables()
+        self.order = smooth_weighted_order(live, self.r.weights)
+        self.turn = self.turn % len(self.order) if self.order else 0
+        self.note = weights_note(self.r, live)
+
+    def pick(self, now: float, explain: bool = False) -> int:
+        order = self.order
+        if not order:
+            if explain:
+                self.reason = "no table is up, so the host turns the customer away"
+            return -1
+        t = order[self.turn]
+        self.turn = (self.turn + 1) % len(order)
+        if explain:
+            kind = "weighted round robin" if self.note else "round robin"
+            self.reason = f"{kind}{self.note}: table {self.r.names[t]} is next in turn"
+        return t
+
+    def state(self) -> dict:
+        return {"turn": self.turn}
+
+    def load_state(self, state: dict) -> None:
+        self.turn = state["turn"]
+
+
+class Random(Picker):
+    """One random draw, weighted (HAProxy balance random(1))."""
+
+    name = "random"
+
+    def __init__(self, r):
+        super().__init__(r)
+        self.pool: list[int] = []
+        self.rnd = r.rng.random
+
+    def topology_changed(self) -> None:
+        self.pool = [t for t in self.r.live_tables() for _ in range(self.r.weights[t])]
+
+    def pick(self, now: float, explain: bool = False) -> int:
+        pool = self.pool
+        if not pool:
+            if explain:
+                self.reason = "no table is up, so the host turns the customer away"
+            return -1
+        t = pool[int(self.rnd() * len(pool))]
+        if explain:
+            live = self.r.live_tables()
+            self.reason = (
+                f"random draw among {len(live)} tables{weights_note(self.r, live)}"
+                f" -> table {self.r.names[t]}"
+            )
+        return t
+
+
+class LeastConnections(Picker):
+    """The table with the fewest requests in flight per unit of weight; ties rotate."""
+
+    name = "least_connections"
+
+    def __init__(self, r):
+        super().__init__(r)
+        self.live: list[int] = []
+        self.turn = 0
+
+    def topology_changed(self) -> None:
+        self.live = self.r.live_tables()
+
+    def pick(self, now: float, explain: bool = False) -> int:
+        live = self.live
+        n = len(live)
+        if not n:
+            if explain:
+                self.reason = "no table is up, so the host turns the customer away"
+            return -1
+        inflight = self.r.inflight
+        inv = self.r.inv_weight
+        start = self.turn % n
+        self.turn = start + 1
+        best = -1
+        best_load = float("inf")
+        for k in range(n):
+            t = live[(start + k) % n]
+            d = inflight[t]
+            while d and d[0] <= now:
+                d.popleft()
+            load = len(d) * inv[t]
+            if load < best_load:
+                best = t
+                best_load = load
+        if explain:
+            names = self.r.names
+            counts = {t: len(inflight[t]) for t in live}
+            detail = (
+                " (" + ", ".join(f"{names[t]} {counts[t]}" for t in live) + ")"
+                if n <= LIST_LIMIT
+                else ""
+            )
+            self.reason = (
+                f"least connections: table {names[best]} has the fewest in flight"
+                f" ({counts[best]}){detail}"
+            )
+        return best
+
+    def state(self) -> dict:
+        return {"turn": self.turn}
+
+    def load_state(self, state: dict) -> None:
+        self.turn = state["turn"]
+
+
+class PowerOfTwo(Picker):
+    """Two random tables, the one with fewer in flight wins (HAProxy 3.3's default)."""
+
+    name = "power_of_two"
+
+    def __init__(self, r):
+        super().__init__(r)
+        self.pool: list[int] = []
+        self.single = -1
+        self.rnd = r.rng.random
+
+    def topology_changed(self) -> None:
+        live = self.r.live_tables()
+        self.pool = [t for t in live for _ in range(self.r.weights[t])]
+        self.single = live[0] if len(live) == 1 else -1
+
+    def pick(self, now: float, explain: bool = False) -> int:
+        pool = self.pool
+        if not pool:
+            if explain:
+                self.reason = "no table is up, so the host turns the customer away"
+            return -1
+        if self.single >= 0:
+            if explain:
+                self.reason = f"only table {self.r.names[self.single]} is up"
+            return self.single
+        rnd = self.rnd
+        size = len(pool)
+        x = pool[int(rnd() * size)]
+        y = x
+        while y == x:
+            y = pool[int(rnd() * size)]
+        inflight = self.r.inflight
+        dx = inflight[x]
+        while dx and dx[0] <= now:
+            dx.popleft()
+        dy = inflight[y]
+        while dy and dy[0] <= now:
+            dy.popleft()
+        inv = self.r.inv_weight
+        t = y if len(dy) * inv[y] < len(dx) * inv[x] else x
+        if explain:
+            names = self.r.names
+            self.reason = (
+                f"two random choices: {names[x]} ({len(dx)} in flight) vs"
+                f" {names[y]} ({len(dy)} in flight) -> table {names[t]}"
+            )
+        return t
+
+
+class UrlHash(Picker):
+    """HAProxy balance uri, map-based: the path's hash modulo the total weight of live tables."""
+
+    name = "url_hash"
+
+    def __init__(self, r):
+        super().__init__(r)
+        self.map: list[int] = []
+        self.cache: dict[str, int] = {}
+
+    def topology_changed(self) -> None:
+        self.map = smooth_weighted_order(self.r.live_tables(), self.r.weights)
+        self.cache.clear()
+
+    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
+        t = self.cache.get(path)
+        if t is None:
+            if not self.map:
+                if explain:
+                    self.reason = "no table is up, so the host turns the customer away"
+                return -1
+            t = self.cache[path] = self.map[avalanche32(sdbm(path)) % len(self.map)]
+        if explain:
+            h = avalanche32(sdbm(path))
+            size = len(self.map)
+            self.reason = (
+                f"URL hash of {path} -> {h} % {size} = {h % size} -> table {self.r.names[t]}"
+            )
+        return t
+
+    def pick(self, now: float, explain: bool = False) -> int:
+        return self.route(-1, "/", now, explain)
+
+
+class Geo(Picker):
+    """Seat a customer at the tables of the nearest region that has any up; round robin inside."""
+
+    name = "geo"
+
+    def __init__(self, r):
+        super().__init__(r)
+        self.orders: list[list[int]] = []
+        self.homes: list[int] = []
+        self.turns = [0] * len(r.region_names)
+
+    def topology_changed(self) -> None:
+        r = self.r
+        live = r.live_tables()
+        self.orders = []
+        self.homes = []
+        for g in range(len(r.region_names)):
+            # Regions are listed in order around the world: the nearest is the closest index.
+            for h in sorted(range(len(r.region_names)), key=lambda k, g=g: (abs(k - g), k)):
+                group = [t for t in live if r.table_region[t] == h]
+                if group:
+                    break
+            self.orders.append(smooth_weighted_order(group, r.weights))
+            self.homes.append(h)
+
+    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
+        g = self.r.client_region[c] if c >= 0 else 0
+        order = self.orders[g]
+        if not order:
+            if explain:
+                self.reason = "no table is up, so the host turns the customer away"
+            return -1
+        turn = self.turns[g]
+        t = order[turn % len(order)]
+        self.turns[g] = (turn + 1) % len(order)
+        if explain:
+            r = self.r
+            region = r.region_names[g]
+            group = sorted(set(order))
+            if self.homes[g] == g:
+                where = f"customer from {region}: nearest tables {table_list(r, group)}"
+            else:
+                where = (
+                    f"customer from {region}: no table up there, nearest region"
+                    f" {r.region_names[self.homes[g]]} has {table_list(r, group)}"
+                )
+            self.reason = f"{where} -> round robin -> table {r.names[t]}"
+        return t
+
+    def pick(self, now: float, explain: bool = False) -> int:
+        return self.route(-1, "/", now, explain)
+
+    def state(self) -> dict:
+        return {"turns": list(self.turns)}
+
+    def load_state(self, state: dict) -> None:
+        self.turns[:] = state["turns"]
