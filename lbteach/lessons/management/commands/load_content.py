@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from lbteach.lessons.catalogue import LessonError, load_catalogue
 
 # Other commands that load content into the database, run in this order.
-CONTENT_LOADERS: tuple[str, ...] = ()
+CONTENT_LOADERS: tuple[str, ...] = ("load_questions",)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,156 @@
+"""A learner's progress: mastery per topic, the daily streak, what is due, the history; and reset.
+
+A question counts as known when its latest answer was right (or a flashcard rated Hard,
+Good or Easy). Mastery of a topic is the share of its questions known. Days are UTC days.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+
+from lbteach.lessons.catalogue import load_catalogue
+from lbteach.quiz.models import Attempt, Learner, Question
+from lbteach.quiz.results import due_cards, latest_results, mistake_question_ids
+from lbteach.quiz.scheduling import RATINGS, Rating, describe_interval
+
+HISTORY_SIZE = 20
+
+
+@dataclass(frozen=True)
+class TopicMastery:
+    slug: str
+    title: str
+    questions: int
+    answered: int
+    known: int
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.known / self.questions) if self.questions else 0
+
+
+@dataclass(frozen=True)
+class DueItem:
+    prompt: str
+    topic: str
+    when: str
+
+
+@dataclass(frozen=True)
+class HistoryItem:
+    answered_at: datetime
+    prompt: str
+    topic: str
+    outcome: str
+    label: str
+
+
+@dataclass(frozen=True)
+class Progress:
+    topics: tuple[TopicMastery, ...]
+    streak: int
+    answered_today: bool
+    due_now: int
+    due_today: int
+    due_soon: tuple[DueItem, ...]
+    mistakes: int
+    history: tuple[HistoryItem, ...]
+    total_answers: int
+
+    @property
+    def known(self) -> int:
+        return sum(topic.known for topic in self.topics)
+
+    @property
+    def questions(self) -> int:
+        return sum(topic.questions for topic in self.topics)
+
+
+def streak(days: set[date], today: date) -> int:
+    """Consecutive days with an answer, ending today, or yesterday while today is still open."""
+    day = today if today in days else today - timedelta(days=1)
+    count = 0
+    while day in days:
+        count += 1
+        day -= timedelta(days=1)
+    return count
+
+
+def is_known(attempt: Attempt) -> bool:
+    return bool(attempt.correct) or (attempt.correct is None and (attempt.rating or 0) >= 2)
+
+
+def _label(attempt: Attempt) -> tuple[str, str]:
+    if attempt.correct is None:
+        return ("rated", f"Rated {RATINGS[Rating(attempt.rating)]}")
+    return ("right", "Right") if attempt.correct else ("wrong", "Wrong")
+
+
+def mastery(learner: Learner | None) -> tuple[TopicMastery, ...]:
+    latest = latest_results(learner) if learner else {}
+    by_topic: dict[str, list[int]] = {}
+    for question_id, topic in Question.objects.filter(active=True).values_list("id", "topic"):
+        by_topic.setdefault(topic, []).append(question_id)
+    rows = []
+    for lesson in load_catalogue().lessons:
+        ids = by_topic.get(lesson.slug, [])
+        seen = [latest[pk] for pk in ids if pk in latest]
+        rows.append(
+            TopicMastery(
+                slug=lesson.slug,
+                title=lesson.title,
+                questions=len(ids),
+                answered=len(seen),
+                known=sum(is_known(attempt) for attempt in seen),
+            )
+        )
+    return tuple(rows)
+
+
+def progress(learner: Learner | None, now: datetime) -> Progress:
+    if learner is None:
+        return Progress(mastery(None), 0, False, 0, 0, (), 0, (), 0)
+    answered = learner.attempts.filter(answered_at__isnull=False).select_related("question")
+    days = {moment.date() for moment in answered.values_list("answered_at", flat=True)}
+    due = list(due_cards(learner, now))
+    history = []
+    for attempt in answered.order_by("-answered_at", "-id")[:HISTORY_SIZE]:
+        outcome, label = _label(attempt)
+        history.append(
+            HistoryItem(
+                attempt.answered_at, attempt.question.prompt, attempt.question.topic, outcome, label
+            )
+        )
+    return Progress(
+        topics=mastery(learner),
+        streak=streak(days, now.date()),
+        answered_today=now.date() in days,
+        due_now=sum(card.due <= now for card in due),
+        due_today=len(due),
+        due_soon=tuple(
+            DueItem(
+                card.question.prompt,
+                card.question.topic,
+                "now" if card.due <= now else f"in {describe_interval(card.due - now)}",
+            )
+            for card in due[:10]
+        ),
+        mistakes=len(mistake_question_ids(learner)),
+        history=tuple(history),
+        total_answers=answered.count(),
+    )
+
+
+def reset(learner: Learner | None) -> int:
+    """Forget everything this learner answered; returns how many answers were erased."""
+    if learner is None:
+        return 0
+    with transaction.atomic():
+        erased = learner.attempts.filter(answered_at__isnull=False).count()
+        learner.attempts.all().delete()
+        learner.cards.all().delete()
+        learner.runs.all().delete()
+    return erased

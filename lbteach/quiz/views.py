@@ -1,0 +1,157 @@
+"""Quiz views: parse the request, call one service, render a page or, for htmx, its partial."""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from lbteach.lessons.catalogue import load_catalogue
+from lbteach.quiz import bank, play, progress, runs
+from lbteach.quiz.forms import ResetForm, StartForm
+from lbteach.quiz.learners import current_learner, ensure_learner
+from lbteach.quiz.models import Question
+
+PLAY = "quiz/play.html"
+
+
+def _card(request, context: dict, status: int = 200):
+    """The quiz card: the whole page for a plain request, only the card for htmx."""
+    template = f"{PLAY}#card" if request.htmx else PLAY
+    return render(request, template, context, status=status)
+
+
+def _failed(request, error: play.PlayError):
+    return _card(request, {"screen": error.screen, "error": error.message}, status=error.status)
+
+
+def _home(request, form: StartForm, notice: str = "", status: int = 200):
+    learner = current_learner(request.session)
+    context = {
+        "form": form,
+        "topic": load_catalogue().get(form["topic"].value() or ""),
+        "progress": progress.progress(learner, timezone.now()),
+        "notice": notice,
+    }
+    return render(request, "quiz/home.html", context, status=status)
+
+
+@require_GET
+def home(request):
+    topic = request.GET.get("topic", "")
+    form = StartForm(initial={"mode": "quick", "topic": topic})
+    if topic and load_catalogue().get(topic) is None:
+        return _home(request, StartForm(), f"There is no lesson called “{topic}”.", status=404)
+    return _home(request, form)
+
+
+@require_POST
+def start(request):
+    form = StartForm(request.POST)
+    if not form.is_valid():
+        return _home(request, form, "That quiz could not start; see the message below.", 400)
+    learner = ensure_learner(request.session)
+    try:
+        run = runs.start(
+            learner, form.cleaned_data["mode"], form.cleaned_data["topic"], timezone.now()
+        )
+    except runs.NothingToAsk as empty:
+        return _home(request, form, str(empty))
+    response = redirect("quiz:run", run_id=run.pk)
+    response.status_code = 303  # See Other: after the POST, the browser GETs the sitting
+    return response
+
+
+@require_GET
+def run(request, run_id):
+    learner = current_learner(request.session)
+    found = runs.find_run(learner, run_id)
+    if found is None:
+        raise Http404("That quiz belongs to another browser, or was reset.")
+    shown = runs.next_screen(learner, found, timezone.now())
+    if isinstance(shown, runs.Summary):
+        return _card(request, {"summary": shown})
+    return _card(request, {"screen": shown})
+
+
+@require_GET
+def question(request, key: str):
+    found = get_object_or_404(Question.objects.prefetch_related("options"), key=key, active=True)
+    learner = ensure_learner(request.session)
+    return _card(request, {"screen": play.serve(learner, found, timezone.now())})
+
+
+@require_POST
+def answer(request):
+    try:
+        screen = play.answer(
+            current_learner(request.session),
+            request.POST.get("token", ""),
+            request.POST.get("question", ""),
+            request.POST.getlist("choice"),
+            timezone.now(),
+        )
+    except play.PlayError as error:
+        return _failed(request, error)
+    return _card(request, {"screen": screen})
+
+
+@require_POST
+def reveal(request):
+    try:
+        screen = play.reveal(
+            current_learner(request.session),
+            request.POST.get("token", ""),
+            request.POST.get("question", ""),
+            request.POST.get("response", ""),
+            timezone.now(),
+        )
+    except play.PlayError as error:
+        return _failed(request, error)
+    return _card(request, {"screen": screen})
+
+
+@require_POST
+def rate(request):
+    try:
+        screen = play.rate(
+            current_learner(request.session),
+            request.POST.get("token", ""),
+            request.POST.get("question", ""),
+            request.POST.get("rating", ""),
+            timezone.now(),
+        )
+    except play.PlayError as error:
+        return _failed(request, error)
+    return _card(request, {"screen": screen})
+
+
+def _progress(request, form: ResetForm, notice: str = "", status: int = 200):
+    learner = current_learner(request.session)
+    context = {
+        "progress": progress.progress(learner, timezone.now()),
+        "form": form,
+        "notice": notice,
+    }
+    return render(request, "quiz/progress.html", context, status=status)
+
+
+@require_GET
+def progress_page(request):
+    return _progress(request, ResetForm())
+
+
+@require_POST
+def reset(request):
+    form = ResetForm(request.POST)
+    if not form.is_valid():
+        return _progress(request, form, status=400)
+    erased = progress.reset(current_learner(request.session))
+    notice = f"Your progress is reset: {erased} answer{'' if erased == 1 else 's'} erased."
+    return _progress(request, ResetForm(), notice)
+
+
+@require_GET
+def bank_page(request):
+    return render(request, "quiz/bank.html", {"topics": bank.listing()})
