@@ -82,3 +82,9 @@ def why_not(r: Restaurant, t: int) -> str:
     if r.status[t] == DRAINING:
         return f"table {r.names[t]} is draining and takes no new sessions"
     return f"table {r.names[t]} is down"
+
+
+def persist_note(r: Restaurant, t: int) -> str:
+    if r.status[t] != DOWN:
+        return ""
+    return ", which is down, and option persist keeps sending the customer there"

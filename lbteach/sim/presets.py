@@ -67,7 +67,7 @@ PRESETS: dict[str, Preset] = {
         _preset(
             "ecommerce_cart",
             "Shopping carts with a cookie",
-            "session-affinity",
+            "restaurant-analogy",
             """The host inserts a cookie SERVERID naming the customer's table, so every
             request of a visit returns to the cart. Mobile customers switch network halfway
             and nothing breaks: the cookie travels with the browser.""",

@@ -27,9 +27,13 @@ class RoundRobin(Picker):
         self.note = ""
 
     def topology_changed(self) -> None:
+        # The turn continues from the table that was next (or the next one still up), so a
+        # crash or a new table does not make the host skip ahead.
+        was_next = self.order[self.turn] if self.order else 0
         live = self.r.live_tables()
         self.order = smooth_weighted_order(live, self.r.weights)
-        self.turn = self.turn % len(self.order) if self.order else 0
+        later = [i for i, t in enumerate(self.order) if t >= was_next]
+        self.turn = min(later, key=lambda i: (self.order[i], i)) if later else 0
         self.note = weights_note(self.r, live)
 
     def pick(self, now: float, explain: bool = False) -> int:
@@ -119,14 +123,12 @@ class LeastConnections(Picker):
         if explain:
             names = self.r.names
             counts = {t: len(inflight[t]) for t in live}
-            detail = (
-                " (" + ", ".join(f"{names[t]} {counts[t]}" for t in live) + ")"
-                if n <= LIST_LIMIT
-                else ""
-            )
+            if n <= LIST_LIMIT:
+                detail = ": " + ", ".join(f"{names[t]} {counts[t]}" for t in live)
+            else:
+                detail = f" ({counts[best]})"
             self.reason = (
-                f"least connections: table {names[best]} has the fewest in flight"
-                f" ({counts[best]}){detail}"
+                f"least connections: table {names[best]} has the fewest requests in flight{detail}"
             )
         return best
 

@@ -7,7 +7,7 @@ persistence information applies, or when the remembered table cannot take the re
 
 from __future__ import annotations
 
-from lbteach.sim.base import Balancer, honoured, why_not
+from lbteach.sim.base import Balancer, honoured, persist_note, why_not
 from lbteach.sim.model import ip_to_str
 
 MS = 1000.0
@@ -29,13 +29,13 @@ class Persistent(Balancer):
     def _rebalance(self, now: float, explain: bool, why: str) -> int:
         t = self.fallback.pick(now, explain)
         if explain:
-            self.reason = f"{why}: {self.fallback.reason}"
+            self.reason = f"{why}; {self.fallback.reason}"
         return t
 
     def _redispatch(self, now: float, explain: bool, why: str) -> int:
         self.redispatches += 1
         self.redispatched = True
-        return self._rebalance(now, explain, f"{why}: redispatched, {self.fallback.name}")
+        return self._rebalance(now, explain, f"{why}, so it is redispatched")
 
     def state(self) -> dict:
         return {"fallback": self.fallback.state()}
@@ -66,7 +66,7 @@ class StickTable(Persistent):
                     if explain:
                         self.reason = (
                             f"stick table: {ip_to_str(ip)} -> table {r.names[t]}"
-                            f" (last used {fmt_s(now - last)} ago)"
+                            f" (last used {fmt_s(now - last)} ago){persist_note(r, t)}"
                         )
                     return t
                 why = f"stick table: {ip_to_str(ip)} -> table {r.names[t]}, but {why_not(r, t)}"
@@ -135,7 +135,9 @@ class CookieInsert(Persistent):
             elif honoured(r, c, t, self.persist):
                 r.cookie_used[c] = now
                 if explain:
-                    self.reason = f"cookie SERVERID={r.names[t]} names table {r.names[t]}"
+                    self.reason = (
+                        f"cookie SERVERID={r.names[t]} names table {r.names[t]}{persist_note(r, t)}"
+                    )
                 return t
             else:
                 why = f"cookie SERVERID={r.names[t]} names table {r.names[t]}, but {why_not(r, t)}"
@@ -181,7 +183,9 @@ class SessionId(Persistent):
                 if honoured(r, c, t, self.persist):
                     entry[1] = now
                     if explain:
-                        self.reason = f"session s{s} was learned on table {r.names[t]}"
+                        self.reason = (
+                            f"session s{s} was learned on table {r.names[t]}{persist_note(r, t)}"
+                        )
                     return t
                 why = f"session s{s} was learned on table {r.names[t]}, but {why_not(r, t)}"
                 t = self._redispatch(now, explain, why)
