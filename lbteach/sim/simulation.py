@@ -233,8 +233,12 @@ class Simulation:
         return sim
 
 
-def compare(scenario: Scenario, balancer_names) -> list[RunResult]:
-    """Run the same workload, customer for customer, on each balancer; one result each."""
+def compare(scenario: Scenario, balancer_names, progress=None) -> list[RunResult]:
+    """Run the same workload, customer for customer, on each balancer; one result each.
+
+    The restaurants advance in lockstep over one stream of requests and events, which is
+    also why the workload is generated only once.
+    """
     names = list(balancer_names)
     if not names:
         raise ScenarioError("balancers", names, "one or more of " + ", ".join(BALANCERS))
@@ -243,5 +247,5 @@ def compare(scenario: Scenario, balancer_names) -> list[RunResult]:
     sim = Simulation._bare(scenario, names)
     if scenario.clients:
         sim.add_clients(scenario.clients)
-    sim.run()
+    sim.run(progress)
     return [RunResult.from_metrics(sim._metrics(i)) for i in range(len(names))]

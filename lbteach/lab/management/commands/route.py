@@ -1,0 +1,56 @@
+"""`manage.py route`: which table the host would pick for one request, and why."""
+
+from __future__ import annotations
+
+import json
+
+from django.core.management.base import BaseCommand, CommandError
+
+from lbteach.sim import ScenarioError, route
+
+
+def _names(text: str | None) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()] if text else []
+
+
+class Command(BaseCommand):
+    help = "Show which table a balancer picks for one request (IP, cookie, path) and why."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--balancer", required=True)
+        parser.add_argument("--servers", type=int, required=True)
+        parser.add_argument("--ip", required=True, help="the customer's IPv4 address")
+        parser.add_argument("--cookie", help="SERVERID value (cookie_insert) or session id")
+        parser.add_argument("--path", help="the request path (url_hash)")
+        parser.add_argument("--region", help="the customer's region (geo)")
+        parser.add_argument("--down", metavar="B,C", help="tables that are down")
+        parser.add_argument("--weights", metavar="1,2,1", help="table weights")
+        parser.add_argument("--persist", action="store_true", help="HAProxy option persist")
+        parser.add_argument("--format", choices=("text", "json"), default="text")
+
+    def handle(self, *args, **options):
+        extra = {}
+        if options["region"]:
+            extra["region"] = options["region"]
+        if options["down"]:
+            extra["down"] = _names(options["down"])
+        if options["weights"]:
+            weights = _names(options["weights"])
+            extra["weights"] = [int(w) if w.isdigit() else w for w in weights]
+        if options["persist"]:
+            extra["persist"] = True
+        try:
+            server, reason = route(
+                options["balancer"],
+                options["servers"],
+                options["ip"],
+                cookie=options["cookie"],
+                path=options["path"],
+                **extra,
+            )
+        except ScenarioError as error:
+            raise CommandError(str(error), returncode=2) from None
+        if options["format"] == "json":
+            self.stdout.write(json.dumps({"server": server, "reason": reason}, sort_keys=True))
+        else:
+            self.stdout.write(f"table {server}: {reason}")
