@@ -23,7 +23,6 @@ The format, one `[[questions]]` table per question:
 
 from __future__ import annotations
 
-import json
 import tomllib
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -154,25 +153,26 @@ def load_bank_file(path: Path, topics: Iterable[str]) -> list[QuestionData]:
 # Writing -------------------------------------------------------------------------------------
 
 
-def toml_string(text: str) -> str:
-    """A TOML string for any text: one line when it fits, a multi-line basic string otherwise."""
-    if "\n" not in text:
-        # JSON string escapes are a subset of TOML basic-string escapes.
-        return json.dumps(text, ensure_ascii=False)
+def _escape(text: str, keep: str) -> str:
     escaped = []
     for char in text:
-        if char == "\\":
-            escaped.append("\\\\")
-        elif char == '"':
-            escaped.append('\\"')
-        elif char in "\n\t":
+        if char in keep:
             escaped.append(char)
+        elif char in '\\"':
+            escaped.append("\\" + char)
         elif ord(char) < 0x20 or ord(char) == 0x7F:
             escaped.append(f"\\u{ord(char):04X}")
         else:
             escaped.append(char)
+    return "".join(escaped)
+
+
+def toml_string(text: str) -> str:
+    """A TOML string for any text: one line when it fits, a multi-line basic string otherwise."""
+    if "\n" not in text:
+        return '"' + _escape(text, keep="\t") + '"'
     # The newline right after the opening quotes is trimmed by TOML, keeping the text exact.
-    return '"""\n' + "".join(escaped) + '"""'
+    return '"""\n' + _escape(text, keep="\n\t") + '"""'
 
 
 def write_bank(questions: Iterable[QuestionData]) -> str:

@@ -128,7 +128,9 @@ class Screen:
 
 
 def token_for(attempt: Attempt) -> str:
-    return signing.dumps(attempt.pk, salt=TOKEN_SALT)
+    # No timestamp: a question left open for days is still answerable, and a reload shows
+    # the same token, so the page is the same whatever the clock says.
+    return signing.Signer(salt=TOKEN_SALT).sign_object(attempt.pk)
 
 
 def attempt_for(learner: Learner | None, token: str, question_key: str) -> Attempt:
@@ -140,7 +142,7 @@ def attempt_for(learner: Learner | None, token: str, question_key: str) -> Attem
     if not question_key:
         raise NotAsked("This answer does not say which question it answers. Reload the question.")
     try:
-        attempt_id = signing.loads(token, salt=TOKEN_SALT)
+        attempt_id = signing.Signer(salt=TOKEN_SALT).unsign_object(token)
     except signing.BadSignature:
         raise NotAsked("This answer's question token is not valid. Reload the question.") from None
     attempt = (
@@ -325,7 +327,7 @@ def _advance(attempt: Attempt, now: datetime) -> None:
     run.refresh_from_db()
 
 
-def _record(attempt: Attempt, now: datetime, rating: scheduling.Rating, **answer) -> None:
+def _record(attempt: Attempt, now: datetime, review: scheduling.Rating, **answer) -> None:
     """Store the answer unless already stored: the update is the lock; a resubmit counts once."""
     with transaction.atomic():
         stored = Attempt.objects.filter(pk=attempt.pk, answered_at__isnull=True).update(
@@ -334,7 +336,7 @@ def _record(attempt: Attempt, now: datetime, rating: scheduling.Rating, **answer
         if not stored:
             attempt.refresh_from_db()
             raise _already(attempt, now)
-        _schedule(attempt, rating, now)
+        _schedule(attempt, review, now)
         _advance(attempt, now)
     attempt.refresh_from_db()
 
