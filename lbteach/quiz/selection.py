@@ -44,11 +44,12 @@ def flashcards(learner: Learner, topic: str, rng: random.Random, now: datetime) 
     never_seen = now.replace(year=1)
 
     def rank(question: Question) -> tuple:
-        # Due cards first (most overdue first), then new cards, then the rest by due date.
+        # Due cards first (most overdue first), then new cards (the syllabus's own interview
+        # questions before the rest), then the rest by due date.
         when = due.get(question.pk)
         if when is None:
-            return (1, never_seen, rng.random())
-        return (0 if when <= now else 2, when, rng.random())
+            return (1, never_seen, question.source != "seed", rng.random())
+        return (0 if when <= now else 2, when, False, rng.random())
 
     return [question.key for question in sorted(pool, key=rank)[:FLASHCARD_SIZE]]
 

@@ -154,4 +154,6 @@ def reset(request):
 
 @require_GET
 def bank_page(request):
-    return render(request, "quiz/bank.html", {"topics": bank.listing()})
+    topics = bank.listing()
+    total = sum(len(topic.questions) for topic in topics)
+    return render(request, "quiz/bank.html", {"topics": topics, "total": total})

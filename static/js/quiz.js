@@ -11,7 +11,7 @@ document.addEventListener("htmx:beforeSwap", function (event) {
   }
 });
 
-document.addEventListener("htmx:afterSettle", function () {
+document.addEventListener("htmx:afterSwap", function () {
   var focus = document.querySelector("#quiz-card [data-quiz-focus]");
   if (focus) {
     focus.focus();

@@ -162,3 +162,11 @@ def test_the_bank_lists_every_prompt_by_topic_with_a_link_to_try_it(client, bank
     assert html.index('id="topic-what-is-load-balancing"') < html.index(
         'id="topic-choosing-a-strategy"'
     )
+
+
+def test_flashcards_start_with_the_four_seed_interview_questions(client, bank):
+    run = QuizRun.objects.get(pk=start(client, "flashcards").split("/")[3])
+    seed = set(bank.filter(source="seed").values_list("key", flat=True))
+    assert len(seed) == 4
+    assert set(run.question_keys[:4]) == seed
+    assert len(run.question_keys) == 10

@@ -1,0 +1,155 @@
+"""The quiz in real Chromium: a quick quiz, a mistake reviewed, a flashcard rated; axe on each page.
+
+The test knows the answers the way a teacher does, from the bank file: each question page
+names its question id in a hidden field, and the visible option texts are matched to it.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from lbteach.lessons.catalogue import load_catalogue
+from lbteach.quiz.bankfile import DEFAULT_BANK, load_bank_file
+from tests.browser.conftest import screenshot
+from tests.browser.test_lessons_browser import serious_violations, watch_console
+
+pytestmark = pytest.mark.browser
+
+BANK = {q.key: q for q in load_bank_file(DEFAULT_BANK, load_catalogue().slugs)}
+
+
+def plain(markdown: str) -> str:
+    """Option text as the browser shows it (Markdown code and emphasis marks removed)."""
+    return re.sub(r"[`*]", "", markdown).strip()
+
+
+def answer(page, right: bool) -> str:
+    """Tick the right options (or one wrong one) on the question shown; returns its id."""
+    key = page.locator('#quiz-card input[name="question"]').get_attribute("value")
+    question = BANK[key]
+    correct = {plain(o.text) for o in question.options if o.correct}
+    labels = page.locator("#quiz-card label.option")
+    ticked = 0
+    for index in range(labels.count()):
+        label = labels.nth(index)
+        is_correct = label.locator(".option-text").inner_text().strip() in correct
+        if (right and is_correct) or (not right and not is_correct and ticked == 0):
+            label.click()
+            ticked += 1
+    assert ticked, f"no option matched for {key}"
+    return key
+
+
+def check(page) -> None:
+    """Submit the answer through htmx and wait for the card to show its verdict."""
+    url = page.url
+    page.get_by_role("button", name="Check my answer").click()
+    page.locator("#quiz-card .verdict").wait_for()
+    assert page.url == url, "answering should swap the card in place, not load a page"
+
+
+def test_take_a_quick_quiz_review_a_mistake_and_rate_a_flashcard(page, site):
+    errors = watch_console(page)
+    page.goto(site + "/quiz/")
+    assert page.locator("h1").inner_text() == "Quiz yourself"
+    screenshot(page, "quiz-home")
+    assert serious_violations(page) == []
+
+    page.get_by_role("button", name="Start a quick quiz").click()
+    page.wait_for_url(re.compile(r".*/quiz/run/[0-9a-f-]+/$"))
+    missed = None
+    for number in range(1, 11):
+        assert page.locator("h1").inner_text() == f"Question {number} of 10"
+        if number == 1:
+            screenshot(page, "quiz-question")
+            assert serious_violations(page) == []
+            missed = answer(page, right=False)
+            check(page)
+            assert "Not quite" in page.locator(".verdict h2").inner_text()
+            expect(page.locator(".verdict h2")).to_be_focused()
+            screenshot(page, "quiz-result-wrong")
+            assert serious_violations(page) == []
+        else:
+            answer(page, right=True)
+            check(page)
+            assert "Right" in page.locator(".verdict h2").inner_text()
+            if number == 2:
+                screenshot(page, "quiz-result-right")
+        page.locator(".quiz-next a.button.primary").click()
+        page.wait_for_load_state()
+
+    assert page.locator("h1").inner_text() == "You got 9 of 10 right"
+    screenshot(page, "quiz-summary")
+    assert serious_violations(page) == []
+
+    page.get_by_role("button", name="Review my mistakes").click()
+    page.wait_for_url(re.compile(r".*/quiz/run/"))
+    assert page.locator("h1").inner_text() == "Question 1 of 1"
+    assert page.locator('#quiz-card input[name="question"]').get_attribute("value") == missed
+    answer(page, right=True)
+    check(page)
+    screenshot(page, "quiz-mistake-reviewed")
+    page.get_by_role("link", name="See your score").click()
+    assert page.locator("h1").inner_text() == "You got 1 of 1 right"
+
+    page.goto(site + "/quiz/")
+    page.get_by_role("button", name="Practise flashcards").click()
+    page.wait_for_url(re.compile(r".*/quiz/run/"))
+    page.get_by_label("Your answer").fill("Stateless keeps nothing; stateful pins the client.")
+    screenshot(page, "quiz-flashcard")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Reveal the model answer").click()
+    page.locator("#quiz-card .model-answer").wait_for()
+    assert "Stateless keeps nothing" in page.locator(".your-answer").inner_text()
+    screenshot(page, "quiz-flashcard-revealed")
+    assert serious_violations(page) == []
+    page.get_by_role("button", name=re.compile(r"^Good")).click()
+    page.get_by_role("heading", name="You rated it Good").wait_for()
+    assert "comes back in 10 minutes" in page.locator(".verdict").inner_text()
+    screenshot(page, "quiz-flashcard-rated")
+
+    page.goto(site + "/quiz/progress/")
+    known = page.locator(".stat", has_text="Questions known").locator("dd").inner_text()
+    assert known.startswith("11 of ")
+    assert page.locator(".stat", has_text="Streak").locator("dd").inner_text() == "1 day"
+    screenshot(page, "quiz-progress")
+    assert serious_violations(page) == []
+
+    page.goto(site + "/quiz/bank/")
+    assert page.locator(".bank-item").count() == len(BANK)
+    screenshot(page, "quiz-bank", full_page=False)
+    assert serious_violations(page) == []
+    assert errors == []
+
+
+def test_answering_works_without_javascript(chromium, site):
+    context = chromium.new_context(
+        java_script_enabled=False, viewport={"width": 1280, "height": 900}
+    )
+    page = context.new_page()
+    page.goto(site + "/quiz/q/nat-cgnat/")
+    page.get_by_label("True").check()
+    page.get_by_role("button", name="Check my answer").click()
+    page.wait_for_url(site + "/quiz/answer/")
+    assert "Right" in page.locator(".verdict h2").inner_text()
+    screenshot(page, "quiz-no-javascript-result")
+    context.close()
+
+
+def test_a_phone_sees_a_clear_error_for_an_empty_answer_and_no_sideways_scroll(phone, site):
+    phone.goto(site + "/quiz/q/mnemonic-two-types/")
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    phone.get_by_role("button", name="Check my answer").click()
+    error = phone.locator("#quiz-card .notice.error")
+    error.wait_for()
+    assert error.inner_text() == "Choose an answer before submitting."
+    expect(error).to_be_focused()
+    screenshot(phone, "quiz-phone-error")
+    answer(phone, right=True)
+    check(phone)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "quiz-phone-result")
+    assert serious_violations(phone) == []
