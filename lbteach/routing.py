@@ -2,4 +2,6 @@
 
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from lbteach.lab.routing import websocket_urlpatterns as lab_routes
+
+websocket_urlpatterns = [*lab_routes]

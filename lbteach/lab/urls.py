@@ -1,6 +1,13 @@
-"""URL routes of the lab app."""
+"""URL routes of the lab."""
 
 from __future__ import annotations
 
+from django.urls import path
+
+from lbteach.lab import views
+
 app_name = "lab"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.lab, name="lab"),
+    path("compare/", views.compare, name="compare"),
+]

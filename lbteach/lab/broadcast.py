@@ -1,0 +1,155 @@
+"""Deliver a room's frames to its viewers in this process, and tick rooms while watched.
+
+DESIGN.md's rule: render a frame ONCE per tick and hand the same text to every viewer
+through this in-process registry (the in-memory channel layer's group_send would cost
+O(viewers^2)). Each viewer has a one-frame mailbox: a slow viewer gets the latest frame,
+never a backlog; if it missed a frame it gets a full snapshot instead, and one that stays
+stuck is dropped so it reconnects and resyncs.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable
+
+from lbteach.lab.frames import FrameRenderer
+from lbteach.lab.room import Room
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 0.5
+STUCK_SECONDS = 10.0  # a viewer whose send has not finished by then is dropped
+
+
+class Viewer:
+    """One connected screen: a mailbox holding the newest frame, and a task that sends it."""
+
+    def __init__(
+        self,
+        send: Callable[[str], Awaitable[None]],
+        drop: Callable[[], Awaitable[None]] | None = None,
+    ) -> None:
+        self._send = send
+        self._drop = drop
+        self._pending: str | None = None
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task | None = None
+        self.sending_since: float | None = None
+        self.delivered = 0
+
+    def start(self) -> None:
+        self._task = asyncio.get_running_loop().create_task(self._pump())
+
+    def offer(self, frame: str, snapshot: Callable[[], str]) -> None:
+        """Leave `frame` in the mailbox; if an unsent frame is there, a snapshot replaces both."""
+        if self.sending_since and time.monotonic() - self.sending_since > STUCK_SECONDS:
+            if self._drop:
+                asyncio.get_running_loop().create_task(self._drop())
+            return
+        self._pending = snapshot() if self._pending is not None else frame
+        self._wake.set()
+
+    def offer_now(self, frame: str) -> None:
+        """A frame meant for this viewer alone (its snapshot, or its error message)."""
+        self._pending = frame if self._pending is None else self._pending + frame
+        self._wake.set()
+
+    async def _pump(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            frame, self._pending = self._pending, None
+            if frame is None:
+                continue
+            self.sending_since = time.monotonic()
+            try:
+                await self._send(frame)
+            except Exception:  # a closed socket: the consumer's disconnect cleans up
+                log.debug("send to a viewer failed", exc_info=True)
+                return
+            finally:
+                self.sending_since = None
+            self.delivered += 1
+
+    def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+
+
+class LiveRoom:
+    """A room, its renderer and its viewers in this process, ticking while anyone watches."""
+
+    def __init__(self, room: Room, tick_seconds: float | None = None) -> None:
+        self.room = room
+        self.renderer = FrameRenderer(room)
+        self.viewers: set[Viewer] = set()
+        self.tick_seconds = tick_seconds or TICK_SECONDS
+        self._ticker: asyncio.Task | None = None
+        self._snapshot: tuple[int, str] | None = None
+        self.on_change: Callable[[Room], None] | None = None
+
+    def snapshot(self) -> str:
+        """A full frame of the current state, rendered at most once per seq for everyone."""
+        if self._snapshot is None or self._snapshot[0] != self.room.seq:
+            self._snapshot = (self.room.seq, self.renderer.render(full=True))
+        return self._snapshot[1]
+
+    def join(self, viewer: Viewer) -> None:
+        self.viewers.add(viewer)
+        viewer.start()
+        viewer.offer_now(self.snapshot())
+        if self._ticker is None or self._ticker.done():
+            self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+
+    def leave(self, viewer: Viewer) -> None:
+        viewer.stop()
+        self.viewers.discard(viewer)
+        if not self.viewers and self._ticker:
+            self._ticker.cancel()
+            self._ticker = None
+
+    def push(self) -> None:
+        """Render the next frame once and hand it to every viewer."""
+        frame = self.renderer.render()
+        for viewer in list(self.viewers):
+            viewer.offer(frame, self.snapshot)
+        if self.on_change:
+            self.on_change(self.room)
+
+    async def _tick_forever(self) -> None:
+        next_tick = time.monotonic() + self.tick_seconds
+        while True:
+            await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
+            # Fixed rate, but a room that fell behind skips ticks instead of bursting.
+            next_tick = max(next_tick + self.tick_seconds, time.monotonic())
+            if self.room.running:
+                try:
+                    self.room.tick()
+                    self.push()
+                except Exception:
+                    # A bug in one tick must not kill the room for everyone: log it, keep going.
+                    log.exception("room %s failed to tick", self.room.code)
+
+
+class Registry:
+    """The live rooms of this process, by code."""
+
+    def __init__(self) -> None:
+        self.rooms: dict[str, LiveRoom] = {}
+
+    def get(self, code: str) -> LiveRoom | None:
+        return self.rooms.get(code)
+
+    def add(self, live: LiveRoom) -> LiveRoom:
+        self.rooms[live.room.code] = live
+        return live
+
+    def discard(self, code: str) -> None:
+        live = self.rooms.pop(code, None)
+        if live and live._ticker:
+            live._ticker.cancel()
+
+
+registry = Registry()

@@ -1,0 +1,61 @@
+"""The lab's websocket consumer: one private room per connection, frames out, commands in."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from lbteach.lab.broadcast import Viewer, registry
+from lbteach.lab.commands import MAX_MESSAGE_BYTES
+from lbteach.lab.ratelimit import TokenBucket
+from lbteach.lab.service import Reply, handle_message, open_private_room
+
+MESSAGE_TOO_BIG = 1009
+COMMANDS_PER_SECOND = 5
+COMMAND_BURST = 15
+
+
+class LabConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
+        compare = self.scope["url_route"]["kwargs"].get("mode") == "compare"
+        self.live, reply = open_private_room(query, compare=compare)
+        self.bucket = TokenBucket(COMMANDS_PER_SECOND, COMMAND_BURST)
+        await self.accept()
+        self.viewer = Viewer(self._send_frame, drop=self._drop)
+        self.live.join(self.viewer)
+        if reply:
+            self.viewer.offer_now(reply.render())
+
+    async def receive(self, text_data=None, bytes_data=None):
+        size = len(text_data.encode("utf-8")) if text_data else len(bytes_data or b"")
+        if size > MAX_MESSAGE_BYTES:
+            await self.send(
+                text_data=Reply(
+                    f"That message is {size} bytes; the limit is {MAX_MESSAGE_BYTES}.", True
+                ).render()
+            )
+            await self.close(code=MESSAGE_TOO_BIG)
+            return
+        if not self.bucket.allow():
+            reply = Reply("Too many commands at once: wait a moment and try again.", True)
+        else:
+            reply = handle_message(self.live, text_data)
+        if reply.message:
+            self.viewer.offer_now(reply.render())
+        elif not reply.error:
+            self.viewer.offer_now(self.live.snapshot())
+
+    async def disconnect(self, code):
+        live = getattr(self, "live", None)
+        if live is not None:
+            live.leave(self.viewer)
+            registry.discard(live.room.code)
+
+    async def _send_frame(self, frame: str) -> None:
+        await self.send(text_data=frame)
+
+    async def _drop(self) -> None:
+        # Too far behind: close with "try again later" so the page reconnects and resyncs.
+        await self.close(code=1013)

@@ -1,0 +1,203 @@
+"""Turn a room into what viewers see: template contexts, and frames of id-bearing partials.
+
+A frame is rendered ONCE per tick for all viewers. Each region is a partial of
+`lab/live.html` whose root carries its id and, in a frame, `hx-swap-oob`, so the same
+partial serves the full page and the websocket push. Regions that did not change since
+the previous frame are left out; a snapshot carries every region.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from django.template.loader import get_template
+
+from lbteach.lab.commands import SPEEDS
+from lbteach.lab.room import Restaurant, Room
+from lbteach.sim import BALANCERS
+
+MAX_CART_CHIPS = 18
+MAX_ARRIVALS = 10
+CHART_WIDTH = 300
+CHART_HEIGHT = 80
+
+
+def _percent(value: float) -> str:
+    return f"{value * 100:.0f}%"
+
+
+def table_contexts(restaurant: Restaurant, view: dict) -> list[dict]:
+    clients = {client["id"]: client for client in view["clients"]}
+    arrivals: dict[str, list] = {}
+    for decision in restaurant.recent:
+        arrivals.setdefault(decision.server, []).append(decision)
+    per_server = view["metrics"]["per_server"]
+    busiest = max(per_server.values(), default=0) or 1
+    tables = []
+    for table in view["tables"]:
+        carts = sorted(table["carts"].items(), key=lambda item: int(item[0]))
+        chips = [
+            {"id": int(cid), "items": items, "colour": clients.get(int(cid), {}).get("colour", 0)}
+            for cid, items in carts[:MAX_CART_CHIPS]
+        ]
+        seated = [
+            {
+                "id": d.client,
+                "colour": clients.get(d.client, {}).get("colour", 0),
+                "broken": d.cart_broken,
+                "action": d.action.replace("_", " "),
+                "mobile": clients.get(d.client, {}).get("mobile", False),
+                "nat": clients.get(d.client, {}).get("behind_nat", False),
+            }
+            for d in arrivals.get(table["name"], [])[-MAX_ARRIVALS:]
+        ]
+        served = per_server.get(table["name"], 0)
+        tables.append(
+            {
+                **table,
+                "cart_chips": chips,
+                "more_carts": max(0, len(carts) - MAX_CART_CHIPS),
+                "cart_count": len(carts),
+                "seated": seated,
+                "breaks_here": sum(1 for s in seated if s["broken"]),
+                "served": served,
+                "load_width": round(100 * served / busiest),
+            }
+        )
+    return tables
+
+
+def chart_context(restaurant: Restaurant) -> dict:
+    """Points for the small SVG chart of load and cart breaks over the last ticks."""
+    history = list(restaurant.history)
+    if not history:
+        return {"load_points": "", "break_points": "", "has_data": False, "max_load": 0}
+    top = max(max(load for load, _ in history), 1)
+    step = CHART_WIDTH / max(len(history) - 1, 1)
+
+    def points(values):
+        return " ".join(
+            f"{i * step:.1f},{CHART_HEIGHT - (v / top) * (CHART_HEIGHT - 4):.1f}"
+            for i, v in enumerate(values)
+        )
+
+    return {
+        "load_points": points([load for load, _ in history]),
+        "break_points": points([breaks for _, breaks in history]),
+        "has_data": True,
+        "max_load": top,
+        "total_breaks_shown": sum(breaks for _, breaks in history),
+    }
+
+
+def shared_store_context(view: dict) -> dict | None:
+    """The carts in the shared session store (the hybrid approach), or None when it is off."""
+    if not view["shared_sessions"]:
+        return None
+    carts = [c for c in view["clients"] if c["cart_table"] == "shared"]
+    return {
+        "cart_chips": [
+            {"id": c["id"], "items": c["cart_items"], "colour": c["colour"]}
+            for c in carts[: MAX_CART_CHIPS * 2]
+        ],
+        "more_carts": max(0, len(carts) - MAX_CART_CHIPS * 2),
+        "cart_count": len(carts),
+    }
+
+
+def restaurant_context(restaurant: Restaurant) -> dict:
+    view = restaurant.sim.view()
+    metrics = view["metrics"]
+    balancer = BALANCERS[view["balancer"]]
+    last = restaurant.recent[-1] if restaurant.recent else None
+    return {
+        "side": restaurant.side,
+        "prefix": "" if restaurant.side == "main" else f"{restaurant.side}-",
+        "balancer": balancer,
+        "shared_sessions": view["shared_sessions"],
+        "last_decision": last,
+        "tables": table_contexts(restaurant, view),
+        "store": shared_store_context(view),
+        "customers": len(view["clients"]),
+        "mobile_customers": sum(1 for c in view["clients"] if c["mobile"]),
+        "nat_customers": sum(1 for c in view["clients"] if c["behind_nat"]),
+        "requests": view["requests"],
+        "metrics": {
+            "cart_breaks": metrics["cart_breaks"],
+            "carts_lost": metrics["carts_lost"],
+            "sticky_ratio": _percent(metrics["sticky_ratio"]),
+            "imbalance": f"{metrics['imbalance']:.2f}",
+            "p95_ms": f"{metrics['p95_ms']:.0f}",
+        },
+        "chart": chart_context(restaurant),
+        "chart_width": CHART_WIDTH,
+        "chart_height": CHART_HEIGHT,
+        "narration": list(restaurant.narration),
+    }
+
+
+def room_context(room: Room) -> dict:
+    return {
+        "room": room,
+        "restaurants": [restaurant_context(r) for r in room.restaurants],
+        "seq": room.seq,
+        "ts": int(time.time() * 1000),
+        "running": room.running,
+        "speed": room.speed,
+        "requests_per_tick": SPEEDS[room.speed - 1],
+    }
+
+
+@dataclass
+class FrameRenderer:
+    """Renders a room's frames, remembering what each region looked like last time."""
+
+    room: Room
+    last: dict[str, str] = field(default_factory=dict)
+    narrated: dict[str, tuple[int | None, int]] = field(default_factory=dict)
+
+    def render(self, full: bool = False) -> str:
+        """The next frame: the frame root, then each region that changed since the last one.
+
+        With `full`, a snapshot of every region at the current `seq`, for a viewer who joins
+        or missed a frame; it leaves the others' diff state alone. The runner pushes a frame
+        after every change, so a snapshot always equals the last frame's state.
+        Narration is appended line by line (a screen reader hears only what is new); the page
+        keeps the last NARRATION_LINES lines, as a fresh render would.
+        """
+        if not full:
+            self.room.seq += 1
+        context = room_context(self.room)
+        parts = [_template("frame_meta").render({**context, "hx_oob": True})]
+        for restaurant, r in zip(self.room.restaurants, context["restaurants"], strict=True):
+            for region in ("host", "floor", "metrics"):
+                key = f"{r['prefix']}{region}"
+                html = _template(region).render({**context, "r": r, "hx_oob": True})
+                if full:
+                    parts.append(html)
+                elif self.last.get(key) != html:
+                    parts.append(html)
+                    self.last[key] = html
+            parts.append(self._narration(restaurant, r, context, full))
+        return "".join(parts)
+
+    def _narration(self, restaurant: Restaurant, r: dict, context: dict, full: bool) -> str:
+        if full:
+            return _template("narration").render({**context, "r": r, "hx_oob": True})
+        key = r["prefix"]
+        # A reset builds a new restaurant: its narration starts again, so send it whole.
+        owner, sent = self.narrated.get(key, (None, 0))
+        count = restaurant.narration_count
+        self.narrated[key] = (id(restaurant), count)
+        first_words = owner is None and count > 0
+        if first_words or (owner is not None and owner != id(restaurant)):
+            return _template("narration").render({**context, "r": r, "hx_oob": True})
+        lines = [(n, line) for n, line in restaurant.narration if n > sent]
+        if not lines:
+            return ""
+        return _template("narration_delta").render({**context, "r": r, "lines": lines})
+
+
+def _template(partial: str):
+    return get_template(f"lab/live.html#{partial}")

@@ -1,0 +1,65 @@
+"""Helpers for lab tests: talk to the real ASGI router over a websocket, read frames as HTML."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+
+import pytest
+from channels.testing import WebsocketCommunicator
+
+from lbteach.asgi import application
+
+ORIGIN = (b"origin", b"http://127.0.0.1")
+
+
+@pytest.fixture(autouse=True)
+def no_background_ticks(monkeypatch):
+    """Rooms tick only when a test says so, so every frame is predictable."""
+    monkeypatch.setattr("lbteach.lab.broadcast.TICK_SECONDS", 3600.0)
+
+
+def connect(path: str, origin: tuple[bytes, bytes] = ORIGIN) -> WebsocketCommunicator:
+    return WebsocketCommunicator(application, path, headers=[origin, (b"host", b"127.0.0.1")])
+
+
+async def send(communicator, **fields) -> None:
+    await communicator.send_to(text_data=json.dumps(fields))
+
+
+def metric(frame: str, name: str, prefix: str = "") -> str | None:
+    """The text of a data-metric element in a frame (None when the region was not sent)."""
+    if prefix:
+        start = frame.find(f'id="{prefix}metrics"')
+        if start < 0:
+            return None
+        frame = frame[start:]
+    match = re.search(rf'data-metric="{name}">([^<]*)<', frame)
+    return match[1] if match else None
+
+
+def statuses(frame: str) -> list[str]:
+    """The status lines in a frame, as a reader sees them (tags dropped, entities decoded)."""
+    found = re.findall(r'id="lab-status"[^>]*>(.*?)</p>', frame, re.S)
+    return [html.unescape(re.sub(r"<[^>]+>", "", text)).strip() for text in found]
+
+
+def status(frame: str) -> str | None:
+    found = statuses(frame)
+    return found[-1] if found else None
+
+
+def seq(frame: str) -> int:
+    return int(re.search(r'data-seq="(\d+)"', frame)[1])
+
+
+async def receive_until(communicator, predicate, limit: int = 20) -> str:
+    """Read frames until one satisfies `predicate`; fail if none does."""
+    seen = []
+    for _ in range(limit):
+        frame = await communicator.receive_from(timeout=3)
+        seen.append(frame[:200])
+        if predicate(frame):
+            return frame
+    raise AssertionError(f"no matching frame among {seen}")

@@ -1,0 +1,160 @@
+"""The lab's websocket consumer through the real router: every action, every bad input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from lbteach.lab.broadcast import registry
+from tests.lab.conftest import connect, metric, receive_until, send, seq, status, statuses
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LAB = "/ws/lab/single/?scenario=mobile_ip_change&balancer=source_ip&seed=7&customers=0"
+
+
+async def open_lab(path: str = LAB):
+    communicator = connect(path)
+    connected, _ = await communicator.connect()
+    assert connected
+    snapshot = await communicator.receive_from(timeout=3)
+    return communicator, snapshot
+
+
+async def test_connecting_sends_a_full_snapshot_and_disconnecting_closes_the_room():
+    communicator, snapshot = await open_lab()
+    assert 'id="lab-frame"' in snapshot
+    for region in ("floor", "metrics", "host", "narration-list"):
+        assert f'id="{region}"' in snapshot
+    assert metric(snapshot, "cart_breaks") == "0"
+    assert "<strong>Source IP hash</strong>" in snapshot
+    rooms = len(registry.rooms)
+    await communicator.disconnect()
+    assert len(registry.rooms) == rooms - 1
+
+
+async def test_a_cross_origin_page_cannot_connect():
+    communicator = connect(LAB, origin=(b"origin", b"http://evil.example"))
+    connected, _ = await communicator.connect()
+    assert not connected
+    await communicator.disconnect()
+
+
+async def test_every_action_is_carried_out_and_reported(monkeypatch):
+    monkeypatch.setattr("lbteach.lab.consumers.COMMAND_BURST", 50)  # 17 commands in a row
+    communicator, _ = await open_lab()
+    await send(communicator, action="pause")
+    assert "Paused" in await receive_until(communicator, lambda f: status(f) is not None)
+
+    await send(communicator, action="add_customers", count="20")
+    frame = await receive_until(communicator, lambda f: status(f) == "Added 20 customers.")
+    await send(communicator, action="step")
+    frame = await receive_until(communicator, lambda f: status(f) == "Routed one request.")
+
+    steps = {
+        "speed": ({"speed": 4}, "Speed 4: 5 requests per tick."),
+        "resume": ({}, "Running."),
+        "set_balancer": ({"balancer": "cookie_insert"}, "The host now uses"),
+        "shared_sessions": ({"shared_sessions": "on"}, "Shared session store on."),
+        "change_ip": ({}, ""),
+        "clear_cookies": ({}, ""),
+        "expire_sessions": ({}, ""),
+        "add_table": ({}, ""),
+        "remove_table": ({"server": "A"}, ""),
+        "crash_table": ({"server": "B"}, ""),
+        "restore_table": ({"server": "B"}, ""),
+        "reset": ({}, "Reset: a fresh restaurant with the same seed."),
+    }
+    for action, (fields, says) in steps.items():
+        await send(communicator, action=action, **fields)
+        frame = await receive_until(communicator, lambda f: status(f) is not None)
+        assert "Not done" not in status(frame), (action, status(frame))
+        assert says in status(frame), (action, status(frame))
+
+    await send(communicator, action="snapshot")
+    snapshot = await receive_until(communicator, lambda f: 'id="floor"' in f)
+    assert "Table A" in snapshot
+    await communicator.disconnect()
+
+
+async def test_events_change_the_restaurant_the_way_the_engine_says():
+    communicator, _ = await open_lab()
+    await send(communicator, action="pause")
+    await send(communicator, action="add_table")
+    frame = await receive_until(communicator, lambda f: 'id="table-E"' in f)
+    assert 'id="table-E"' in frame
+    await send(communicator, action="remove_table", server="E")
+    frame = await receive_until(communicator, lambda f: "status-draining" in f)
+    await send(communicator, action="crash_table", server="A")
+    frame = await receive_until(communicator, lambda f: "status-down" in f)
+    assert 'class="table status-down' in frame
+    await communicator.disconnect()
+
+
+@pytest.mark.parametrize(
+    ("payload", "says"),
+    [
+        ("this is not json", "That message is not valid JSON."),
+        (json.dumps({"action": "launch"}), "Unknown action 'launch'"),
+        (json.dumps({"action": "add_customers", "count": 5000}), "5000 is out of range"),
+        (json.dumps({"action": "set_balancer", "balancer": "magic"}), "Unknown balancer 'magic'"),
+        (json.dumps({"action": "crash_table", "server": "Q"}), "Q"),
+    ],
+)
+async def test_bad_messages_get_an_error_and_change_nothing(payload, says):
+    communicator, _ = await open_lab()
+    await send(communicator, action="pause")
+    await send(communicator, action="add_customers", count=5)
+    before = await receive_until(communicator, lambda f: status(f) == "Added 5 customers.")
+    await communicator.send_to(text_data=payload)
+    frame = await receive_until(communicator, lambda f: status(f) is not None)
+    assert status(frame).startswith("Not done:")
+    assert says in status(frame)
+    await send(communicator, action="snapshot")
+    after = await receive_until(communicator, lambda f: 'id="floor"' in f)
+    assert "5 customers" in after
+    assert seq(after) == seq(before)  # nothing was pushed: the room did not change
+    await communicator.disconnect()
+
+
+async def test_binary_messages_are_refused_and_the_connection_stays():
+    communicator, _ = await open_lab()
+    await communicator.send_to(bytes_data=b"\x00\x01")
+    frame = await receive_until(communicator, lambda f: status(f) is not None)
+    assert "JSON text, not binary" in status(frame)
+    await send(communicator, action="pause")
+    assert "Paused" in status(await receive_until(communicator, lambda f: status(f) is not None))
+    await communicator.disconnect()
+
+
+async def test_an_oversized_message_gets_an_error_and_closes_with_1009():
+    communicator, _ = await open_lab()
+    await communicator.send_to(text_data=json.dumps({"action": "pause", "pad": "x" * 17000}))
+    frame = await receive_until(communicator, lambda f: status(f) is not None)
+    assert "the limit is 16384" in status(frame)
+    closed = await communicator.receive_output(timeout=3)
+    assert closed == {"type": "websocket.close", "code": 1009}
+
+
+async def test_commands_are_rate_limited_per_connection(monkeypatch):
+    # A bucket that barely refills, so the count cannot depend on how fast this machine is.
+    monkeypatch.setattr("lbteach.lab.consumers.COMMANDS_PER_SECOND", 0.0001)
+    communicator, _ = await open_lab()
+    for _ in range(25):
+        await send(communicator, action="pause")
+    replies: list[str] = []
+    while len(replies) < 25:
+        replies += statuses(await communicator.receive_from(timeout=3))
+    assert replies.count("Paused. Press Step to route one request at a time.") == 15
+    assert replies.count("Not done: Too many commands at once: wait a moment and try again.") == 10
+    await communicator.disconnect()
+
+
+async def test_a_tampered_share_link_still_opens_with_a_message():
+    communicator = connect(LAB + "&log=12.launch_missiles")
+    connected, _ = await communicator.connect()
+    assert connected
+    frame = await receive_until(communicator, lambda f: status(f) is not None)
+    assert "is not valid" in status(frame)
+    await communicator.disconnect()

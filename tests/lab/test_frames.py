@@ -1,0 +1,119 @@
+"""Frames applied to the page by id give exactly what a fresh render of the same state shows."""
+
+from __future__ import annotations
+
+import re
+import time
+
+import lxml.html
+import pytest
+from django.template.loader import render_to_string
+
+from lbteach.lab.commands import Command
+from lbteach.lab.frames import FrameRenderer
+from lbteach.lab.room import NARRATION_LINES, LabSetup, Room
+from lbteach.lab.views import page_context
+
+
+def render_page(room: Room) -> lxml.html.HtmlElement:
+    html = render_to_string("lab/page.html", page_context(room, "/lab/"))
+    return lxml.html.document_fromstring(html)
+
+
+def apply_frame(document: lxml.html.HtmlElement, frame: str) -> None:
+    """Swap a frame into the page the way htmx's ws extension does, then trim like live.js."""
+    for element in lxml.html.fragments_fromstring(frame):
+        swap = element.attrib.pop("hx-swap-oob", "true")
+        if swap == "true":
+            target = document.get_element_by_id(element.get("id"))
+            element.tail = target.tail
+            target.getparent().replace(target, element)
+        else:
+            style, selector = swap.split(":", 1)
+            assert style == "beforeend", swap
+            target = document.get_element_by_id(selector.lstrip("#"))
+            for child in list(element):
+                target.append(child)
+    for narration in document.find_class("narration-list"):
+        for quiet in [li for li in narration if "quiet" in li.get("class", "")]:
+            if len(narration) > 1:
+                narration.remove(quiet)
+        while len(narration) > NARRATION_LINES:
+            narration.remove(narration[0])
+
+
+def live_region(document: lxml.html.HtmlElement) -> str:
+    live = document.find_class("live")[0]
+    html = lxml.html.tostring(live, encoding="unicode")
+    # Only the send time may differ; whitespace between tags means nothing to a browser.
+    html = re.sub(r'data-ts="\d+"', 'data-ts=""', html)
+    return re.sub(r">\s+<", "><", html).strip()
+
+
+def play(room: Room, renderer: FrameRenderer, document, commands) -> None:
+    for command in commands:
+        if command == "tick":
+            room.tick()
+        else:
+            room.apply(command)
+        apply_frame(document, renderer.render())
+
+
+@pytest.mark.parametrize("compare", [False, True])
+def test_applied_frames_equal_a_fresh_render(compare):
+    balancers = ("round_robin", "source_ip") if compare else ("source_ip",)
+    room = Room("t", LabSetup("mobile_ip_change", balancers, seed=3, customers=0))
+    renderer = FrameRenderer(room)
+    document = render_page(room)
+    play(
+        room,
+        renderer,
+        document,
+        [
+            Command("add_customers", {"count": 30}),
+            "tick",
+            "tick",
+            "tick",
+            Command("change_ip", {}),
+            "tick",
+            "tick",
+            Command("add_table", {}),
+            Command("crash_table", {"server": "A"}),
+            *["tick"] * 12,
+            Command("speed", {"speed": 9}),
+            "tick",
+        ],
+    )
+    assert room.restaurants[0].narration_count > NARRATION_LINES  # trimming was exercised
+    assert live_region(document) == live_region(render_page(room))
+
+
+def test_a_reset_restarts_the_narration_on_the_page():
+    room = Room("t", LabSetup("ecommerce_cart", ("cookie_insert",), seed=5, customers=4))
+    renderer = FrameRenderer(room)
+    document = render_page(room)
+    play(room, renderer, document, ["tick", "tick", Command("reset", {}), "tick"])
+    assert live_region(document) == live_region(render_page(room))
+
+
+def test_unchanged_regions_are_left_out_of_a_frame():
+    room = Room("t", LabSetup("ecommerce_cart", ("cookie_insert",), seed=5, customers=0))
+    renderer = FrameRenderer(room)
+    renderer.render()
+    room.running = False
+    frame = renderer.render()
+    assert 'id="lab-frame"' in frame
+    assert 'id="floor"' not in frame
+    assert 'id="metrics"' not in frame
+    assert 'id="floor"' in renderer.render(full=True)
+
+
+def test_frames_number_themselves_and_a_snapshot_keeps_the_number():
+    room = Room("t", LabSetup("ecommerce_cart", ("cookie_insert",), seed=5, customers=3))
+    renderer = FrameRenderer(room)
+    first, second = renderer.render(), renderer.render()
+    seqs = [int(re.search(r'data-seq="(\d+)"', f)[1]) for f in (first, second)]
+    assert seqs == [1, 2]
+    assert 'data-seq="2"' in renderer.render(full=True)
+    stamp = int(re.search(r'data-ts="(\d+)"', second)[1])
+    assert abs(stamp - time.time() * 1000) < 60_000
