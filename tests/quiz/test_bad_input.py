@@ -187,3 +187,16 @@ def test_reset_needs_confirmation(client, single):
     response = client.post("/quiz/progress/reset/", {})
     assert_refused(response, 400, "Tick the box to confirm")
     assert snapshot() == before
+
+
+def test_two_submissions_racing_past_the_first_check_still_count_once(client, single):
+    from django.utils import timezone
+
+    from lbteach.quiz import play, scheduling
+
+    stale = single.attempt  # loaded before either submission is stored
+    client.post("/quiz/answer/", single.right_answer())
+    after_first = snapshot()
+    with pytest.raises(play.AlreadyAnswered):
+        play._record(stale, timezone.now(), scheduling.Rating.Again, chosen=["x"], correct=False)
+    assert snapshot() == after_first

@@ -79,3 +79,12 @@ def test_a_question_page_is_identical_whichever_answer_is_right(client, bank):
         flip_the_answer(question)
         after = page_of(client, Question.objects.get(pk=question.pk))
         assert before == after, question.key
+
+
+def test_the_bank_page_lists_prompts_but_no_answers(client, bank):
+    html = client.get("/quiz/bank/").content.decode()
+    for question in bank.prefetch_related("options"):
+        assert quiztext(question.prompt) in html, question.key
+        leaked = [secret[:60] for secret in secrets_of(question) if secret in html]
+        assert leaked == [], question.key
+    assert ANSWER_WORDS.findall(html) == []
