@@ -13,6 +13,8 @@ import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 
+from lbteach.sim import PRESETS
+
 SINGLE = "single"
 MULTIPLE = "multiple"
 TRUE_FALSE = "true_false"
@@ -31,24 +33,7 @@ CHOICE_KINDS = (SINGLE, MULTIPLE, TRUE_FALSE, SCENARIO)
 ONE_CORRECT_KINDS = (SINGLE, TRUE_FALSE, SCENARIO)
 
 # The lab's scenario presets a question may link to (`/lab/?scenario=<name>`).
-LAB_PRESETS = (
-    "round_robin_basics",
-    "product_search",
-    "banking_login",
-    "ecommerce_cart",
-    "mobile_ip_change",
-    "nat_hot_spot",
-    "proxy_single_ip",
-    "cookie_cleared",
-    "session_expired",
-    "scale_out_modulo",
-    "scale_out_consistent",
-    "server_crash",
-    "server_crash_shared",
-    "drain_vs_crash",
-    "hybrid",
-    "stick_table_expiry",
-)
+LAB_PRESETS = tuple(PRESETS)
 
 KEY = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 

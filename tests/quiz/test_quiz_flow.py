@@ -170,3 +170,10 @@ def test_flashcards_start_with_the_four_seed_interview_questions(client, bank):
     assert len(seed) == 4
     assert set(run.question_keys[:4]) == seed
     assert len(run.question_keys) == 10
+
+
+def test_every_lab_link_in_the_bank_opens_the_lab(client, bank):
+    presets = set(bank.exclude(lab_preset="").values_list("lab_preset", flat=True))
+    assert len(presets) >= 10
+    for preset in sorted(presets):
+        assert client.get(f"/lab/?scenario={preset}").status_code == 200, preset
