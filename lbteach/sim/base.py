@@ -50,10 +50,8 @@ class Picker(Balancer):
     """A stateless algorithm that can also serve a stateful balancer as its fallback."""
 
     def pick(self, now: float, explain: bool = False) -> int:
-        raise NotImplementedError
-
-    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
-        return self.pick(now, explain)
+        """A decision for a request about which nothing is known (no customer, no path)."""
+        return self.route(-1, "/", now, explain)
 
 
 def table_list(r: Restaurant, tables: list[int]) -> str:

@@ -33,11 +33,25 @@ from lbteach.sim.scenario import Scenario
 from lbteach.sim.stories import story_for
 from lbteach.sim.workload import rng_state, set_rng_state
 
-# Latencies go into buckets 1% wide (log scale), so percentiles cost no sorting and the
-# state stays small; a bucket reports its midpoint. The caps on service_ms and requests
-# keep every latency below bucket HIST_SIZE.
-HIST_SCALE = 100.0
-HIST_SIZE = 3000
+# Latencies go into buckets, so percentiles cost no sorting and the state stays small: 0.1 ms
+# wide below LINEAR_LIMIT ms (cheap to compute), then 1% wide on a log scale. A bucket
+# reports its midpoint. The caps on service_ms and requests keep every latency in range.
+LINEAR_SCALE = 10.0
+LINEAR_BUCKETS = 4096
+LINEAR_LIMIT = LINEAR_BUCKETS / LINEAR_SCALE
+LOG_SCALE = 100.0
+HIST_SIZE = LINEAR_BUCKETS + 3000
+
+
+def bucket(latency: float) -> int:
+    k = int(latency * LINEAR_SCALE)
+    return k if k < LINEAR_BUCKETS else LINEAR_BUCKETS + int(log1p(latency) * LOG_SCALE)
+
+
+def bucket_value(k: int) -> float:
+    if k < LINEAR_BUCKETS:
+        return (k + 0.5) / LINEAR_SCALE
+    return expm1((k - LINEAR_BUCKETS + 0.5) / LOG_SCALE)
 
 
 class Restaurant:
@@ -137,7 +151,8 @@ class Restaurant:
         stranded = self.stranded
         session = self.session
         shared = self.shared
-        breaks = pairs = same = errors = checkouts = empty = 0
+        ln = log1p
+        breaks = firsts = same = errors = checkouts = empty = 0
         for t, c, a, p, s in batch:
             tb = route(c, p, t)
             if tb < 0 or status[tb] == DOWN:
@@ -153,12 +168,15 @@ class Restaurant:
             e += s * inv[tb]
             last_end[tb] = e
             d.append(e)
-            hist[int(log1p(e - t) * HIST_SCALE)] += 1
+            k = int((e - t) * 10.0)  # bucket(), inlined: LINEAR_SCALE
+            if k >= 4096:  # LINEAR_BUCKETS
+                k = 4096 + int(ln(e - t) * 100.0)
+            hist[k] += 1
             lt = last[c]
-            if lt >= 0:
-                pairs += 1
-                if lt == tb:
-                    same += 1
+            if lt == tb:
+                same += 1
+            elif lt < 0:
+                firsts += 1
             last[c] = tb
             if not session[c]:
                 self.issue_session(c)
@@ -166,21 +184,22 @@ class Restaurant:
             if items and not shared and cart_at[c] != tb:
                 breaks += 1
                 stranded[cart_at[c]] += 1
-                items = 0
-            if a == ADD:
-                items += 1
-                cart_at[c] = tb
-            elif a == CHECKOUT:
-                if items:
-                    checkouts += 1
-                else:
-                    empty += 1
-                items = 0
-            items_of[c] = items
+                items = items_of[c] = 0
+            if a:  # browsing (action 0, the most common) leaves the cart alone
+                if a == ADD:
+                    items_of[c] = items + 1
+                    cart_at[c] = tb
+                elif a == CHECKOUT:
+                    if items:
+                        checkouts += 1
+                        items_of[c] = 0
+                    else:
+                        empty += 1
         self.index += len(batch)
         self.now = batch[-1][0]
         self.breaks += breaks
-        self.pairs += pairs
+        # Every served request but a customer's first has a previous one to compare with.
+        self.pairs += len(batch) - errors - firsts
         self.same += same
         self.errors += errors
         self.checkouts += checkouts
@@ -234,7 +253,7 @@ class Restaurant:
         e = max(self.last_end[tb], t) + s * self.inv_weight[tb]
         self.last_end[tb] = e
         d.append(e)
-        self.hist[int(log1p(e - t) * HIST_SCALE)] += 1
+        self.hist[bucket(e - t)] += 1
         lt = self.last_table[c]
         if lt >= 0:
             self.pairs += 1
@@ -466,7 +485,7 @@ class Restaurant:
                 continue
             seen += count
             while wanted and seen >= wanted[0][1]:
-                out[wanted.pop(0)[0]] = round(expm1((k + 0.5) / HIST_SCALE), 1)
+                out[wanted.pop(0)[0]] = round(bucket_value(k), 1)
             if not wanted:
                 break
         return out

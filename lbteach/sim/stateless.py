@@ -36,7 +36,7 @@ class RoundRobin(Picker):
         self.turn = min(later, key=lambda i: (self.order[i], i)) if later else 0
         self.note = weights_note(self.r, live)
 
-    def pick(self, now: float, explain: bool = False) -> int:
+    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
         order = self.order
         if not order:
             if explain:
@@ -69,7 +69,7 @@ class Random(Picker):
     def topology_changed(self) -> None:
         self.pool = [t for t in self.r.live_tables() for _ in range(self.r.weights[t])]
 
-    def pick(self, now: float, explain: bool = False) -> int:
+    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
         pool = self.pool
         if not pool:
             if explain:
@@ -93,26 +93,30 @@ class LeastConnections(Picker):
     def __init__(self, r):
         super().__init__(r)
         self.live: list[int] = []
+        self.rotations: list[list[int]] = []
         self.turn = 0
+        self.inflight = r.inflight
+        self.inv = r.inv_weight
 
     def topology_changed(self) -> None:
-        self.live = self.r.live_tables()
+        live = self.live = self.r.live_tables()
+        # Ties go to the first table of a rotation that advances on every decision.
+        self.rotations = [live[k:] + live[:k] for k in range(len(live))]
+        self.turn = self.turn % len(live) if live else 0
 
-    def pick(self, now: float, explain: bool = False) -> int:
-        live = self.live
-        n = len(live)
-        if not n:
+    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
+        rotations = self.rotations
+        if not rotations:
             if explain:
                 self.reason = "no table is up, so the host turns the customer away"
             return -1
-        inflight = self.r.inflight
-        inv = self.r.inv_weight
-        start = self.turn % n
-        self.turn = start + 1
+        turn = self.turn
+        self.turn = turn + 1 if turn + 1 < len(rotations) else 0
+        inflight = self.inflight
+        inv = self.inv
         best = -1
-        best_load = float("inf")
-        for k in range(n):
-            t = live[(start + k) % n]
+        best_load = 1e300
+        for t in rotations[turn]:
             d = inflight[t]
             while d and d[0] <= now:
                 d.popleft()
@@ -122,8 +126,9 @@ class LeastConnections(Picker):
                 best_load = load
         if explain:
             names = self.r.names
+            live = self.live
             counts = {t: len(inflight[t]) for t in live}
-            if n <= LIST_LIMIT:
+            if len(live) <= LIST_LIMIT:
                 detail = ": " + ", ".join(f"{names[t]} {counts[t]}" for t in live)
             else:
                 detail = f" ({counts[best]})"
@@ -147,15 +152,23 @@ class PowerOfTwo(Picker):
     def __init__(self, r):
         super().__init__(r)
         self.pool: list[int] = []
+        self.pairs: list[tuple[int, int]] = []
         self.single = -1
         self.rnd = r.rng.random
+        self.inflight = r.inflight
+        self.inv = r.inv_weight
 
     def topology_changed(self) -> None:
-        live = self.r.live_tables()
-        self.pool = [t for t in live for _ in range(self.r.weights[t])]
+        r = self.r
+        live = r.live_tables()
+        self.pool = [t for t in live for _ in range(r.weights[t])]
         self.single = live[0] if len(live) == 1 else -1
+        # With equal weights every ordered pair of distinct tables is equally likely, so
+        # one draw from the list of pairs replaces "draw, then redraw until different".
+        equal = len({r.weights[t] for t in live}) == 1
+        self.pairs = [(x, y) for x in live for y in live if x != y] if equal else []
 
-    def pick(self, now: float, explain: bool = False) -> int:
+    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
         pool = self.pool
         if not pool:
             if explain:
@@ -166,19 +179,23 @@ class PowerOfTwo(Picker):
                 self.reason = f"only table {self.r.names[self.single]} is up"
             return self.single
         rnd = self.rnd
-        size = len(pool)
-        x = pool[int(rnd() * size)]
-        y = x
-        while y == x:
-            y = pool[int(rnd() * size)]
-        inflight = self.r.inflight
+        pairs = self.pairs
+        if pairs:
+            x, y = pairs[int(rnd() * len(pairs))]
+        else:
+            size = len(pool)
+            x = pool[int(rnd() * size)]
+            y = x
+            while y == x:
+                y = pool[int(rnd() * size)]
+        inflight = self.inflight
         dx = inflight[x]
         while dx and dx[0] <= now:
             dx.popleft()
         dy = inflight[y]
         while dy and dy[0] <= now:
             dy.popleft()
-        inv = self.r.inv_weight
+        inv = self.inv
         t = y if len(dy) * inv[y] < len(dx) * inv[x] else x
         if explain:
             names = self.r.names
@@ -218,9 +235,6 @@ class UrlHash(Picker):
                 f"URL hash of {path} -> {h} % {size} = {h % size} -> table {self.r.names[t]}"
             )
         return t
-
-    def pick(self, now: float, explain: bool = False) -> int:
-        return self.route(-1, "/", now, explain)
 
 
 class Geo(Picker):
@@ -271,9 +285,6 @@ class Geo(Picker):
                 )
             self.reason = f"{where} -> round robin -> table {r.names[t]}"
         return t
-
-    def pick(self, now: float, explain: bool = False) -> int:
-        return self.route(-1, "/", now, explain)
 
     def state(self) -> dict:
         return {"turns": list(self.turns)}

@@ -8,7 +8,7 @@ persistence information applies, or when the remembered table cannot take the re
 from __future__ import annotations
 
 from lbteach.sim.base import Balancer, honoured, persist_note, why_not
-from lbteach.sim.model import ip_to_str
+from lbteach.sim.model import UP, ip_to_str
 
 MS = 1000.0
 
@@ -22,6 +22,9 @@ class Persistent(Balancer):
         super().__init__(r)
         self.fallback = fallback
         self.persist = r.settings.persist
+        # The restaurant's lists are mutated in place, never replaced, so binding them here
+        # saves an attribute lookup on every request.
+        self.status = r.status
 
     def topology_changed(self) -> None:
         self.fallback.topology_changed()
@@ -61,7 +64,7 @@ class StickTable(Persistent):
         if entry is not None:
             t, last = entry
             if now - last <= self.expire:
-                if honoured(r, c, t, self.persist):
+                if self.status[t] == UP or honoured(r, c, t, self.persist):
                     entry[1] = now
                     if explain:
                         self.reason = (
@@ -132,7 +135,7 @@ class CookieInsert(Persistent):
             ):
                 why = f"cookie SERVERID={r.names[t]} is ignored ({self._expired(c, now)})"
                 t = self._rebalance(now, explain, why)
-            elif honoured(r, c, t, self.persist):
+            elif self.status[t] == UP or honoured(r, c, t, self.persist):
                 r.cookie_used[c] = now
                 if explain:
                     self.reason = (
@@ -180,7 +183,7 @@ class SessionId(Persistent):
             entry = self.learned.get(s)
             if entry is not None and now - entry[1] <= self.idle:
                 t = entry[0]
-                if honoured(r, c, t, self.persist):
+                if self.status[t] == UP or honoured(r, c, t, self.persist):
                     entry[1] = now
                     if explain:
                         self.reason = (

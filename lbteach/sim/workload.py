@@ -27,6 +27,7 @@ from lbteach.sim.model import (
 from lbteach.sim.scenario import Scenario
 
 Request = tuple[float, int, int, str, float]  # time ms, customer, action, path, service ms
+BROWSES = [BROWSE]
 
 
 def rng_state(rng: random.Random) -> list:
@@ -115,17 +116,21 @@ class Workload:
         self.rate = self.scenario.arrival_rate * factor
 
     # -- requests ---------------------------------------------------------------------------
-    def _geometric(self, log_q: float, rnd) -> int:
-        return int(log(1.0 - rnd()) / log_q) if log_q else 0
-
     def _visit(self) -> list[int]:
-        """A visit, stored backwards so the next step is a pop() from the end."""
+        """A visit, stored backwards so the next step is a pop() from the end.
+
+        Items ~ 1 + geometric(mean items_per_visit - 1); before each item the customer
+        browses geometric(mean browse_per_item) product pages.
+        """
         rnd = self.rng.random
-        plan = [CHECKOUT] if rnd() < self.scenario.checkout_share else []
-        plan.append(VIEW)
-        for _ in range(1 + self._geometric(self._items_log, rnd)):
+        items_log = self._items_log
+        browse_log = self._browse_log
+        plan = [CHECKOUT, VIEW] if rnd() < self.scenario.checkout_share else [VIEW]
+        items = 1 + int(log(1.0 - rnd()) / items_log) if items_log else 1
+        for _ in range(items):
             plan.append(ADD)
-            plan.extend([BROWSE] * self._geometric(self._browse_log, rnd))
+            if browse_log:
+                plan += BROWSES * int(log(1.0 - rnd()) / browse_log)
         return plan
 
     def generate(self, n: int) -> list[Request]:
@@ -136,18 +141,24 @@ class Workload:
             return []
         rnd = self.rng.random
         gap = 1000.0 / self.rate
-        costs = [self.scenario.service_ms * k for k in ACTION_COST]
+        service = self.scenario.service_ms
+        costs = [service * k for k in ACTION_COST]
+        browse_cost = costs[BROWSE]
         plans = self.plans
         paths = self.paths
         n_paths = len(paths)
-        search = self.search
         visit = self._visit
+        search = self.search
+        # When every customer is driven (the usual case) a customer's index is its draw.
+        direct = na == len(plans)
         t = self.now
         out: list[Request] = []
         append = out.append
         for _ in range(n):
             t -= log(1.0 - rnd()) * gap
-            c = auto[int(rnd() * na)]
+            c = int(rnd() * na)
+            if not direct:
+                c = auto[c]
             if search:
                 a = BROWSE
             else:
@@ -155,8 +166,10 @@ class Workload:
                 if not plan:
                     plan = plans[c] = visit()
                 a = plan.pop()
-            p = paths[int(rnd() * n_paths)] if a == BROWSE else CART_PATHS[a]
-            append((t, c, a, p, -log(1.0 - rnd()) * costs[a]))
+            if a == BROWSE:
+                append((t, c, a, paths[int(rnd() * n_paths)], -log(1.0 - rnd()) * browse_cost))
+            else:
+                append((t, c, a, CART_PATHS[a], -log(1.0 - rnd()) * costs[a]))
         self.now = t
         return out
 

@@ -199,3 +199,14 @@ def test_progress_is_reported_during_a_run():
     )
     assert seen[-1] == (20_000, 20_000)
     assert len(seen) >= 3
+
+
+def test_stepping_and_running_agree_when_latencies_are_long():
+    # The hot spot queues requests for seconds: the slow-latency buckets on both paths.
+    scenario = scenario_from_preset("nat_hot_spot", requests=6000)
+    batch = Simulation(scenario)
+    batch.run()
+    stepped = Simulation(scenario)
+    decisions = stepped.step(6000)
+    assert max(d.latency_ms for d in decisions) > 500  # beyond the 0.1 ms buckets (409.6 ms)
+    assert stepped.metrics() == batch.metrics()

@@ -14,6 +14,9 @@ def _names(text: str | None) -> list[str]:
 
 
 class Command(BaseCommand):
+    # The engine needs neither the database nor the URL map, so skip Django's system checks
+    # (they import every view) and start fast.
+    requires_system_checks: list[str] = []
     help = "Show which table a balancer picks for one request (IP, cookie, path) and why."
 
     def add_arguments(self, parser):

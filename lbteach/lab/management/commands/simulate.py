@@ -36,6 +36,9 @@ ROWS = (
 
 
 class Command(BaseCommand):
+    # The engine needs neither the database nor the URL map, so skip Django's system checks
+    # (they import every view) and start fast.
+    requires_system_checks: list[str] = []
     help = (
         "Run a load-balancing scenario, a preset name or a .json/.toml file, and print its"
         " figures. Exit status 2 for a bad scenario."
