@@ -114,6 +114,12 @@ else:
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Websocket commands each connection may send: a steady rate per second and a burst.
+LAB_COMMAND_RATE = float(os.environ.get("LAB_COMMAND_RATE", "5"))
+LAB_COMMAND_BURST = int(os.environ.get("LAB_COMMAND_BURST", "15"))
+# The benchmark's bare echo websocket (bench/lab_frame.py); off unless asked for.
+BENCH_ECHO = env_bool("BENCH_ECHO", False)
+
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 365  # a learner's progress lives for a year
 SESSION_COOKIE_SECURE = HTTPS

@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qsl
 
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from lbteach.lab.broadcast import Viewer, registry
 from lbteach.lab.commands import MAX_MESSAGE_BYTES
@@ -12,8 +13,6 @@ from lbteach.lab.ratelimit import TokenBucket
 from lbteach.lab.service import Reply, handle_message, open_private_room
 
 MESSAGE_TOO_BIG = 1009
-COMMANDS_PER_SECOND = 5
-COMMAND_BURST = 15
 
 
 class LabConsumer(AsyncWebsocketConsumer):
@@ -21,7 +20,7 @@ class LabConsumer(AsyncWebsocketConsumer):
         query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
         compare = self.scope["url_route"]["kwargs"].get("mode") == "compare"
         self.live, reply = open_private_room(query, compare=compare)
-        self.bucket = TokenBucket(COMMANDS_PER_SECOND, COMMAND_BURST)
+        self.bucket = TokenBucket(settings.LAB_COMMAND_RATE, settings.LAB_COMMAND_BURST)
         await self.accept()
         self.viewer = Viewer(self._send_frame, drop=self._drop)
         self.live.join(self.viewer)
@@ -59,3 +58,10 @@ class LabConsumer(AsyncWebsocketConsumer):
     async def _drop(self) -> None:
         # Too far behind: close with "try again later" so the page reconnects and resyncs.
         await self.close(code=1013)
+
+
+class EchoConsumer(AsyncWebsocketConsumer):
+    """A bare echo through the same server and stack: the lab benchmark's baseline."""
+
+    async def receive(self, text_data=None, bytes_data=None):
+        await self.send(text_data=text_data, bytes_data=bytes_data)

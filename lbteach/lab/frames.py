@@ -17,14 +17,34 @@ from lbteach.lab.commands import SPEEDS
 from lbteach.lab.room import Restaurant, Room
 from lbteach.sim import BALANCERS
 
-MAX_CART_CHIPS = 18
-MAX_ARRIVALS = 10
+MAX_CART_CHIPS = 12
+MAX_ARRIVALS = 8
 CHART_WIDTH = 300
 CHART_HEIGHT = 80
 
 
 def _percent(value: float) -> str:
     return f"{value * 100:.0f}%"
+
+
+def seated_chip(decision, client: dict) -> dict:
+    """A customer seated this tick: classes for the look, words for a screen reader."""
+    classes = [f"chip c{client.get('colour', 0)}"]
+    spoken = [decision.action.replace("_", " ")]
+    if client.get("mobile"):
+        classes.append("mobile")
+        spoken.append("mobile")
+    if client.get("behind_nat"):
+        classes.append("nat")
+        spoken.append("behind NAT")
+    if decision.cart_broken:
+        classes.append("broken")
+        spoken.append("cart broken: empty cart")
+    return {
+        "id": str(decision.client),
+        "classes": " ".join(classes),
+        "spoken": ", " + ", ".join(spoken),
+    }
 
 
 def table_contexts(restaurant: Restaurant, view: dict) -> list[dict]:
@@ -38,20 +58,17 @@ def table_contexts(restaurant: Restaurant, view: dict) -> list[dict]:
     for table in view["tables"]:
         carts = sorted(table["carts"].items(), key=lambda item: int(item[0]))
         chips = [
-            {"id": int(cid), "items": items, "colour": clients.get(int(cid), {}).get("colour", 0)}
+            {
+                "id": str(cid),
+                "items": str(items),
+                "colour": clients.get(int(cid), {}).get("colour", 0),
+            }
             for cid, items in carts[:MAX_CART_CHIPS]
         ]
         seated = [
-            {
-                "id": d.client,
-                "colour": clients.get(d.client, {}).get("colour", 0),
-                "broken": d.cart_broken,
-                "action": d.action.replace("_", " "),
-                "mobile": clients.get(d.client, {}).get("mobile", False),
-                "nat": clients.get(d.client, {}).get("behind_nat", False),
-            }
-            for d in arrivals.get(table["name"], [])[-MAX_ARRIVALS:]
+            seated_chip(d, clients.get(d.client, {})) for d in arrivals.get(table["name"], [])
         ]
+        seated = seated[-MAX_ARRIVALS:]
         served = per_server.get(table["name"], 0)
         tables.append(
             {
@@ -60,7 +77,7 @@ def table_contexts(restaurant: Restaurant, view: dict) -> list[dict]:
                 "more_carts": max(0, len(carts) - MAX_CART_CHIPS),
                 "cart_count": len(carts),
                 "seated": seated,
-                "breaks_here": sum(1 for s in seated if s["broken"]),
+                "breaks_here": any(d.cart_broken for d in arrivals.get(table["name"], [])),
                 "served": served,
                 "load_width": round(100 * served / busiest),
             }
@@ -98,7 +115,7 @@ def shared_store_context(view: dict) -> dict | None:
     carts = [c for c in view["clients"] if c["cart_table"] == "shared"]
     return {
         "cart_chips": [
-            {"id": c["id"], "items": c["cart_items"], "colour": c["colour"]}
+            {"id": str(c["id"]), "items": str(c["cart_items"]), "colour": c["colour"]}
             for c in carts[: MAX_CART_CHIPS * 2]
         ],
         "more_carts": max(0, len(carts) - MAX_CART_CHIPS * 2),

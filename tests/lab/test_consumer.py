@@ -42,7 +42,7 @@ async def test_a_cross_origin_page_cannot_connect():
 
 
 async def test_every_action_is_carried_out_and_reported(monkeypatch):
-    monkeypatch.setattr("lbteach.lab.consumers.COMMAND_BURST", 50)  # 17 commands in a row
+    monkeypatch.setattr("django.conf.settings.LAB_COMMAND_BURST", 50)  # 17 commands in a row
     communicator, _ = await open_lab()
     await send(communicator, action="pause")
     assert "Paused" in await receive_until(communicator, lambda f: status(f) is not None)
@@ -139,7 +139,7 @@ async def test_an_oversized_message_gets_an_error_and_closes_with_1009():
 
 async def test_commands_are_rate_limited_per_connection(monkeypatch):
     # A bucket that barely refills, so the count cannot depend on how fast this machine is.
-    monkeypatch.setattr("lbteach.lab.consumers.COMMANDS_PER_SECOND", 0.0001)
+    monkeypatch.setattr("django.conf.settings.LAB_COMMAND_RATE", 0.0001)
     communicator, _ = await open_lab()
     for _ in range(25):
         await send(communicator, action="pause")
