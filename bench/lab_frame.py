@@ -62,7 +62,7 @@ def bench_render(frames: int) -> dict:
     room = busy_room()
     renderer = FrameRenderer(room)
     view = room.restaurants[0].sim.view()
-    assert len(view["tables"]) == 12 and len(view["clients"]) == 500
+    assert (len(view["tables"]), len(view["clients"])) == (12, 500)
     renderer.render(full=True)  # warm the template cache
     full_times, delta_times, json_times, sizes, delta_sizes = [], [], [], [], []
     for _ in range(frames):
