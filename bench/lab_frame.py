@@ -144,9 +144,7 @@ def bench_commands(count: int) -> dict:
             with connect(lab, origin="http://127.0.0.1", max_size=2**22) as socket:
                 socket.recv(timeout=10)
             command = json.dumps({"action": "step"})
-            lab_times = round_trips(
-                lab, command, lambda s, first=False: _paused(s, first), count
-            )
+            lab_times = round_trips(lab, command, lambda s, first=False: _paused(s, first), count)
             echo_times = round_trips(f"{ws}/ws/echo/", command, echo_back, count)
         finally:
             server.stop()
