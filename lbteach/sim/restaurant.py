@@ -462,7 +462,7 @@ class Restaurant:
             "imbalance": imbalance,
             "cart_breaks": self.breaks,
             "carts_lost": self.lost,
-            "sticky_ratio": round(self.same / self.pairs, 4) if self.pairs else 1.0,
+            "sticky_ratio": round(self.same / self.pairs, 4) if self.pairs else 0.0,
             "latency_ms": self.latency(),
             "events": events,
             "remapped_clients": sum(outcome.remapped for outcome in self.outcomes),

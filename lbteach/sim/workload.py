@@ -174,8 +174,13 @@ class Workload:
         return out
 
     def explicit(self, c: int, a: int) -> Request:
-        """One request a person asked for (a student's phone): now, with a drawn service time."""
+        """One request a person asked for (a student's phone).
+
+        It arrives one random inter-arrival gap after the previous request, so a room driven
+        only by phones still sees time pass and its queues drain.
+        """
         rnd = self.rng.random
+        self.now -= log(1.0 - rnd()) * 1000.0 / self.rate
         p = self.paths[int(rnd() * len(self.paths))] if a == BROWSE else CART_PATHS[a]
         return (self.now, c, a, p, -log(1.0 - rnd()) * self.scenario.service_ms * ACTION_COST[a])
 

@@ -50,8 +50,8 @@ def test_weighted_round_robin_is_nginx_smooth_order():
 
 
 def test_least_connections_fills_the_emptiest_table():
-    # Explicit requests all arrive at t=0, so every one is still in flight.
-    sim = restaurant("least_connections", servers=3)
+    # Requests a minute long: every one is still in flight when the next arrives.
+    sim = restaurant("least_connections", servers=3, service_ms=60_000)
     ids = customers(sim, 6)
     seats = [sim.request(c, "browse").server for c in ids]
     assert sorted(seats) == ["A", "A", "B", "B", "C", "C"]

@@ -128,7 +128,7 @@ def test_explicit_requests_check_client_and_action():
 
 
 def test_the_view_is_a_json_picture_of_the_restaurant():
-    sim = restaurant("cookie_insert", nat_share=0.0, mobile_share=1.0)
+    sim = restaurant("cookie_insert", nat_share=0.0, mobile_share=1.0, service_ms=60_000)
     ids = customers(sim, 3)
     sim.request(ids[0], "add_to_cart")
     sim.request(ids[0], "add_to_cart")
@@ -210,3 +210,11 @@ def test_stepping_and_running_agree_when_latencies_are_long():
     decisions = stepped.step(6000)
     assert max(d.latency_ms for d in decisions) > 500  # beyond the 0.1 ms buckets (409.6 ms)
     assert stepped.metrics() == batch.metrics()
+
+
+def test_a_room_driven_only_by_phones_still_sees_time_pass():
+    sim = restaurant("round_robin")
+    (me,) = customers(sim)
+    decisions = [sim.request(me, "browse") for _ in range(400)]
+    assert decisions[-1].time_ms > decisions[0].time_ms + 1000  # about 5 ms between requests
+    assert sum(table["in_flight"] for table in sim.view()["tables"]) < 10
