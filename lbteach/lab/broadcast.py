@@ -14,12 +14,14 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 
+from django.conf import settings
+
 from lbteach.lab.frames import FrameRenderer
 from lbteach.lab.room import Room
 
 log = logging.getLogger(__name__)
 
-TICK_SECONDS = 0.5
+TICK_SECONDS: float | None = None  # None: settings.LIVE_TICK_SECONDS (tests may override)
 STUCK_SECONDS = 10.0  # a viewer whose send has not finished by then is dropped
 
 
@@ -81,14 +83,19 @@ class Viewer:
 class LiveRoom:
     """A room, its renderer and its viewers in this process, ticking while anyone watches."""
 
-    def __init__(self, room: Room, tick_seconds: float | None = None) -> None:
+    def __init__(
+        self, room: Room, tick_seconds: float | None = None, renderer: FrameRenderer | None = None
+    ) -> None:
         self.room = room
-        self.renderer = FrameRenderer(room)
+        self.renderer = renderer or FrameRenderer(room)
         self.viewers: set[Viewer] = set()
-        self.tick_seconds = tick_seconds or TICK_SECONDS
+        self.tick_seconds = tick_seconds or TICK_SECONDS or settings.LIVE_TICK_SECONDS
         self._ticker: asyncio.Task | None = None
         self._snapshot: tuple[int, str] | None = None
-        self.on_change: Callable[[Room], None] | None = None
+        # A class keeps ticking for viewers in other processes; a private lab stops when alone.
+        self.keep_ticking = False
+        # Called with each pushed frame, after local viewers have it (a class relays it on).
+        self.on_push: Callable[[str], None] | None = None
 
     def snapshot(self) -> str:
         """A full frame of the current state, rendered at most once per seq for everyone."""
@@ -100,23 +107,30 @@ class LiveRoom:
         self.viewers.add(viewer)
         viewer.start()
         viewer.offer_now(self.snapshot())
+        self.start_ticking()
+
+    def start_ticking(self) -> None:
         if self._ticker is None or self._ticker.done():
             self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
+
+    def stop_ticking(self) -> None:
+        if self._ticker:
+            self._ticker.cancel()
+            self._ticker = None
 
     def leave(self, viewer: Viewer) -> None:
         viewer.stop()
         self.viewers.discard(viewer)
-        if not self.viewers and self._ticker:
-            self._ticker.cancel()
-            self._ticker = None
+        if not self.viewers and not self.keep_ticking:
+            self.stop_ticking()
 
     def push(self) -> None:
         """Render the next frame once and hand it to every viewer."""
         frame = self.renderer.render()
         for viewer in list(self.viewers):
             viewer.offer(frame, self.snapshot)
-        if self.on_change:
-            self.on_change(self.room)
+        if self.on_push:
+            self.on_push(frame)
 
     async def _tick_forever(self) -> None:
         next_tick = time.monotonic() + self.tick_seconds
@@ -148,8 +162,8 @@ class Registry:
 
     def discard(self, code: str) -> None:
         live = self.rooms.pop(code, None)
-        if live and live._ticker:
-            live._ticker.cancel()
+        if live:
+            live.stop_ticking()
 
 
 registry = Registry()

@@ -26,7 +26,7 @@ class Command:
     params: dict = field(default_factory=dict)
 
 
-def _int_field(data: dict, name: str, low: int, high: int, default: int | None = None) -> int:
+def int_field(data: dict, name: str, low: int, high: int, default: int | None = None) -> int:
     raw = data.get(name, default)
     if raw is None:
         raise BadCommand(f"“{name}” is missing: give a whole number from {low} to {high}.")
@@ -63,11 +63,11 @@ def _no_fields(data: dict) -> dict:
 
 # action -> function turning the message's fields into the command's checked params
 def _parse_add(data: dict) -> dict:
-    return {"count": _int_field(data, "count", 1, MAX_ADD_CUSTOMERS, default=10)}
+    return {"count": int_field(data, "count", 1, MAX_ADD_CUSTOMERS, default=10)}
 
 
 def _parse_speed(data: dict) -> dict:
-    return {"speed": _int_field(data, "speed", 1, len(SPEEDS))}
+    return {"speed": int_field(data, "speed", 1, len(SPEEDS))}
 
 
 def _parse_balancer(data: dict) -> dict:
@@ -105,8 +105,15 @@ PARSERS = {
 }
 
 
-def parse_command(text: str | None, allowed: frozenset[str] | None = None) -> Command:
-    """Turn one websocket text message into a checked Command, or raise BadCommand."""
+def parse_command(
+    text: str | None, allowed: frozenset[str] | None = None, parsers: dict | None = None
+) -> Command:
+    """Turn one websocket text message into a checked Command, or raise BadCommand.
+
+    `parsers` maps each action to the function checking its fields (the lab's by default);
+    `allowed` narrows them to what this viewer may do.
+    """
+    parsers = PARSERS if parsers is None else parsers
     if text is None:
         raise BadCommand("Send commands as JSON text, not binary data.")
     if len(text.encode("utf-8")) > MAX_MESSAGE_BYTES:
@@ -119,8 +126,8 @@ def parse_command(text: str | None, allowed: frozenset[str] | None = None) -> Co
         raise BadCommand("A command must be a JSON object with an “action”.")
     data.pop("HEADERS", None)  # htmx's ws-send adds the request headers
     action = data.get("action")
-    permitted = PARSERS.keys() if allowed is None else allowed
+    permitted = parsers.keys() if allowed is None else allowed
     if not isinstance(action, str) or action not in permitted:
         shown = str(action)[:30] if action is not None else "nothing"
         raise BadCommand(f"Unknown action {shown!r}. Use one of the room's buttons.")
-    return Command(action, PARSERS[action](data))
+    return Command(action, parsers[action](data))

@@ -187,17 +187,28 @@ class FrameRenderer:
             self.room.seq += 1
         context = room_context(self.room)
         parts = [_template("frame_meta").render({**context, "hx_oob": True})]
+        for key, template, extra in self.extra_regions(context):
+            html = get_template(template).render({**context, **extra, "hx_oob": True})
+            parts.append(self._if_changed(key, html, full))
         for restaurant, r in zip(self.room.restaurants, context["restaurants"], strict=True):
             for region in ("host", "floor", "metrics"):
-                key = f"{r['prefix']}{region}"
                 html = _template(region).render({**context, "r": r, "hx_oob": True})
-                if full:
-                    parts.append(html)
-                elif self.last.get(key) != html:
-                    parts.append(html)
-                    self.last[key] = html
+                parts.append(self._if_changed(f"{r['prefix']}{region}", html, full))
             parts.append(self._narration(restaurant, r, context, full))
         return "".join(parts)
+
+    def _if_changed(self, key: str, html: str, full: bool) -> str:
+        """The region's HTML if a viewer needs it: always in a snapshot, else when it changed."""
+        if full:
+            return html
+        if self.last.get(key) == html:
+            return ""
+        self.last[key] = html
+        return html
+
+    def extra_regions(self, context: dict) -> list[tuple[str, str, dict]]:
+        """Regions beyond the restaurant's: (key, template, context) each. A class adds some."""
+        return []
 
     def _narration(self, restaurant: Restaurant, r: dict, context: dict, full: bool) -> str:
         if full:
