@@ -152,6 +152,7 @@ class Restaurant:
         session = self.session
         shared = self.shared
         ln = log1p
+        whole = int
         breaks = firsts = same = errors = checkouts = empty = 0
         for t, c, a, p, s in batch:
             tb = route(c, p, t)
@@ -168,9 +169,9 @@ class Restaurant:
             e += s * inv[tb]
             last_end[tb] = e
             d.append(e)
-            k = int((e - t) * 10.0)  # bucket(), inlined: LINEAR_SCALE
+            k = whole((e - t) * 10.0)  # bucket(), inlined: LINEAR_SCALE
             if k >= 4096:  # LINEAR_BUCKETS
-                k = 4096 + int(ln(e - t) * 100.0)
+                k = 4096 + whole(ln(e - t) * 100.0)
             hist[k] += 1
             lt = last[c]
             if lt == tb:

@@ -117,6 +117,9 @@ class CookieInsert(Persistent):
         settings = r.settings
         self.max_idle = settings.max_idle_s * MS if settings.max_idle_s else 0.0
         self.max_life = settings.max_life_s * MS if settings.max_life_s else 0.0
+        self.limited = bool(self.max_idle or self.max_life)
+        self.cookie = r.cookie
+        self.used = r.cookie_used
 
     def _expired(self, c: int, now: float) -> str:
         r = self.r
@@ -127,15 +130,20 @@ class CookieInsert(Persistent):
         return ""
 
     def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
-        r = self.r
-        t = r.cookie[c]
+        t = self.cookie[c]
         if t >= 0:
-            if (self.max_idle and now - r.cookie_used[c] > self.max_idle) or (
-                self.max_life and now - r.cookie_set[c] > self.max_life
-            ):
-                why = f"cookie SERVERID={r.names[t]} is ignored ({self._expired(c, now)})"
+            if self.status[t] == UP and not self.limited:
+                # The common case, kept short: a valid cookie naming an up table.
+                self.used[c] = now
+                if explain:
+                    self.reason = f"cookie SERVERID={self.r.names[t]} names table {self.r.names[t]}"
+                return t
+            r = self.r
+            expired = self.limited and self._expired(c, now)
+            if expired:
+                why = f"cookie SERVERID={r.names[t]} is ignored ({expired})"
                 t = self._rebalance(now, explain, why)
-            elif self.status[t] == UP or honoured(r, c, t, self.persist):
+            elif honoured(r, c, t, self.persist):
                 r.cookie_used[c] = now
                 if explain:
                     self.reason = (
@@ -146,6 +154,7 @@ class CookieInsert(Persistent):
                 why = f"cookie SERVERID={r.names[t]} names table {r.names[t]}, but {why_not(r, t)}"
                 t = self._redispatch(now, explain, why)
         else:
+            r = self.r
             t = self._rebalance(now, explain, "no SERVERID cookie")
         if t >= 0:
             r.cookie[c] = t

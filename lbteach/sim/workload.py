@@ -140,10 +140,12 @@ class Workload:
         if not na or n <= 0:
             return []
         rnd = self.rng.random
-        gap = 1000.0 / self.rate
-        service = self.scenario.service_ms
-        costs = [service * k for k in ACTION_COST]
-        browse_cost = costs[BROWSE]
+        ln = log
+        whole = int
+        # Exponential draws as log(1 - u) times a negative mean: one multiplication each.
+        neg_gap = -1000.0 / self.rate
+        neg_costs = [-self.scenario.service_ms * k for k in ACTION_COST]
+        neg_browse = neg_costs[BROWSE]
         plans = self.plans
         paths = self.paths
         n_paths = len(paths)
@@ -155,8 +157,8 @@ class Workload:
         out: list[Request] = []
         append = out.append
         for _ in range(n):
-            t -= log(1.0 - rnd()) * gap
-            c = int(rnd() * na)
+            t += ln(1.0 - rnd()) * neg_gap
+            c = whole(rnd() * na)
             if not direct:
                 c = auto[c]
             if search:
@@ -167,9 +169,9 @@ class Workload:
                     plan = plans[c] = visit()
                 a = plan.pop()
             if a == BROWSE:
-                append((t, c, a, paths[int(rnd() * n_paths)], -log(1.0 - rnd()) * browse_cost))
+                append((t, c, a, paths[whole(rnd() * n_paths)], ln(1.0 - rnd()) * neg_browse))
             else:
-                append((t, c, a, CART_PATHS[a], -log(1.0 - rnd()) * costs[a]))
+                append((t, c, a, CART_PATHS[a], ln(1.0 - rnd()) * neg_costs[a]))
         self.now = t
         return out
 

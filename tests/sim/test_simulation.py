@@ -218,3 +218,13 @@ def test_a_room_driven_only_by_phones_still_sees_time_pass():
     decisions = [sim.request(me, "browse") for _ in range(400)]
     assert decisions[-1].time_ms > decisions[0].time_ms + 1000  # about 5 ms between requests
     assert sum(table["in_flight"] for table in sim.view()["tables"]) < 10
+
+
+def test_the_fast_path_inlines_the_latency_bucket_constants():
+    # Restaurant.consume spells these numbers out for speed; they must match bucket().
+    from lbteach.sim.restaurant import LINEAR_BUCKETS, LINEAR_SCALE, LOG_SCALE, bucket
+
+    assert (LINEAR_SCALE, LINEAR_BUCKETS, LOG_SCALE) == (10.0, 4096, 100.0)
+    assert bucket(8.26) == 82
+    assert bucket(409.59) == 4095
+    assert bucket(409.6) == 4096 + 601
