@@ -439,7 +439,7 @@ class Restaurant:
 
     def _do_spike(self, event: dict, effects: dict) -> tuple[str, dict]:
         factor = event["factor"]
-        rate = effects["rate"]
+        rate = round(effects["rate"], 3)
         return (
             f"Arrivals now {factor:g}x the normal rate ({rate:g} requests per second).",
             {"factor": factor, "rate": rate},
@@ -580,13 +580,14 @@ class Restaurant:
         "cart_items",
         "cart_table",
         "last_table",
-        "hist",
     )
 
     def to_dict(self) -> dict:
         data = {name: getattr(self, name) for name in self.SCALARS}
         data.update({name: list(getattr(self, name)) for name in self.LISTS})
         data["inflight"] = [list(d) for d in self.inflight]
+        # Most latency buckets are empty: keep only the filled ones.
+        data["hist"] = [[k, n] for k, n in enumerate(self.hist) if n]
         data["rng"] = rng_state(self.rng)
         data["balancer_state"] = self.balancer.state()
         data["balancer_redispatches"] = self.balancer.redispatches
@@ -602,6 +603,8 @@ class Restaurant:
         for name in cls.LISTS:
             getattr(r, name)[:] = data[name]
         r.inflight[:] = [deque(d) for d in data["inflight"]]
+        for k, n in data["hist"]:
+            r.hist[k] = n
         set_rng_state(r.rng, data["rng"])
         r.outcomes = [EventOutcome.from_dict(o) for o in data["outcomes"]]
         r.notes = {c: note for c, note in data["notes"]}
