@@ -34,11 +34,10 @@ from lbteach.sim.stories import story_for
 from lbteach.sim.workload import rng_state, set_rng_state
 
 # Latencies go into buckets, so percentiles cost no sorting and the state stays small: 0.1 ms
-# wide below LINEAR_LIMIT ms (cheap to compute), then 1% wide on a log scale. A bucket
-# reports its midpoint. The caps on service_ms and requests keep every latency in range.
+# wide below 409.6 ms (cheap to compute), then 1% wide on a log scale. A bucket reports its
+# midpoint. The caps on service_ms and requests keep every latency in range.
 LINEAR_SCALE = 10.0
 LINEAR_BUCKETS = 4096
-LINEAR_LIMIT = LINEAR_BUCKETS / LINEAR_SCALE
 LOG_SCALE = 100.0
 HIST_SIZE = LINEAR_BUCKETS + 3000
 
@@ -55,6 +54,8 @@ def bucket_value(k: int) -> float:
 
 
 class Restaurant:
+    """One restaurant's whole state; Simulation drives it, several in lockstep for compare."""
+
     def __init__(self, scenario: Scenario, balancer: str | None = None):
         s = scenario
         self.settings = s
