@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from lbteach.classroom.routing import websocket_urlpatterns as class_routes
 from lbteach.lab.routing import websocket_urlpatterns as lab_routes
 
-websocket_urlpatterns = [*lab_routes]
+websocket_urlpatterns = [*lab_routes, *class_routes]

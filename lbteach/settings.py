@@ -112,11 +112,25 @@ if REDIS_URL:
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Throttles must count across processes, so with Redis the cache lives there too.
+if REDIS_URL:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # Websocket commands each connection may send: a steady rate per second and a burst.
 LAB_COMMAND_RATE = float(os.environ.get("LAB_COMMAND_RATE", "5"))
 LAB_COMMAND_BURST = int(os.environ.get("LAB_COMMAND_BURST", "15"))
+# Live rooms tick this often (seconds): each tick routes requests and pushes one frame.
+LIVE_TICK_SECONDS = float(os.environ.get("LIVE_TICK_SECONDS", "0.5"))
+# Classes: idle time before a class ends, join-code guessing limits, and how long a silent
+# home process is trusted before another process takes the room over.
+CLASS_IDLE_MINUTES = int(os.environ.get("CLASS_IDLE_MINUTES", "120"))
+CLASS_JOIN_ATTEMPTS = int(os.environ.get("CLASS_JOIN_ATTEMPTS", "30"))
+CLASS_JOIN_WINDOW_SECONDS = int(os.environ.get("CLASS_JOIN_WINDOW_SECONDS", "600"))
+CLASS_HOME_STALE_SECONDS = float(os.environ.get("CLASS_HOME_STALE_SECONDS", "4"))
 # The benchmark's bare echo websocket (bench/lab_frame.py); off unless asked for.
 BENCH_ECHO = env_bool("BENCH_ECHO", False)
 

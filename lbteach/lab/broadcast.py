@@ -23,6 +23,7 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS: float | None = None  # None: settings.LIVE_TICK_SECONDS (tests may override)
 STUCK_SECONDS = 10.0  # a viewer whose send has not finished by then is dropped
+MAX_BACKLOG_BYTES = 512 * 1024  # without a snapshot to hand, frames queue up to this
 
 
 class Viewer:
@@ -31,10 +32,10 @@ class Viewer:
     def __init__(
         self,
         send: Callable[[str], Awaitable[None]],
-        drop: Callable[[], Awaitable[None]] | None = None,
+        close: Callable[[int], Awaitable[None]] | None = None,
     ) -> None:
         self._send = send
-        self._drop = drop
+        self.close = close
         self._pending: str | None = None
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
@@ -44,13 +45,26 @@ class Viewer:
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._pump())
 
-    def offer(self, frame: str, snapshot: Callable[[], str]) -> None:
-        """Leave `frame` in the mailbox; if an unsent frame is there, a snapshot replaces both."""
-        if self.sending_since and time.monotonic() - self.sending_since > STUCK_SECONDS:
-            if self._drop:
-                asyncio.get_running_loop().create_task(self._drop())
+    def offer(self, frame: str, snapshot: Callable[[], str | None]) -> None:
+        """Leave `frame` in the mailbox; if an unsent frame is there, a snapshot replaces both.
+
+        Where no snapshot can be had at once (a relay in another process), the frames are
+        kept in order instead, up to MAX_BACKLOG_BYTES; past that the viewer is dropped and
+        resyncs when it reconnects.
+        """
+        stuck = self.sending_since and time.monotonic() - self.sending_since > STUCK_SECONDS
+        if self._pending is None:
+            self._pending = frame
+        else:
+            fresh = snapshot()
+            self._pending = fresh if fresh is not None else self._pending + frame
+            stuck = stuck or len(self._pending) > MAX_BACKLOG_BYTES
+        if stuck:
+            self._pending = None
+            if self.close:
+                # Too far behind: "try again later" makes the page reconnect and resync.
+                asyncio.get_running_loop().create_task(self.close(1013))
             return
-        self._pending = snapshot() if self._pending is not None else frame
         self._wake.set()
 
     def offer_now(self, frame: str) -> None:

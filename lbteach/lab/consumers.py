@@ -22,7 +22,7 @@ class LabConsumer(AsyncWebsocketConsumer):
         self.live, reply = open_private_room(query, compare=compare)
         self.bucket = TokenBucket(settings.LAB_COMMAND_RATE, settings.LAB_COMMAND_BURST)
         await self.accept()
-        self.viewer = Viewer(self._send_frame, drop=self._drop)
+        self.viewer = Viewer(self._send_frame, close=self._close_with)
         self.live.join(self.viewer)
         if reply:
             self.viewer.offer_now(reply.render())
@@ -55,9 +55,8 @@ class LabConsumer(AsyncWebsocketConsumer):
     async def _send_frame(self, frame: str) -> None:
         await self.send(text_data=frame)
 
-    async def _drop(self) -> None:
-        # Too far behind: close with "try again later" so the page reconnects and resyncs.
-        await self.close(code=1013)
+    async def _close_with(self, code: int) -> None:
+        await self.close(code=code)
 
 
 class EchoConsumer(AsyncWebsocketConsumer):

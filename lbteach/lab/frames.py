@@ -127,13 +127,12 @@ def restaurant_context(restaurant: Restaurant) -> dict:
     view = restaurant.sim.view()
     metrics = view["metrics"]
     balancer = BALANCERS[view["balancer"]]
-    last = restaurant.recent[-1] if restaurant.recent else None
     return {
         "side": restaurant.side,
         "prefix": "" if restaurant.side == "main" else f"{restaurant.side}-",
         "balancer": balancer,
         "shared_sessions": view["shared_sessions"],
-        "last_decision": last,
+        "last_decision": restaurant.last_decision,
         "tables": table_contexts(restaurant, view),
         "store": shared_store_context(view),
         "customers": len(view["clients"]),

@@ -101,6 +101,7 @@ class Restaurant:
     narration: deque = field(default_factory=lambda: deque(maxlen=NARRATION_LINES))
     history: deque = field(default_factory=lambda: deque(maxlen=HISTORY_POINTS))
     recent: list = field(default_factory=list)  # decisions of the last tick
+    last_decision: object = None  # the latest decision of any tick, for the host stand
     narration_count: int = 0
 
     def narrate(self, line: str) -> None:
@@ -341,6 +342,8 @@ class Room:
         for restaurant in self.restaurants:
             decisions = restaurant.sim.step(requests)
             restaurant.recent = decisions
+            if decisions:
+                restaurant.last_decision = decisions[-1]
             breaks = sum(1 for decision in decisions if decision.cart_broken)
             stories = [decision.story for decision in decisions if decision.story]
             # A fast tick can hold dozens of stories; tell a few and count the rest.

@@ -21,6 +21,16 @@
     if (el) { el.textContent = text; el.dataset.state = state; }
   }
 
+  // Countdowns tick here, so the server need not re-render (and reset) a form every second.
+  function tickCountdowns() {
+    var now = Date.now();
+    document.querySelectorAll("[data-closes]").forEach(function (el) {
+      var left = Math.max(0, Math.ceil((parseInt(el.dataset.closes, 10) - now) / 1000));
+      el.textContent = left + " s";
+    });
+  }
+  setInterval(tickCountdowns, 500);
+
   document.addEventListener("htmx:wsOpen", function () { lastSeq = null; setConnection("Live", "open"); });
   document.addEventListener("htmx:wsClose", function () { setConnection("Reconnecting…", "closed"); });
 

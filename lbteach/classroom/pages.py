@@ -1,0 +1,36 @@
+"""What the teacher's and projector's pages show before their websocket's first snapshot."""
+
+from __future__ import annotations
+
+import time
+
+from django.urls import reverse
+
+from lbteach.classroom.frames import clients_by_id, quiz_context, roster_context
+from lbteach.classroom.models import Classroom
+from lbteach.classroom.room import ClassRoom
+from lbteach.lab.catalog import balancer_groups
+from lbteach.lab.commands import MAX_ADD_CUSTOMERS, SPEEDS
+from lbteach.lab.frames import room_context
+
+
+def join_url(request, classroom: Classroom) -> str:
+    return request.build_absolute_uri(reverse("classroom:student", args=[classroom.code]))
+
+
+def class_page_context(classroom: Classroom, request) -> dict:
+    """The saved room (or a fresh one) rendered as the page's first state."""
+    room = ClassRoom.from_dict(classroom.state) if classroom.state else ClassRoom(classroom.code)
+    clients = clients_by_id(room)
+    return {
+        **room_context(room),
+        **roster_context(room, clients),
+        "quiz": quiz_context(room, int(time.time() * 1000)),
+        "classroom": classroom,
+        "setup": room.setup,
+        "join_url": join_url(request, classroom),
+        "balancer_groups": balancer_groups(),
+        "speeds": range(1, len(SPEEDS) + 1),
+        "max_add": MAX_ADD_CUSTOMERS,
+        "table_choices": "ABCDEFGHIJKL",
+    }

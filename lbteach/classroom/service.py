@@ -1,0 +1,255 @@
+"""The classroom's database services: start, join, prove who you are, save, hand over, export.
+
+All synchronous Django ORM code; async callers wrap these with `database_sync_to_async`.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from lbteach.classroom.codes import (
+    NicknameError,
+    clean_nickname,
+    hash_secret,
+    is_code,
+    new_code,
+    new_secret,
+    normalise_code,
+)
+from lbteach.classroom.models import ClassAnswer, ClassQuestion, Classroom, Student
+
+TEACHER_SESSION_KEY = "class_teacher"
+STUDENT_SESSION_KEY = "class_student"
+
+
+class ClassNotFound(LookupError):
+    """No class that is still open has this code."""
+
+
+class Throttled(RuntimeError):
+    """Too many attempts from one place in a short time."""
+
+
+def start_class() -> tuple[Classroom, str]:
+    """A new class with a fresh join code and the teacher's secret key (returned once)."""
+    key = new_secret()
+    for _ in range(20):
+        try:
+            with transaction.atomic():
+                classroom = Classroom.objects.create(
+                    code=new_code(),
+                    teacher_key_hash=hash_secret(key),
+                    idle_minutes=settings.CLASS_IDLE_MINUTES,
+                )
+            return classroom, key
+        except IntegrityError:  # the code is taken: draw another
+            continue
+    raise RuntimeError("could not find a free join code")
+
+
+def open_class(code: str) -> Classroom:
+    """The open class with this code, ending it first if it has sat idle too long."""
+    code = normalise_code(code)
+    if not is_code(code):
+        raise ClassNotFound(code)
+    classroom = Classroom.objects.filter(code=code, ended_at=None).first()
+    if classroom is None:
+        raise ClassNotFound(code)
+    idle = timezone.now() - classroom.last_active_at
+    if idle > timedelta(minutes=classroom.idle_minutes):
+        end_class(code)
+        raise ClassNotFound(code)
+    return classroom
+
+
+def _attempts_key(client: str) -> str:
+    return f"class-join-misses:{client}"
+
+
+def check_join_attempt(client: str) -> None:
+    """Refuse a client that missed too many codes lately: codes cannot be guessed quickly.
+
+    Only misses count, so students reloading their own class's page are never refused.
+    """
+    if cache.get(_attempts_key(client), 0) >= settings.CLASS_JOIN_ATTEMPTS:
+        raise Throttled
+
+
+def count_missed_join(client: str) -> None:
+    key = _attempts_key(client)
+    if cache.add(key, 1, timeout=settings.CLASS_JOIN_WINDOW_SECONDS):
+        return
+    try:
+        cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=settings.CLASS_JOIN_WINDOW_SECONDS)
+
+
+def is_teacher(classroom: Classroom, session) -> bool:
+    key = session.get(TEACHER_SESSION_KEY, {}).get(classroom.code)
+    return bool(key) and hmac.compare_digest(hash_secret(key), classroom.teacher_key_hash)
+
+
+def remember_teacher(session, code: str, key: str) -> None:
+    keys = dict(session.get(TEACHER_SESSION_KEY, {}))
+    keys[code] = key
+    session[TEACHER_SESSION_KEY] = keys
+
+
+def teacher_key_matches(classroom: Classroom, key: str) -> bool:
+    return bool(key) and hmac.compare_digest(hash_secret(key), classroom.teacher_key_hash)
+
+
+def student_in(classroom: Classroom, session) -> Student | None:
+    key = session.get(STUDENT_SESSION_KEY, {}).get(classroom.code)
+    if not key:
+        return None
+    return Student.objects.filter(classroom=classroom, key_hash=hash_secret(key)).first()
+
+
+def join(classroom: Classroom, session, nickname: object) -> Student:
+    """Add a student with this nickname (unique in the class) and remember them in the session."""
+    name = clean_nickname(nickname)
+    if Student.objects.filter(classroom=classroom, nickname__iexact=name).exists():
+        raise NicknameError(f"Someone in this class is already called “{name}”. Pick another.")
+    key = new_secret()
+    try:
+        with transaction.atomic():
+            student = Student.objects.create(
+                classroom=classroom, nickname=name, key_hash=hash_secret(key)
+            )
+    except IntegrityError:
+        raise NicknameError(
+            f"Someone in this class is already called “{name}”. Pick another."
+        ) from None
+    keys = dict(session.get(STUDENT_SESSION_KEY, {}))
+    keys[classroom.code] = key
+    session[STUDENT_SESSION_KEY] = keys
+    return student
+
+
+def set_customer(student_id: int, customer: int) -> None:
+    Student.objects.filter(pk=student_id, customer=None).update(customer=customer)
+
+
+def end_class(code: str) -> None:
+    Classroom.objects.filter(code=code, ended_at=None).update(ended_at=timezone.now())
+
+
+# -- the live room's home and saved state ------------------------------------------------------
+@dataclass(frozen=True)
+class HomeInfo:
+    state: dict
+    home_channel: str
+    fresh: bool
+    ended: bool
+
+
+def home_info(code: str) -> HomeInfo:
+    row = (
+        Classroom.objects.filter(code=code)
+        .values("state", "home_channel", "home_seen_at", "ended_at")
+        .first()
+    )
+    if row is None:
+        raise ClassNotFound(code)
+    stale_before = timezone.now() - timedelta(seconds=settings.CLASS_HOME_STALE_SECONDS)
+    fresh = (
+        bool(row["home_channel"])
+        and bool(row["home_seen_at"])
+        and (row["home_seen_at"] >= stale_before)
+    )
+    return HomeInfo(row["state"], row["home_channel"], fresh, row["ended_at"] is not None)
+
+
+def claim_home(code: str, channel: str) -> bool:
+    """Become the process that runs this room, unless another one is alive and running it."""
+    stale_before = timezone.now() - timedelta(seconds=settings.CLASS_HOME_STALE_SECONDS)
+    claimed = (
+        Classroom.objects.filter(code=code, ended_at=None)
+        .filter(Q(home_channel="") | Q(home_seen_at=None) | Q(home_seen_at__lt=stale_before))
+        .update(home_channel=channel, home_seen_at=timezone.now())
+    )
+    return claimed == 1
+
+
+def take_home(code: str, channel: str) -> bool:
+    """With one process, any home on record is this process's previous run: take it."""
+    claimed = Classroom.objects.filter(code=code, ended_at=None).update(
+        home_channel=channel, home_seen_at=timezone.now()
+    )
+    return claimed == 1
+
+
+def heartbeat(code: str, channel: str, state: dict | None, active: bool) -> bool:
+    """Say this process still runs the room (and save its state); False if it lost it."""
+    changes: dict = {"home_seen_at": timezone.now()}
+    if state is not None:
+        changes["state"] = state
+    if active:
+        changes["last_active_at"] = timezone.now()
+    return Classroom.objects.filter(code=code, home_channel=channel).update(**changes) == 1
+
+
+def release_home(code: str, channel: str, state: dict) -> None:
+    Classroom.objects.filter(code=code, home_channel=channel).update(
+        home_channel="", home_seen_at=None, state=state
+    )
+
+
+# -- the class quiz ----------------------------------------------------------------------------
+def record_question(code: str, key: str, prompt: str, seconds: int) -> int:
+    classroom = Classroom.objects.get(code=code)
+    question = ClassQuestion.objects.create(
+        classroom=classroom,
+        question_key=key,
+        prompt=prompt,
+        closes_at=timezone.now() + timedelta(seconds=seconds),
+    )
+    return question.pk
+
+
+def record_answer(question_id: int, student_id: int, choice: list[str], correct: bool) -> bool:
+    """Store one answer; False when this student had already answered (it counts once)."""
+    try:
+        with transaction.atomic():
+            ClassAnswer.objects.create(
+                question_id=question_id, student_id=student_id, choice=choice, correct=correct
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+def mark_revealed(question_id: int) -> None:
+    ClassQuestion.objects.filter(pk=question_id).update(revealed=True)
+
+
+RESULT_COLUMNS = ["question", "prompt", "nickname", "answer", "correct", "answered_at"]
+
+
+def result_rows(classroom: Classroom) -> list[list[str]]:
+    answers = (
+        ClassAnswer.objects.filter(question__classroom=classroom)
+        .select_related("question", "student")
+        .order_by("question__opened_at", "answered_at")
+    )
+    return [
+        [
+            a.question.question_key,
+            a.question.prompt,
+            a.student.nickname,
+            " ".join(a.choice),
+            "yes" if a.correct else "no",
+            a.answered_at.isoformat(timespec="seconds"),
+        ]
+        for a in answers
+    ]

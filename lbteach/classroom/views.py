@@ -1,0 +1,171 @@
+"""Classroom pages: start or join a class, the teacher's page, the projector, a student's phone."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import segno
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from lbteach.classroom import service
+from lbteach.classroom.codes import NicknameError, normalise_code
+from lbteach.classroom.pages import class_page_context, join_url
+from lbteach.quiz import bank
+
+
+def _client(request) -> str:
+    return request.META.get("REMOTE_ADDR", "unknown")
+
+
+def _not_found(request, code: str, status: int = 404):
+    return render(request, "classroom/not_found.html", {"code": code}, status=status)
+
+
+def _forbidden(request, classroom):
+    return render(request, "classroom/forbidden.html", {"classroom": classroom}, status=403)
+
+
+def _find(request, code: str):
+    """The open class, counting the lookup against this client's join-code budget."""
+    try:
+        service.check_join_attempt(_client(request))
+    except service.Throttled:
+        return None, render(request, "classroom/throttled.html", status=429)
+    try:
+        return service.open_class(code), None
+    except service.ClassNotFound:
+        service.count_missed_join(_client(request))
+        return None, _not_found(request, code)
+
+
+def _teacher_class(request, code: str):
+    try:
+        classroom = service.open_class(code)
+    except service.ClassNotFound:
+        return None, _not_found(request, code)
+    if not service.is_teacher(classroom, request.session):
+        return None, _forbidden(request, classroom)
+    return classroom, None
+
+
+@require_GET
+def index(request):
+    return render(request, "classroom/index.html", {})
+
+
+@require_POST
+def start(request):
+    classroom, key = service.start_class()
+    service.remember_teacher(request.session, classroom.code, key)
+    request.session.modified = True
+    return HttpResponseRedirect(reverse("classroom:teach", args=[classroom.code]))
+
+
+@require_GET
+def join_lookup(request):
+    """The join form: a typed code leads to that class's student page."""
+    code = normalise_code(request.GET.get("code", ""))
+    classroom, refusal = _find(request, code)
+    if refusal is not None:
+        if refusal.status_code == 404:
+            return render(
+                request,
+                "classroom/index.html",
+                {
+                    "join_error": f"No open class has the code “{code}”. Check the projector.",
+                    "code": code,
+                },
+                status=404,
+            )
+        return refusal
+    return HttpResponseRedirect(reverse("classroom:student", args=[classroom.code]))
+
+
+@require_http_methods(["GET", "POST"])
+def student(request, code: str):
+    classroom, refusal = _find(request, code)
+    if refusal is not None:
+        return refusal
+    seat = service.student_in(classroom, request.session)
+    context = {"classroom": classroom}
+    if seat is None and request.method == "POST":
+        try:
+            seat = service.join(classroom, request.session, request.POST.get("nickname"))
+            return HttpResponseRedirect(reverse("classroom:student", args=[classroom.code]))
+        except NicknameError as error:
+            context |= {"error": str(error), "nickname": request.POST.get("nickname", "")[:40]}
+            return render(request, "classroom/join.html", context, status=400)
+    if seat is None:
+        return render(request, "classroom/join.html", context)
+    return render(request, "classroom/student.html", context | {"seat": seat})
+
+
+@require_GET
+def teach(request, code: str):
+    key = request.GET.get("key")
+    if key is not None:
+        # The teacher link: the key moves into this browser's session, then out of the URL.
+        try:
+            classroom = service.open_class(code)
+        except service.ClassNotFound:
+            return _not_found(request, code)
+        if not service.teacher_key_matches(classroom, key):
+            return _forbidden(request, classroom)
+        service.remember_teacher(request.session, classroom.code, key)
+        return HttpResponseRedirect(reverse("classroom:teach", args=[classroom.code]))
+    classroom, refusal = _teacher_class(request, code)
+    if refusal is not None:
+        return refusal
+    teacher_key = request.session[service.TEACHER_SESSION_KEY][classroom.code]
+    context = class_page_context(classroom, request)
+    context |= {
+        "teacher_link": request.build_absolute_uri(
+            reverse("classroom:teach", args=[classroom.code]) + f"?key={teacher_key}"
+        ),
+        "questions": bank.list_questions(kinds=("single", "multiple", "true_false", "scenario")),
+    }
+    return render(request, "classroom/teach.html", context)
+
+
+@require_GET
+def projector(request, code: str):
+    classroom, refusal = _teacher_class(request, code)
+    if refusal is not None:
+        return refusal
+    return render(request, "classroom/projector.html", class_page_context(classroom, request))
+
+
+@require_GET
+def qr(request, code: str):
+    try:
+        classroom = service.open_class(code)
+    except service.ClassNotFound:
+        return _not_found(request, code)
+    buffer = io.BytesIO()
+    segno.make(join_url(request, classroom), error="m").save(
+        buffer,
+        kind="svg",
+        scale=8,
+        dark="#1d2433",
+        light="#ffffff",
+        omitsize=True,
+        title=f"Join class {classroom.code}",
+    )
+    return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
+
+
+@require_GET
+def results(request, code: str):
+    classroom, refusal = _teacher_class(request, code)
+    if refusal is not None:
+        return refusal
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="class-{classroom.code}-results.csv"'
+    writer = csv.writer(response)
+    writer.writerow(service.RESULT_COLUMNS)
+    writer.writerows(service.result_rows(classroom))
+    return response

@@ -1,0 +1,253 @@
+"""Classroom websockets through the real router: roles, students' own customers, the class quiz,
+bad input, and a room that survives its process restarting."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+from asgiref.sync import sync_to_async
+from django.core.management import call_command
+
+from lbteach.classroom import live
+from lbteach.classroom.models import ClassAnswer, Classroom, Student
+from tests.classroom.conftest import join, socket, start_class
+from tests.lab.conftest import receive_until, status, statuses
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def connected(client, code, role):
+    communicator = socket(client, code, role)
+    ok, _ = await communicator.connect()
+    assert ok, role
+    return communicator
+
+
+async def send(communicator, **fields):
+    await communicator.send_to(text_data=json.dumps(fields))
+
+
+async def a_class(*nicknames):
+    teacher, code = await sync_to_async(start_class)()
+    phones = [await sync_to_async(join)(code, name) for name in nicknames]
+    return teacher, code, phones
+
+
+def card(frame: str) -> bool:
+    return 'id="me"' in frame
+
+
+async def test_the_teacher_sees_the_restaurant_and_students_see_their_own_card():
+    teacher, code, (ana,) = await a_class("Ana")
+    screen = await connected(teacher, code, "teacher")
+    snapshot = await receive_until(screen, lambda f: 'id="floor"' in f)
+    assert 'id="roster"' in snapshot
+    assert 'id="class-quiz"' in snapshot
+    phone = await connected(ana, code, "student")
+    mine = await receive_until(phone, card)
+    assert "Ana" in mine
+    assert "Your cart is empty." in mine
+    assert 'id="floor"' not in mine  # a phone gets its own card, not the whole floor
+    roster = await receive_until(screen, lambda f: "Ana" in f and 'id="roster"' in f)
+    assert "Ana joined the class as customer 1." in roster
+    await phone.disconnect()
+    await screen.disconnect()
+
+
+async def test_only_the_teacher_may_open_the_teacher_and_projector_sockets():
+    teacher, code, (ana,) = await a_class("Ana")
+    for role in ("teacher", "projector"):
+        communicator = socket(ana, code, role)
+        ok, close_code = await communicator.connect()
+        assert (ok, close_code) == (False, 4403)
+    stranger = await sync_to_async(join)(code, "Ben")
+    await sync_to_async(Student.objects.filter(nickname="Ben").delete)()
+    communicator = socket(stranger, code, "student")
+    assert (await communicator.connect()) == (False, 4403)
+
+
+async def test_a_cross_origin_page_cannot_connect():
+    teacher, code, _ = await a_class()
+    communicator = socket(teacher, code, "teacher", origin=(b"origin", b"http://evil.example"))
+    ok, _ = await communicator.connect()
+    assert not ok
+
+
+async def test_a_students_buttons_act_on_their_own_customer_only():
+    teacher, code, (ana, ben) = await a_class("Ana", "Ben")
+    phone_a = await connected(ana, code, "student")
+    await receive_until(phone_a, card)
+    phone_b = await connected(ben, code, "student")
+    await receive_until(phone_b, card)
+
+    # A field naming another customer is ignored: Ben's button moves Ben.
+    await send(phone_b, action="add_to_cart", customer=1, client=1)
+    frame = await receive_until(phone_b, lambda f: "Added to your cart" in f)
+    assert "1 item now" in frame
+    await send(phone_a, action="snapshot")
+    ana_card = await receive_until(phone_a, card)
+    assert "Your cart is empty." in ana_card
+
+    for action, says in [
+        ("switch_network", "Your phone switched network"),
+        ("clear_cookies", "You cleared your cookies"),
+        ("add_to_cart", "Added to your cart"),
+        ("checkout", "You checked out"),
+    ]:
+        await send(phone_a, action=action)
+        assert says in await receive_until(phone_a, lambda f, s=says: s in f)
+    for phone in (phone_a, phone_b):
+        await phone.disconnect()
+
+
+async def test_students_and_the_projector_cannot_control_the_room():
+    teacher, code, (ana,) = await a_class("Ana")
+    phone = await connected(ana, code, "student")
+    await receive_until(phone, card)
+    for action in ("add_bots", "pause", "crash_table", "push_question", "end_class"):
+        await send(phone, action=action)
+        frame = await receive_until(phone, lambda f: status(f) is not None)
+        assert (
+            status(frame) == f"Not done: Unknown action '{action}'. Use one of the room's buttons."
+        )
+    projector = await connected(teacher, code, "projector")
+    await receive_until(projector, lambda f: 'id="floor"' in f)
+    await send(projector, action="reset")
+    frame = await receive_until(projector, lambda f: status(f) is not None)
+    assert "Unknown action 'reset'" in status(frame)
+    assert await sync_to_async(Classroom.objects.filter(code=code, ended_at=None).exists)()
+    await phone.disconnect()
+    await projector.disconnect()
+
+
+async def test_bad_messages_get_a_clear_error_and_oversized_ones_close_with_1009():
+    teacher, code, (ana,) = await a_class("Ana")
+    phone = await connected(ana, code, "student")
+    await receive_until(phone, card)
+    await phone.send_to(text_data="{not json")
+    assert status(await receive_until(phone, lambda f: status(f) is not None)) == (
+        "Not done: That message is not valid JSON."
+    )
+    await send(phone, action="answer", choice=["a"])
+    assert "no open question" in status(await receive_until(phone, lambda f: status(f) is not None))
+    await phone.send_to(text_data=json.dumps({"action": "add_to_cart", "pad": "x" * 20000}))
+    assert "the limit is 16384" in status(
+        await receive_until(phone, lambda f: status(f) is not None)
+    )
+    assert await phone.receive_output(timeout=3) == {"type": "websocket.close", "code": 1009}
+
+
+async def test_commands_are_rate_limited_per_connection(settings):
+    settings.LAB_COMMAND_RATE = 0.0001
+    settings.LAB_COMMAND_BURST = 4
+    teacher, code, (ana,) = await a_class("Ana")
+    phone = await connected(ana, code, "student")
+    await receive_until(phone, card)
+    for _ in range(6):
+        await send(phone, action="add_to_cart")
+    replies: list[str] = []
+    while len(replies) < 6:
+        replies += [s for s in statuses(await phone.receive_from(timeout=3)) if s]
+    assert sum("Too many commands" in r for r in replies) == 2
+    await phone.disconnect()
+
+
+async def test_a_class_quiz_collects_answers_once_and_reveals_them():
+    await sync_to_async(call_command)("load_questions", stdout=io.StringIO())
+    teacher, code, (ana, ben) = await a_class("Ana", "Ben")
+    screen = await connected(teacher, code, "teacher")
+    await receive_until(screen, lambda f: 'id="floor"' in f)
+    phones = [await connected(p, code, "student") for p in (ana, ben)]
+    for phone in phones:
+        await receive_until(phone, card)
+
+    await send(screen, action="push_question", question="ip-mobile-wifi-lte", seconds=60)
+    sent = await receive_until(screen, lambda f: status(f) is not None)
+    assert status(sent) == "Question sent to the class: 60 seconds to answer."
+    question = await receive_until(phones[0], lambda f: "answer-form" in f)
+    assert "Correct" not in question  # nothing in the phone's page says which option is right
+    assert re.findall(r'name="choice" value="([^"]+)"', question) == ["1", "2", "3", "4"]
+    quiz = live.homes[code].room.quiz
+    right = quiz["correct"][0]
+    wrong = next(n for n in "1234" if n != right)
+    assert quiz["bank_keys"][right] == "a"
+
+    await send(phones[0], action="answer", choice=wrong)
+    await receive_until(phones[0], lambda f: status(f) == "Answer received. Wait for the reveal.")
+    await send(phones[0], action="answer", choice=right)
+    again = await receive_until(phones[0], lambda f: status(f) is not None)
+    assert status(again) == "Not done: You already answered this question."
+    await send(phones[1], action="answer", choice="zzz")
+    tampered = await receive_until(phones[1], lambda f: status(f) is not None)
+    assert status(tampered) == "Not done: That answer is not one of this question's options."
+    await send(phones[1], action="answer", choice=right)
+    await receive_until(phones[1], lambda f: status(f) == "Answer received. Wait for the reveal.")
+    histogram = await receive_until(screen, lambda f: "2 of 2 answered" in f)
+    assert "1 vote" in histogram
+
+    await send(screen, action="reveal_question")
+    revealed = await receive_until(screen, lambda f: status(f) is not None)
+    assert status(revealed).startswith("Answer revealed: ")
+    assert "Not this time." in await receive_until(phones[0], lambda f: "Why:" in f)
+    assert "You got it right." in await receive_until(phones[1], lambda f: "Why:" in f)
+    answers = await sync_to_async(list)(
+        ClassAnswer.objects.order_by("student__nickname").values_list("choice", "correct")
+    )
+    assert answers == [([quiz["bank_keys"][wrong]], False), (["a"], True)]
+    for communicator in (screen, *phones):
+        await communicator.disconnect()
+
+
+async def test_the_teacher_runs_the_lab_controls_and_adds_bots():
+    teacher, code, _ = await a_class()
+    screen = await connected(teacher, code, "teacher")
+    await receive_until(screen, lambda f: 'id="floor"' in f)
+    await send(screen, action="add_bots", count=15)
+    assert status(await receive_until(screen, lambda f: status(f) is not None)) == "Added 15 bots."
+    await send(screen, action="set_balancer", balancer="source_ip")
+    frame = await receive_until(screen, lambda f: "<strong>Source IP hash</strong>" in f)
+    assert "15 customers" in frame
+    await screen.disconnect()
+
+
+async def test_a_restarted_server_restores_the_room_with_every_customer_and_cart():
+    teacher, code, (ana,) = await a_class("Ana")
+    phone = await connected(ana, code, "student")
+    await receive_until(phone, card)
+    for _ in range(3):
+        await send(phone, action="add_to_cart")
+        await receive_until(phone, lambda f: "Added to your cart" in f)
+    home = live.homes[code]
+    await phone.disconnect()
+    # What the home's keeper does every second, then the process "dies" with its room.
+    from lbteach.classroom import service
+
+    await sync_to_async(service.heartbeat)(code, home.channel, home.room.to_dict(), True)
+    home._stop()
+    live.homes.clear()
+    live._locks.clear()
+
+    phone = await connected(ana, code, "student")
+    restored = await receive_until(phone, card)
+    assert "3 items" in restored
+    assert live.homes[code] is not home
+    student = await sync_to_async(Student.objects.get)(nickname="Ana")
+    assert f">{student.customer}</span> Ana" in restored
+    await phone.disconnect()
+
+
+async def test_ending_the_class_tells_everyone_and_closes_the_room():
+    teacher, code, (ana,) = await a_class("Ana")
+    screen = await connected(teacher, code, "teacher")
+    await receive_until(screen, lambda f: 'id="floor"' in f)
+    phone = await connected(ana, code, "student")
+    await receive_until(phone, card)
+    await send(screen, action="end_class")
+    assert "This class has ended." in await receive_until(phone, lambda f: "class-ended" in f)
+    assert await sync_to_async(Classroom.objects.filter(code=code).exclude(ended_at=None).exists)()
+    assert code not in live.homes
+    late = socket(teacher, code, "teacher")
+    assert (await late.connect()) == (False, 4403)  # an ended class has no teacher page either

@@ -1,0 +1,164 @@
+"""Classroom pages: start, the teacher's secret, joining, the QR code, results, bad input."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+
+from lbteach.classroom import service
+from lbteach.classroom.codes import hash_secret
+from lbteach.classroom.models import ClassQuestion, Classroom, Student
+from lbteach.classroom.room import ClassRoom
+from tests.classroom.conftest import join, start_class
+
+pytestmark = pytest.mark.django_db
+
+
+def test_starting_a_class_makes_a_code_and_keeps_only_a_hash_of_the_teacher_key():
+    client, code = start_class()
+    classroom = Classroom.objects.get(code=code)
+    key = client.session[service.TEACHER_SESSION_KEY][code]
+    assert classroom.teacher_key_hash == hash_secret(key)
+    assert key not in code
+    page = client.get(f"/class/{code}/teach/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert f"/ws/class/{code}/teacher/" in html
+    assert "Add bots" in html
+    assert f"?key={key}" in html  # the teacher link for a second device
+
+
+def test_only_the_teacher_opens_the_teacher_and_projector_pages():
+    _, code = start_class()
+    stranger = Client()
+    for page in ("teach", "projector", "results.csv"):
+        address = f"/class/{code}/{page}" + ("" if "." in page else "/")
+        response = stranger.get(address)
+        assert response.status_code == 403, page
+        assert "Only the teacher" in response.content.decode()
+
+
+def test_the_teacher_link_carries_control_to_a_second_device_and_a_wrong_key_does_not():
+    teacher, code = start_class()
+    key = teacher.session[service.TEACHER_SESSION_KEY][code]
+    laptop = Client()
+    assert laptop.get(f"/class/{code}/teach/?key=wrong").status_code == 403
+    response = laptop.get(f"/class/{code}/teach/?key={key}")
+    assert response["Location"] == f"/class/{code}/teach/"
+    assert laptop.get(f"/class/{code}/projector/").status_code == 200
+
+
+def test_a_student_joins_with_a_nickname_and_stays_the_same_student_on_reload():
+    _, code = start_class()
+    phone = join(code, "  Ana  ")
+    student = Student.objects.get(classroom__code=code)
+    assert student.nickname == "Ana"
+    page = phone.get(f"/class/{code}/").content.decode()
+    assert f"/ws/class/{code}/student/" in page
+    assert "Add to cart" in page
+    assert "Switch network" in page
+    phone.get(f"/class/{code}/")
+    assert Student.objects.filter(classroom__code=code).count() == 1
+
+
+def test_nicknames_are_unique_in_a_class_ignoring_case():
+    _, code = start_class()
+    join(code, "Ana")
+    response = Client().post(f"/class/{code}/", {"nickname": "ana"})
+    assert response.status_code == 400
+    assert "already called “ana”" in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("fields", "says"),
+    [
+        ({}, "Enter a nickname."),
+        ({"nickname": "<b>x</b>"}, "letters, digits"),
+        ({"nickname": "x" * 80}, "at most 24"),
+    ],
+)
+def test_a_bad_nickname_is_refused_and_nothing_is_added(fields, says):
+    _, code = start_class()
+    response = Client().post(f"/class/{code}/", fields)
+    assert response.status_code == 400
+    assert says in response.content.decode()
+    assert Student.objects.count() == 0
+    assert "<b>x</b>" not in response.content.decode()
+
+
+def test_nicknames_are_escaped_on_every_page():
+    # The form refuses markup, but a name reaches pages from the saved room too: escape there.
+    teacher, code = start_class()
+    room = ClassRoom(code)
+    room.seat(1, "<i>evil</i>", None)
+    Classroom.objects.filter(code=code).update(state=room.to_dict())
+    for page in ("teach", "projector"):
+        html = teacher.get(f"/class/{code}/{page}/").content.decode()
+        assert "<i>evil</i>" not in html, page
+        assert "&lt;i&gt;evil&lt;/i&gt;" in html, page
+
+
+def test_joining_by_code_finds_the_class_and_an_unknown_code_says_so():
+    _, code = start_class()
+    assert Client().get(f"/class/join/?code={code.lower()}")["Location"] == f"/class/{code}/"
+    response = Client().get("/class/join/?code=ZZZZZZ")
+    assert response.status_code == 404
+    assert "No open class has the code “ZZZZZZ”" in response.content.decode()
+    assert Client().get("/class/ZZZZZZ/").status_code == 404
+
+
+def test_guessing_codes_is_throttled_per_address(settings):
+    settings.CLASS_JOIN_ATTEMPTS = 3
+    _, code = start_class()
+    guesser = Client(REMOTE_ADDR="203.0.113.9")
+    for guess in ("AAAAAA", "BBBBBB", "CCCCCC"):
+        assert guesser.get(f"/class/{guess}/").status_code == 404
+    assert guesser.get(f"/class/{code}/").status_code == 429  # even the right one, for a while
+    assert Client(REMOTE_ADDR="203.0.113.10").get(f"/class/{code}/").status_code == 200
+
+
+def test_the_qr_code_is_an_svg_of_the_join_address():
+    _, code = start_class()
+    response = Client().get(f"/class/{code}/qr.svg")
+    assert response["Content-Type"] == "image/svg+xml"
+    svg = response.content.decode()
+    assert svg.startswith("<?xml")
+    assert 'xmlns="http://www.w3.org/2000/svg"' in svg
+    assert f"Join class {code}" in svg
+
+
+def test_results_download_as_csv():
+    teacher, code = start_class()
+    classroom = Classroom.objects.get(code=code)
+    phone = join(code, "Ana")
+    student = Student.objects.get(classroom=classroom)
+    question = service.record_question(code, "q-key", "Why?", 30)
+    assert service.record_answer(question, student.pk, ["b"], True)
+    assert not service.record_answer(question, student.pk, ["a"], False)  # counts once
+    response = teacher.get(f"/class/{code}/results.csv")
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0] == service.RESULT_COLUMNS
+    assert rows[1][:5] == ["q-key", "Why?", "Ana", "b", "yes"]
+    assert len(rows) == 2
+    assert ClassQuestion.objects.count() == 1
+    assert phone.get(f"/class/{code}/results.csv").status_code == 403
+
+
+def test_an_ended_or_idle_class_cannot_be_joined(settings):
+    _, code = start_class()
+    service.end_class(code)
+    assert Client().get(f"/class/{code}/").status_code == 404
+    _, idle = start_class()
+    Classroom.objects.filter(code=idle).update(idle_minutes=0)
+    assert Client().get(f"/class/{idle}/").status_code == 404
+    assert Classroom.objects.get(code=idle).ended_at is not None
+
+
+def test_class_pages_refuse_the_wrong_methods():
+    _, code = start_class()
+    assert Client().get("/class/start/").status_code == 405
+    assert Client().post(f"/class/{code}/projector/").status_code == 405
