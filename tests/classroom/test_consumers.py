@@ -58,7 +58,7 @@ async def test_the_teacher_sees_the_restaurant_and_students_see_their_own_card()
 
 
 async def test_only_the_teacher_may_open_the_teacher_and_projector_sockets():
-    teacher, code, (ana,) = await a_class("Ana")
+    _teacher, code, (ana,) = await a_class("Ana")
     for role in ("teacher", "projector"):
         communicator = socket(ana, code, role)
         ok, close_code = await communicator.connect()
@@ -77,7 +77,7 @@ async def test_a_cross_origin_page_cannot_connect():
 
 
 async def test_a_students_buttons_act_on_their_own_customer_only():
-    teacher, code, (ana, ben) = await a_class("Ana", "Ben")
+    _teacher, code, (ana, ben) = await a_class("Ana", "Ben")
     phone_a = await connected(ana, code, "student")
     await receive_until(phone_a, card)
     phone_b = await connected(ben, code, "student")
@@ -124,7 +124,7 @@ async def test_students_and_the_projector_cannot_control_the_room():
 
 
 async def test_bad_messages_get_a_clear_error_and_oversized_ones_close_with_1009():
-    teacher, code, (ana,) = await a_class("Ana")
+    _teacher, code, (ana,) = await a_class("Ana")
     phone = await connected(ana, code, "student")
     await receive_until(phone, card)
     await phone.send_to(text_data="{not json")
@@ -143,7 +143,7 @@ async def test_bad_messages_get_a_clear_error_and_oversized_ones_close_with_1009
 async def test_commands_are_rate_limited_per_connection(settings):
     settings.LAB_COMMAND_RATE = 0.0001
     settings.LAB_COMMAND_BURST = 4
-    teacher, code, (ana,) = await a_class("Ana")
+    _teacher, code, (ana,) = await a_class("Ana")
     phone = await connected(ana, code, "student")
     await receive_until(phone, card)
     for _ in range(6):
@@ -214,7 +214,7 @@ async def test_the_teacher_runs_the_lab_controls_and_adds_bots():
 
 
 async def test_a_restarted_server_restores_the_room_with_every_customer_and_cart():
-    teacher, code, (ana,) = await a_class("Ana")
+    _teacher, code, (ana,) = await a_class("Ana")
     phone = await connected(ana, code, "student")
     await receive_until(phone, card)
     for _ in range(3):
