@@ -32,6 +32,10 @@ def identify(code: str, role: str, session) -> tuple[int | None, str, int | None
 
 
 class ClassConsumer(AsyncWebsocketConsumer):
+    # No channel of its own: frames reach viewers through the in-process registry, and
+    # other processes reach a room through its relay (DESIGN.md: one channel per room).
+    channel_layer_alias = "none"
+
     async def connect(self):
         kwargs = self.scope["url_route"]["kwargs"]
         self.code, self.role = kwargs["code"], kwargs["role"]

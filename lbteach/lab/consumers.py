@@ -16,6 +16,10 @@ MESSAGE_TOO_BIG = 1009
 
 
 class LabConsumer(AsyncWebsocketConsumer):
+    # No channel of its own: frames reach viewers through the in-process registry, and
+    # other processes reach a room through its relay (DESIGN.md: one channel per room).
+    channel_layer_alias = "none"
+
     async def connect(self):
         query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
         compare = self.scope["url_route"]["kwargs"].get("mode") == "compare"

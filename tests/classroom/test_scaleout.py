@@ -1,0 +1,128 @@
+"""Two daphne processes share rooms through Redis: frames and commands cross both ways.
+
+Needs a real Redis (TEST_REDIS_URL, default redis://127.0.0.1:6379/0); skips without one on
+a laptop and fails without one under CI.
+"""
+
+from __future__ import annotations
+
+import http.cookiejar
+import json
+import os
+import re
+import time
+import urllib.parse
+import urllib.request
+
+import pytest
+import redis
+from websockets.sync.client import connect
+
+from tests.browser.server import Server, prepare_database, server_env
+from tests.conftest import require
+
+REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+def redis_up() -> bool:
+    try:
+        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+class Browser:
+    """Just enough of a browser: cookies, CSRF tokens, form posts."""
+
+    def __init__(self) -> None:
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def cookie(self, name: str) -> str:
+        return next(c.value for c in self.jar if c.name == name)
+
+    def get(self, url: str) -> str:
+        return self.opener.open(url, timeout=10).read().decode()
+
+    def post(self, url: str, fields: dict, form_page: str | None = None) -> str:
+        """Post a form the way a browser would: read its page for the CSRF token first."""
+        page = self.get(form_page or url)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
+        response = self.opener.open(urllib.request.Request(url, data=data), timeout=10)
+        return response.geturl()
+
+    def socket(self, server: Server, path: str):
+        return connect(
+            f"ws://127.0.0.1:{server.port}{path}",
+            origin="http://127.0.0.1",
+            additional_headers={"Cookie": f"sessionid={self.cookie('sessionid')}"},
+            max_size=2**22,
+            open_timeout=10,
+        )
+
+
+def wait_for(socket, predicate, seconds: float = 15.0) -> str:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        frame = socket.recv(timeout=max(0.1, deadline - time.monotonic()))
+        if predicate(frame):
+            return frame
+    raise AssertionError("no matching frame in time")
+
+
+def send(socket, **fields) -> None:
+    socket.send(json.dumps(fields))
+
+
+@pytest.fixture
+def two_processes(tmp_path):
+    require(redis_up(), f"Redis is not reachable at {REDIS}")
+    env = server_env(
+        tmp_path / "db.sqlite3",
+        REDIS_URL=REDIS,
+        LIVE_TICK_SECONDS="0.2",
+        CLASS_HOME_STALE_SECONDS="4",
+    )
+    prepare_database(env)
+    first, second = Server(env).start(), Server(env).start()
+    yield first, second
+    first.stop()
+    second.stop()
+
+
+def test_frames_and_commands_cross_between_two_processes(two_processes):
+    one, two = two_processes
+    teacher, ana, ben = Browser(), Browser(), Browser()
+    teach_page = teacher.post(f"{one.url}/class/start/", {}, form_page=f"{one.url}/class/")
+    code = re.search(r"/class/([A-Z0-9]{6})/teach/$", teach_page)[1]
+    ana.post(f"{two.url}/class/{code}/", {"nickname": "Ana"})
+    ben.post(f"{one.url}/class/{code}/", {"nickname": "Ben"})
+
+    # Ana's phone reaches process two first, so two becomes the room's home.
+    with ana.socket(two, f"/ws/class/{code}/student/") as ana_phone:
+        wait_for(ana_phone, lambda f: 'id="me"' in f and "Ana" in f)
+        with (
+            teacher.socket(one, f"/ws/class/{code}/teacher/") as screen,
+            ben.socket(one, f"/ws/class/{code}/student/") as ben_phone,
+        ):
+            wait_for(screen, lambda f: 'id="floor"' in f)
+            wait_for(ben_phone, lambda f: 'id="me"' in f and "Ben" in f)
+
+            # Process one keeps ONE relay channel for the room, whatever its viewer count.
+            members = redis.Redis.from_url(REDIS).zrange(f"asgi:group:room_{code}", 0, -1)
+            assert len(members) == 1
+
+            # A command from process one runs in the home (two); its frame comes back to one.
+            send(screen, action="add_bots", count=12)
+            wait_for(screen, lambda f: "14 customers" in f)
+
+            # A student's command in the home shows on the teacher's screen in process one.
+            send(ana_phone, action="add_to_cart")
+            wait_for(ana_phone, lambda f: "Added to your cart" in f)
+            wait_for(screen, lambda f: 'id="roster"' in f and "1 item at table" in f)
+
+            # A student on process one: command to the home, their card back again.
+            send(ben_phone, action="add_to_cart")
+            card = wait_for(ben_phone, lambda f: "Added to your cart" in f)
+            assert "Ben" in card
