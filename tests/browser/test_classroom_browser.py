@@ -18,7 +18,7 @@ STUDENTS = ("Ana", "Ben", "Chloé")
 
 def phone_for(chromium, site, code: str, nickname: str):
     context = chromium.new_context(
-        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
     )
     phone = context.new_page()
     phone.goto(site + "/class/")
