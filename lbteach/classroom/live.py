@@ -78,6 +78,7 @@ class ClassHome:
         self.dirty = True
         self.active = True
         self.remote_seen = 0.0
+        self.last_used = time.monotonic()
         self.tasks: list[asyncio.Task] = []
         self.closed = False
 
@@ -116,6 +117,8 @@ class ClassHome:
                 log.exception("class %s: heartbeat failed", self.code)
                 self.dirty = self.dirty or state is not None
                 continue
+            if self.active:
+                self.last_used = time.monotonic()
             self.active = False
             if not still_home:
                 # Another process took the room over (we stalled): hand our viewers to it.
@@ -124,6 +127,14 @@ class ClassHome:
                 self._stop()
                 return
             self.outbox.put_nowait({"type": "room.beat"})
+            if time.monotonic() - self.last_used > settings.CLASS_IDLE_MINUTES * 60:
+                log.info(
+                    "class %s: idle for %s minutes, ending it",
+                    self.code,
+                    settings.CLASS_IDLE_MINUTES,
+                )
+                await self.end()
+                return
             if self._watched():
                 self.live.start_ticking()
             else:

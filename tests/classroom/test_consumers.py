@@ -251,3 +251,18 @@ async def test_ending_the_class_tells_everyone_and_closes_the_room():
     assert code not in live.homes
     late = socket(teacher, code, "teacher")
     assert (await late.connect()) == (False, 4403)  # an ended class has no teacher page either
+
+
+async def test_an_idle_class_ends_by_itself(settings, monkeypatch):
+    monkeypatch.setattr("lbteach.classroom.live.KEEPER_SECONDS", 0.05)
+    _teacher, code, (ana,) = await a_class("Ana")
+    settings.CLASS_IDLE_MINUTES = 0.002  # about 0.1 s for the live room
+    phone = await connected(ana, code, "student")
+    await receive_until(phone, card)
+    ended = await receive_until(phone, lambda f: "This class has ended." in f)
+    assert "class-ended" in ended
+    assert code not in live.homes
+    assert await sync_to_async(
+        Classroom.objects.filter(code=code).exclude(ended_at=None).exists
+    )()
+    await phone.disconnect()
