@@ -262,7 +262,5 @@ async def test_an_idle_class_ends_by_itself(settings, monkeypatch):
     ended = await receive_until(phone, lambda f: "This class has ended." in f)
     assert "class-ended" in ended
     assert code not in live.homes
-    assert await sync_to_async(
-        Classroom.objects.filter(code=code).exclude(ended_at=None).exists
-    )()
+    assert await sync_to_async(Classroom.objects.filter(code=code).exclude(ended_at=None).exists)()
     await phone.disconnect()
