@@ -43,10 +43,9 @@ def _find(request, code: str):
 
 
 def _teacher_class(request, code: str):
-    try:
-        classroom = service.open_class(code)
-    except service.ClassNotFound:
-        return None, _not_found(request, code)
+    classroom, refusal = _find(request, code)
+    if refusal is not None:
+        return None, refusal
     if not service.is_teacher(classroom, request.session):
         return None, _forbidden(request, classroom)
     return classroom, None
@@ -109,10 +108,9 @@ def teach(request, code: str):
     key = request.GET.get("key")
     if key is not None:
         # The teacher link: the key moves into this browser's session, then out of the URL.
-        try:
-            classroom = service.open_class(code)
-        except service.ClassNotFound:
-            return _not_found(request, code)
+        classroom, refusal = _find(request, code)
+        if refusal is not None:
+            return refusal
         if not service.teacher_key_matches(classroom, key):
             return _forbidden(request, classroom)
         service.remember_teacher(request.session, classroom.code, key)
@@ -141,10 +139,9 @@ def projector(request, code: str):
 
 @require_GET
 def qr(request, code: str):
-    try:
-        classroom = service.open_class(code)
-    except service.ClassNotFound:
-        return _not_found(request, code)
+    classroom, refusal = _find(request, code)
+    if refusal is not None:
+        return refusal
     buffer = io.BytesIO()
     segno.make(join_url(request, classroom), error="m").save(
         buffer,

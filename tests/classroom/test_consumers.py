@@ -264,3 +264,24 @@ async def test_an_idle_class_ends_by_itself(settings, monkeypatch):
     assert code not in live.homes
     assert await sync_to_async(Classroom.objects.filter(code=code).exclude(ended_at=None).exists)()
     await phone.disconnect()
+
+
+async def test_the_leaderboard_can_hide_names():
+    teacher, code, (ana,) = await a_class("Ana")
+    screen = await connected(teacher, code, "teacher")
+    await receive_until(screen, lambda f: 'id="floor"' in f)
+    phone = await connected(ana, code, "student")
+    await receive_until(phone, card)
+    await send(screen, action="leaderboard", show="on")
+    board = await receive_until(screen, lambda f: 'class="leaderboard"' in f)
+    ranked = board[board.index('class="leaderboard"') :]
+    assert "Student 1" in ranked
+    assert "Ana" not in ranked
+    await send(screen, action="leaderboard", show="on", names="on")
+    board = await receive_until(screen, lambda f: 'class="leaderboard"' in f and "Leaderboard" in f)
+    assert "Ana" in board[board.index('class="leaderboard"') :]
+    await send(screen, action="leaderboard")
+    hidden = await receive_until(screen, lambda f: status(f) == "Leaderboard hidden.")
+    assert 'class="leaderboard"' not in hidden
+    for communicator in (screen, phone):
+        await communicator.disconnect()

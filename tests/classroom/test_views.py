@@ -117,6 +117,8 @@ def test_guessing_codes_is_throttled_per_address(settings):
     for guess in ("AAAAAA", "BBBBBB", "CCCCCC"):
         assert guesser.get(f"/class/{guess}/").status_code == 404
     assert guesser.get(f"/class/{code}/").status_code == 429  # even the right one, for a while
+    for page in ("qr.svg", "teach/", "projector/"):  # no other page tells codes apart either
+        assert guesser.get(f"/class/{code}/{page}").status_code == 429
     assert Client(REMOTE_ADDR="203.0.113.10").get(f"/class/{code}/").status_code == 200
 
 
