@@ -281,7 +281,9 @@ async def test_the_leaderboard_can_hide_names():
     board = await receive_until(screen, lambda f: 'class="leaderboard"' in f and "Leaderboard" in f)
     assert "Ana" in board[board.index('class="leaderboard"') :]
     await send(screen, action="leaderboard")
-    hidden = await receive_until(screen, lambda f: status(f) == "Leaderboard hidden.")
-    assert 'class="leaderboard"' not in hidden
+    await receive_until(screen, lambda f: status(f) == "Leaderboard hidden.")
+    await send(screen, action="snapshot")
+    snapshot = await receive_until(screen, lambda f: 'id="roster"' in f)
+    assert 'class="leaderboard"' not in snapshot
     for communicator in (screen, phone):
         await communicator.disconnect()
