@@ -1,0 +1,77 @@
+"""Slow viewers never slow the room: one-frame mailboxes, snapshots, dropping the stuck."""
+
+from __future__ import annotations
+
+import asyncio
+
+from lbteach.lab import broadcast
+from lbteach.lab.broadcast import Viewer
+
+
+class SlowScreen:
+    """A viewer's socket that takes `delay` seconds to send each frame."""
+
+    def __init__(self, delay: float) -> None:
+        self.delay = delay
+        self.got: list[str] = []
+        self.closed_with: int | None = None
+
+    async def send(self, frame: str) -> None:
+        await asyncio.sleep(self.delay)
+        self.got.append(frame)
+
+    async def close(self, code: int) -> None:
+        self.closed_with = code
+
+
+async def test_a_slow_viewer_gets_the_latest_state_not_a_backlog():
+    screen = SlowScreen(delay=0.05)
+    viewer = Viewer(screen.send, close=screen.close)
+    viewer.start()
+    viewer.offer("f1", lambda: "snapshot-3")
+    await asyncio.sleep(0.01)  # f1 is being sent
+    viewer.offer("f2", lambda: "snapshot-2")
+    viewer.offer("f3", lambda: "snapshot-3")  # f2 never went out: a snapshot replaces both
+    await asyncio.sleep(0.2)
+    assert screen.got == ["f1", "snapshot-3"]
+    viewer.stop()
+
+
+async def test_without_a_snapshot_frames_are_kept_in_order():
+    screen = SlowScreen(delay=0.05)
+    viewer = Viewer(screen.send)
+    viewer.start()
+    viewer.offer("f1", lambda: None)
+    await asyncio.sleep(0.01)
+    viewer.offer("f2", lambda: None)
+    viewer.offer("f3", lambda: None)
+    await asyncio.sleep(0.2)
+    assert screen.got == ["f1", "f2f3"]
+    viewer.stop()
+
+
+async def test_a_stuck_viewer_is_dropped_with_try_again_later(monkeypatch):
+    monkeypatch.setattr(broadcast, "STUCK_SECONDS", 0.05)
+    screen = SlowScreen(delay=10)
+    viewer = Viewer(screen.send, close=screen.close)
+    viewer.start()
+    viewer.offer("f1", lambda: "s")
+    await asyncio.sleep(0.1)
+    viewer.offer("f2", lambda: "s")
+    await asyncio.sleep(0.01)
+    assert screen.closed_with == 1013
+    viewer.stop()
+
+
+async def test_a_backlog_past_its_limit_drops_the_viewer(monkeypatch):
+    monkeypatch.setattr(broadcast, "MAX_BACKLOG_BYTES", 10)
+    screen = SlowScreen(delay=10)
+    viewer = Viewer(screen.send, close=screen.close)
+    viewer.start()
+    viewer.offer("first", lambda: None)
+    await asyncio.sleep(0.01)
+    viewer.offer("123456", lambda: None)
+    viewer.offer("789012", lambda: None)
+    await asyncio.sleep(0.01)
+    assert screen.closed_with == 1013
+    viewer.stop()
