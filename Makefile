@@ -20,6 +20,7 @@ setup: $(STAMP)
 content: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_content
+	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: content
 	@echo "lbteach is being served on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
