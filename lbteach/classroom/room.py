@@ -88,6 +88,8 @@ class Seat:
 
 
 class ClassRoom(Room):
+    shareable = False
+
     def __init__(self, code: str, seed: int = 42) -> None:
         setup = LabSetup(CLASS_PRESET, (CLASS_BALANCER,), seed=seed, customers=0)
         super().__init__(code, setup)

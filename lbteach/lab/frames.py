@@ -162,6 +162,7 @@ def room_context(room: Room) -> dict:
         "running": room.running,
         "speed": room.speed,
         "requests_per_tick": SPEEDS[room.speed - 1],
+        "share_url": room.share_url() if room.shareable else "",
     }
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import deque
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from lbteach.lab.commands import SPEEDS, BadCommand, Command
 from lbteach.sim import (
@@ -111,6 +112,8 @@ class Restaurant:
 
 class Room:
     """The state of one running room; every viewer sees the same frames."""
+
+    shareable = True  # a lab run can be shared as a link; a class cannot
 
     def __init__(self, code: str, setup: LabSetup, log: str = "") -> None:
         self.code = code
@@ -355,6 +358,11 @@ class Room:
                     f"…and {more} more notable seating{'s' if more > 1 else ''} in the same moment."
                 )
             restaurant.history.append((len(decisions), breaks))
+
+    def share_url(self) -> str:
+        """The address that reproduces this run: same seed, same customers, same events."""
+        page = "/lab/compare/" if self.setup.compare else "/lab/"
+        return f"{page}?{urlencode(self.share_query())}"
 
     def share_query(self) -> dict[str, str]:
         """The query string that reproduces this run on another machine."""

@@ -26,7 +26,6 @@ def page_context(room: Room, path: str) -> dict:
         "setup": setup,
         "compare": compare,
         "ws_url": f"/ws/lab/{'compare' if compare else 'single'}/?{query}",
-        "share_url": f"{path}?{query}",
         "preset": PRESETS[setup.scenario],
         "story": preset_story(setup.scenario),
         "presets": PRESETS.values(),

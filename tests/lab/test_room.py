@@ -36,6 +36,7 @@ def test_a_share_link_replays_the_same_run():
     setup = LabSetup("mobile_ip_change", ("source_ip",), seed=9, customers=5)
     original = played(Room("a", setup))
     link = original.share_query()
+    assert original.share_url().startswith("/lab/?scenario=mobile_ip_change&seed=9&balancer=")
     assert link["log"].startswith("0.add_customers.25~")
     copy = Room("b", LabSetup.from_query(link), log=link["log"])
     copy.advance(original.requests - copy.requests)
