@@ -54,9 +54,10 @@ class ClassConsumer(AsyncWebsocketConsumer):
         await self.accept()
         self.bucket = TokenBucket(settings.LAB_COMMAND_RATE, settings.LAB_COMMAND_BURST)
         self.member = Member(Viewer(self._send_frame, close=self._close_with), self.role, student)
+        # Join first, so the card that seating produces finds this screen (here or remote).
+        self.handle.join(self.member)
         if self.role == STUDENT:
             await self.handle.seat(self.member, student, nickname, customer)
-        self.handle.join(self.member)
 
     async def receive(self, text_data=None, bytes_data=None):
         if not hasattr(self, "member"):

@@ -69,6 +69,8 @@ class Viewer:
 
     def offer_now(self, frame: str) -> None:
         """A frame meant for this viewer alone (its snapshot, or its error message)."""
+        if not frame:
+            return
         self._pending = frame if self._pending is None else self._pending + frame
         self._wake.set()
 
