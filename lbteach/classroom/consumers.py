@@ -9,13 +9,12 @@ from django.conf import settings
 from lbteach.classroom import service
 from lbteach.classroom.live import Member, RoomEnded, ended_frame, open_room
 from lbteach.classroom.room import STUDENT
-from lbteach.lab.broadcast import Viewer
+from lbteach.lab.broadcast import CLOSE_TOO_BIG, Viewer
 from lbteach.lab.commands import MAX_MESSAGE_BYTES
 from lbteach.lab.ratelimit import TokenBucket
 from lbteach.lab.service import Reply
 
 FORBIDDEN = 4403
-MESSAGE_TOO_BIG = 1009
 
 
 def identify(code: str, role: str, session) -> tuple[int | None, str, int | None] | None:
@@ -66,7 +65,7 @@ class ClassConsumer(AsyncWebsocketConsumer):
         if size > MAX_MESSAGE_BYTES:
             limit = f"That message is {size} bytes; the limit is {MAX_MESSAGE_BYTES}."
             await self.send(text_data=Reply(limit, error=True).render())
-            await self.close(code=MESSAGE_TOO_BIG)
+            await self.close(code=CLOSE_TOO_BIG)
             return
         if not self.bucket.allow():
             reply = Reply("Too many commands at once: wait a moment and try again.", True)

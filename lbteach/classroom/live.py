@@ -26,7 +26,7 @@ from django.template.loader import render_to_string
 from lbteach.classroom import service
 from lbteach.classroom.frames import ClassFrameRenderer, render_student, render_students
 from lbteach.classroom.room import STUDENT, ClassRoom, now_ms, parse_class_command
-from lbteach.lab.broadcast import LiveRoom, Viewer
+from lbteach.lab.broadcast import CLOSE_MOVED, LiveRoom, Viewer
 from lbteach.lab.commands import BadCommand, Command
 from lbteach.lab.service import Reply
 from lbteach.quiz import bank
@@ -123,7 +123,7 @@ class ClassHome:
             if not still_home:
                 # Another process took the room over (we stalled): hand our viewers to it.
                 log.warning("class %s: lost its home to another process", self.code)
-                self._drop_everyone(code=1012)
+                self._drop_everyone(code=CLOSE_MOVED)
                 self._stop()
                 return
             self.outbox.put_nowait({"type": "room.beat"})
@@ -359,10 +359,10 @@ class ClassRelay:
             silent = time.monotonic() - self.last_beat
             if silent > settings.CLASS_HOME_STALE_SECONDS + KEEPER_SECONDS:
                 log.warning("class %s: home silent for %.1f s; taking over", self.code, silent)
-                # Viewers reconnect (1012: service restart) and find the room where it now is.
-                for member in self.members.values():
+                # Viewers reconnect and find the room where it now is (or restore it here).
+                for member in list(self.members.values()):
                     if member.viewer.close:
-                        await member.viewer.close(1012)
+                        await member.viewer.close(CLOSE_MOVED)
                 await self._stop()
                 return
 
@@ -456,6 +456,10 @@ async def open_room(code: str) -> ClassHome | ClassRelay:
             claim = service.claim_home if shared else service.take_home
             if await database_sync_to_async(claim)(code, channel):
                 room = ClassRoom.from_dict(info.state) if info.state else ClassRoom(code)
+                if not info.state:  # saved at once: a home that dies early leaves its room
+                    await database_sync_to_async(service.heartbeat)(
+                        code, channel, room.to_dict(), True
+                    )
                 home = ClassHome(code, room, channel)
                 await home.start()
                 homes[code] = home

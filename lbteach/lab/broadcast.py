@@ -25,6 +25,13 @@ TICK_SECONDS: float | None = None  # None: settings.LIVE_TICK_SECONDS (tests may
 STUCK_SECONDS = 10.0  # a viewer whose send has not finished by then is dropped
 MAX_BACKLOG_BYTES = 512 * 1024  # without a snapshot to hand, frames queue up to this
 
+# Close codes. Daphne (autobahn) lets an application close only with 1000 or 3000-4999, so
+# the app uses private codes that mirror the standard ones; static/js/live.js reconnects on
+# each (htmx's ws extension itself retries only on 1006, 1011, 1012 and 1013).
+CLOSE_TOO_BIG = 4009  # like 1009: a message over the size limit
+CLOSE_MOVED = 4012  # like 1012: the room moved to another process; reconnect to find it
+CLOSE_RESYNC = 4013  # like 1013: too far behind; reconnect for a fresh snapshot
+
 
 class Viewer:
     """One connected screen: a mailbox holding the newest frame, and a task that sends it."""
@@ -62,8 +69,8 @@ class Viewer:
         if stuck:
             self._pending = None
             if self.close:
-                # Too far behind: "try again later" makes the page reconnect and resync.
-                asyncio.get_running_loop().create_task(self.close(1013))
+                # Too far behind: the page reconnects and resyncs from a snapshot.
+                asyncio.get_running_loop().create_task(self.close(CLOSE_RESYNC))
             return
         self._wake.set()
 
@@ -143,10 +150,10 @@ class LiveRoom:
     def push(self) -> None:
         """Render the next frame once and hand it to every viewer."""
         frame = self.renderer.render()
+        if self.on_push:  # first, so other processes' viewers do not wait for ours
+            self.on_push(frame)
         for viewer in list(self.viewers):
             viewer.offer(frame, self.snapshot)
-        if self.on_push:
-            self.on_push(frame)
 
     async def _tick_forever(self) -> None:
         next_tick = time.monotonic() + self.tick_seconds

@@ -8,6 +8,7 @@ says what was wrong, for the viewer's status region.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 
 MAX_MESSAGE_BYTES = 16 * 1024
@@ -85,6 +86,16 @@ def _parse_optional_table(data: dict) -> dict:
     return {"server": _table_field(data, required=False)}
 
 
+ROOM_CODE = re.compile(r"^lab-[A-Za-z0-9_-]{6,40}$")
+
+
+def _parse_reattach(data: dict) -> dict:
+    room = data.get("room")
+    if not isinstance(room, str) or not ROOM_CODE.match(room):
+        raise BadCommand("That is not a room this page can return to.")
+    return {"room": room}
+
+
 PARSERS = {
     "add_customers": _parse_add,
     "speed": _parse_speed,
@@ -93,6 +104,7 @@ PARSERS = {
     "step": _no_fields,
     "reset": _no_fields,
     "snapshot": _no_fields,
+    "reattach": _parse_reattach,
     "set_balancer": _parse_balancer,
     "shared_sessions": _parse_shared,
     "change_ip": _no_fields,

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import parse_qsl
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from lbteach.lab.broadcast import Viewer, registry
+from lbteach.lab.broadcast import CLOSE_TOO_BIG, Viewer, registry
 from lbteach.lab.commands import MAX_MESSAGE_BYTES
 from lbteach.lab.ratelimit import TokenBucket
-from lbteach.lab.service import Reply, handle_message, open_private_room
+from lbteach.lab.service import Reply, forget_if_unwatched, handle_message, open_private_room
 
-MESSAGE_TOO_BIG = 1009
+REATTACH_SECONDS = 60
 
 
 class LabConsumer(AsyncWebsocketConsumer):
@@ -39,12 +40,18 @@ class LabConsumer(AsyncWebsocketConsumer):
                     f"That message is {size} bytes; the limit is {MAX_MESSAGE_BYTES}.", True
                 ).render()
             )
-            await self.close(code=MESSAGE_TOO_BIG)
+            await self.close(code=CLOSE_TOO_BIG)
             return
         if not self.bucket.allow():
             reply = Reply("Too many commands at once: wait a moment and try again.", True)
         else:
-            reply = handle_message(self.live, text_data)
+            reply, live = handle_message(self.live, text_data)
+            if live is not self.live:  # a reconnected page returns to its earlier room
+                self.live.leave(self.viewer)
+                registry.discard(self.live.room.code)
+                self.live = live
+                self.viewer = Viewer(self._send_frame, close=self._close_with)
+                live.join(self.viewer)
         if reply.message:
             self.viewer.offer_now(reply.render())
         elif not reply.error:
@@ -54,7 +61,10 @@ class LabConsumer(AsyncWebsocketConsumer):
         live = getattr(self, "live", None)
         if live is not None:
             live.leave(self.viewer)
-            registry.discard(live.room.code)
+            # Kept a little while, so a page that lost its connection can come back to it.
+            asyncio.get_running_loop().call_later(
+                REATTACH_SECONDS, forget_if_unwatched, live.room.code
+            )
 
     async def _send_frame(self, frame: str) -> None:
         await self.send(text_data=frame)

@@ -42,14 +42,37 @@ def open_private_room(query, compare: bool = False) -> tuple[LiveRoom, Reply | N
     return registry.add(LiveRoom(room)), reply
 
 
-def handle_message(live: LiveRoom, text: str | None) -> Reply:
-    """Check one message, apply it, push the resulting frame; a bad one changes nothing."""
+def handle_message(live: LiveRoom, text: str | None) -> tuple[Reply, LiveRoom]:
+    """Check one message and apply it, pushing the resulting frame; a bad one changes nothing.
+
+    Returns the reply and the room the viewer watches from now on: the same one, or, after a
+    reconnect, the earlier room the page asked to return to.
+    """
     try:
         command = parse_command(text)
+        if command.action == "reattach":
+            return reattach(live, command.params["room"])
         message = live.room.apply(command)
     except BadCommand as error:
-        return Reply(str(error), error=True)
+        return Reply(str(error), error=True), live
     if command.action == "snapshot":
-        return Reply("")
+        return Reply(""), live
     live.push()
-    return Reply(message)
+    return Reply(message), live
+
+
+def reattach(live: LiveRoom, code: str) -> tuple[Reply, LiveRoom]:
+    """Return a reconnected page to its earlier private room, if nobody else holds it."""
+    earlier = registry.get(code)
+    if earlier is None or earlier is live:
+        return Reply("That run has ended; this is a fresh restaurant."), live
+    if earlier.viewers:
+        return Reply("That run is open in another window.", error=True), live
+    return Reply("Reconnected: carrying on where you were."), earlier
+
+
+def forget_if_unwatched(code: str) -> None:
+    """Close a private room nobody came back to (a page gets REATTACH_SECONDS to return)."""
+    live = registry.get(code)
+    if live is not None and not live.viewers:
+        registry.discard(code)

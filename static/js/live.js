@@ -1,8 +1,16 @@
 // Live frames for the lab and classroom: notice missed frames, keep the narration short,
-// show the connection state. No inline script anywhere (the CSP forbids it).
+// show the connection state, reconnect when the server asks to, and return a reconnected
+// lab page to its own run. No inline script anywhere (the CSP forbids it).
 (function () {
   "use strict";
   var lastSeq = null;
+  var room = null;
+  var opened = 0;
+  var note = null; // why the last connection closed, told again once the page is back
+  // Close codes after which the page reconnects by itself: 1009/4009 a message over the
+  // size limit, 4012 the room moved to another process, 4013 this page fell behind.
+  var RECONNECT = { 1009: true, 4009: true, 4012: true, 4013: true };
+  var TOO_BIG = { 1009: true, 4009: true };
 
   function root() { return document.querySelector("[ws-connect]"); }
 
@@ -21,6 +29,13 @@
     if (el) { el.textContent = text; el.dataset.state = state; }
   }
 
+  function setStatus(text, isError) {
+    var el = document.getElementById("lab-status");
+    if (!el) { return; }
+    el.textContent = text;
+    el.classList.toggle("is-error", !!isError);
+  }
+
   // Countdowns tick here, so the server need not re-render (and reset) a form every second.
   function tickCountdowns() {
     var now = Date.now();
@@ -31,13 +46,38 @@
   }
   setInterval(tickCountdowns, 500);
 
-  document.addEventListener("htmx:wsOpen", function () { lastSeq = null; setConnection("Live", "open"); });
-  document.addEventListener("htmx:wsClose", function () { setConnection("Reconnecting…", "closed"); });
+  document.addEventListener("htmx:wsOpen", function (event) {
+    lastSeq = null;
+    opened += 1;
+    setConnection("Live", "open");
+    var el = root();
+    if (opened > 1 && room && el && el.hasAttribute("data-reattach")) {
+      event.detail.socketWrapper.send(JSON.stringify({ action: "reattach", room: room }));
+    }
+  });
+
+  document.addEventListener("htmx:wsClose", function (event) {
+    setConnection("Reconnecting…", "closed");
+    var code = event.detail && event.detail.event && event.detail.event.code;
+    if (TOO_BIG[code]) {
+      note = "Not done: that message was over 16 KiB, so the server closed the connection.";
+      setStatus(note + " Reconnecting…", true);
+    }
+    if (RECONNECT[code] && event.detail.socketWrapper) {
+      setTimeout(function () { event.detail.socketWrapper.reconnect(); }, 300 + Math.random() * 700);
+    }
+  });
 
   document.addEventListener("htmx:wsAfterMessage", function (event) {
     trimNarration();
+    var status = document.getElementById("lab-status");
+    if (note && status && /^Reconnected/.test(status.textContent)) {
+      setStatus(note + " " + status.textContent, true);
+      note = null;
+    }
     var frame = document.getElementById("lab-frame");
     if (!frame) { return; }
+    room = frame.dataset.room || room;
     var seq = parseInt(frame.dataset.seq, 10);
     // A gap means a frame went missing: ask for a full snapshot instead of guessing.
     if (lastSeq !== null && seq > lastSeq + 1 && event.detail && event.detail.socketWrapper) {

@@ -13,6 +13,7 @@ from django.core.management import call_command
 
 from lbteach.classroom import live
 from lbteach.classroom.models import ClassAnswer, Classroom, Student
+from lbteach.lab.broadcast import CLOSE_TOO_BIG
 from tests.classroom.conftest import join, socket, start_class
 from tests.lab.conftest import receive_until, status, statuses
 
@@ -123,7 +124,7 @@ async def test_students_and_the_projector_cannot_control_the_room():
     await projector.disconnect()
 
 
-async def test_bad_messages_get_a_clear_error_and_oversized_ones_close_with_1009():
+async def test_bad_messages_get_a_clear_error_and_oversized_ones_close_with_4009():
     _teacher, code, (ana,) = await a_class("Ana")
     phone = await connected(ana, code, "student")
     await receive_until(phone, card)
@@ -137,7 +138,10 @@ async def test_bad_messages_get_a_clear_error_and_oversized_ones_close_with_1009
     assert "the limit is 16384" in status(
         await receive_until(phone, lambda f: status(f) is not None)
     )
-    assert await phone.receive_output(timeout=3) == {"type": "websocket.close", "code": 1009}
+    assert await phone.receive_output(timeout=3) == {
+        "type": "websocket.close",
+        "code": CLOSE_TOO_BIG,
+    }
 
 
 async def test_commands_are_rate_limited_per_connection(settings):

@@ -16,6 +16,7 @@ import urllib.request
 
 import pytest
 import redis
+from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
 from tests.browser.server import Server, prepare_database, server_env
@@ -69,6 +70,15 @@ def wait_for(socket, predicate, seconds: float = 15.0) -> str:
         if predicate(frame):
             return frame
     raise AssertionError("no matching frame in time")
+
+
+def close_code(socket) -> int:
+    """Read until the server closes the socket; the code it closed with."""
+    try:
+        while True:
+            socket.recv(timeout=15)
+    except ConnectionClosed as closed:
+        return closed.rcvd.code
 
 
 def send(socket, **fields) -> None:
@@ -126,3 +136,30 @@ def test_frames_and_commands_cross_between_two_processes(two_processes):
             send(ben_phone, action="add_to_cart")
             card = wait_for(ben_phone, lambda f: "Added to your cart" in f)
             assert "Ben" in card
+
+
+def test_when_the_home_process_dies_another_takes_the_room_over(two_processes):
+    one, two = two_processes
+    teacher, ana = Browser(), Browser()
+    teach_page = teacher.post(f"{one.url}/class/start/", {}, form_page=f"{one.url}/class/")
+    code = re.search(r"/class/([A-Z0-9]{6})/teach/$", teach_page)[1]
+    ana.post(f"{one.url}/class/{code}/", {"nickname": "Ana"})
+
+    with ana.socket(two, f"/ws/class/{code}/student/") as phone:  # two becomes the home
+        wait_for(phone, lambda f: 'id="me"' in f)
+        for _ in range(2):
+            send(phone, action="add_to_cart")
+            wait_for(phone, lambda f: "Added to your cart" in f)
+        time.sleep(1.5)  # the home saves what changed every second
+        with teacher.socket(one, f"/ws/class/{code}/teacher/") as screen:
+            wait_for(screen, lambda f: "2 items at table" in f)
+            two.process.kill()  # the home process dies without a word
+            two.process.wait(timeout=10)
+            # One's relay hears no heartbeat, closes its viewers so they reconnect...
+            assert close_code(screen) == 4012
+    # ...and reconnecting to one restores the room there, carts and all.
+    with teacher.socket(one, f"/ws/class/{code}/teacher/") as screen:
+        wait_for(screen, lambda f: 'id="roster"' in f and "2 items at table" in f)
+    with ana.socket(one, f"/ws/class/{code}/student/") as phone:
+        card = wait_for(phone, lambda f: 'id="me"' in f)
+        assert "2 items" in card

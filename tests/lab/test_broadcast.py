@@ -50,7 +50,7 @@ async def test_without_a_snapshot_frames_are_kept_in_order():
     viewer.stop()
 
 
-async def test_a_stuck_viewer_is_dropped_with_try_again_later(monkeypatch):
+async def test_a_stuck_viewer_is_dropped_to_resync(monkeypatch):
     monkeypatch.setattr(broadcast, "STUCK_SECONDS", 0.05)
     screen = SlowScreen(delay=10)
     viewer = Viewer(screen.send, close=screen.close)
@@ -59,7 +59,7 @@ async def test_a_stuck_viewer_is_dropped_with_try_again_later(monkeypatch):
     await asyncio.sleep(0.1)
     viewer.offer("f2", lambda: "s")
     await asyncio.sleep(0.01)
-    assert screen.closed_with == 1013
+    assert screen.closed_with == broadcast.CLOSE_RESYNC
     viewer.stop()
 
 
@@ -73,5 +73,5 @@ async def test_a_backlog_past_its_limit_drops_the_viewer(monkeypatch):
     viewer.offer("123456", lambda: None)
     viewer.offer("789012", lambda: None)
     await asyncio.sleep(0.01)
-    assert screen.closed_with == 1013
+    assert screen.closed_with == broadcast.CLOSE_RESYNC
     viewer.stop()

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import re
 
 import pytest
 
-from lbteach.lab.broadcast import registry
+from lbteach.lab.broadcast import CLOSE_TOO_BIG, registry
 from tests.lab.conftest import connect, metric, receive_until, send, seq, status, statuses
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -22,16 +24,20 @@ async def open_lab(path: str = LAB):
     return communicator, snapshot
 
 
-async def test_connecting_sends_a_full_snapshot_and_disconnecting_closes_the_room():
+async def test_connecting_sends_a_full_snapshot_and_an_abandoned_room_closes(monkeypatch):
+    monkeypatch.setattr("lbteach.lab.consumers.REATTACH_SECONDS", 0.05)
     communicator, snapshot = await open_lab()
     assert 'id="lab-frame"' in snapshot
     for region in ("floor", "metrics", "host", "narration-list"):
         assert f'id="{region}"' in snapshot
     assert metric(snapshot, "cart_breaks") == "0"
     assert "<strong>Source IP hash</strong>" in snapshot
-    rooms = len(registry.rooms)
+    code = re.search(r'data-room="([^"]+)"', snapshot)[1]
+    assert code in registry.rooms
     await communicator.disconnect()
-    assert len(registry.rooms) == rooms - 1
+    assert code in registry.rooms  # kept a moment for the page to come back
+    await asyncio.sleep(0.2)
+    assert code not in registry.rooms
 
 
 async def test_a_cross_origin_page_cannot_connect():
@@ -128,13 +134,13 @@ async def test_binary_messages_are_refused_and_the_connection_stays():
     await communicator.disconnect()
 
 
-async def test_an_oversized_message_gets_an_error_and_closes_with_1009():
+async def test_an_oversized_message_gets_an_error_and_closes_with_4009():
     communicator, _ = await open_lab()
     await communicator.send_to(text_data=json.dumps({"action": "pause", "pad": "x" * 17000}))
     frame = await receive_until(communicator, lambda f: status(f) is not None)
     assert "the limit is 16384" in status(frame)
     closed = await communicator.receive_output(timeout=3)
-    assert closed == {"type": "websocket.close", "code": 1009}
+    assert closed == {"type": "websocket.close", "code": CLOSE_TOO_BIG}
 
 
 async def test_commands_are_rate_limited_per_connection(monkeypatch):
@@ -158,3 +164,33 @@ async def test_a_tampered_share_link_still_opens_with_a_message():
     frame = await receive_until(communicator, lambda f: status(f) is not None)
     assert "is not valid" in status(frame)
     await communicator.disconnect()
+
+
+async def test_a_reconnected_page_returns_to_its_own_run():
+    first, _ = await open_lab()
+    await send(first, action="pause")
+    await send(first, action="add_customers", count=7)
+    frame = await receive_until(first, lambda f: status(f) == "Added 7 customers.")
+    code = re.search(r'data-room="([^"]+)"', frame)[1]
+    await first.disconnect()
+
+    second, fresh = await open_lab()
+    assert "0 customers" in fresh
+    await send(second, action="reattach", room=code)
+    back = await receive_until(second, lambda f: status(f) is not None)
+    assert status(back) == "Reconnected: carrying on where you were."
+    assert "7 customers" in back
+    assert f'data-room="{code}"' in back
+
+    third, _ = await open_lab()
+    await send(third, action="reattach", room=code)
+    taken = await receive_until(third, lambda f: status(f) is not None)
+    assert status(taken) == "Not done: That run is open in another window."
+    for payload, says in [
+        ({"room": "lab-unknownroom1"}, "That run has ended; this is a fresh restaurant."),
+        ({"room": "../../x"}, "Not done: That is not a room this page can return to."),
+    ]:
+        await send(third, action="reattach", **payload)
+        assert status(await receive_until(third, lambda f: status(f) is not None)) == says
+    await second.disconnect()
+    await third.disconnect()
