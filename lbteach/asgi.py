@@ -13,7 +13,7 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
-from channels.sessions import SessionMiddlewareStack  # noqa: E402
+from channels.sessions import CookieMiddleware  # noqa: E402
 
 from lbteach.routing import websocket_urlpatterns  # noqa: E402
 
@@ -21,8 +21,10 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         # The origin check refuses cross-site pages (and a missing Origin) before any consumer runs.
+        # Cookies only, not channels' session middleware: a consumer reads the session once,
+        # when it connects, and the middleware would otherwise wrap every frame it sends.
         "websocket": AllowedHostsOriginValidator(
-            SessionMiddlewareStack(URLRouter(websocket_urlpatterns))
+            CookieMiddleware(URLRouter(websocket_urlpatterns))
         ),
     }
 )

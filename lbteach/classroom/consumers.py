@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
@@ -17,9 +19,16 @@ from lbteach.lab.service import Reply
 FORBIDDEN = 4403
 
 
-def identify(code: str, role: str, session) -> tuple[int | None, str, int | None] | None:
+def session_from(cookies: dict):
+    """The browser's Django session, read from its cookie (the session engine's store)."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    return store(session_key=cookies.get(settings.SESSION_COOKIE_NAME))
+
+
+def identify(code: str, role: str, cookies: dict) -> tuple[int | None, str, int | None] | None:
     """(student id, nickname, customer) for a student, (None, "", None) for the teacher's
     screens, or None when this browser may not open this role in this class."""
+    session = session_from(cookies)
     try:
         classroom = service.open_class(code)
     except service.ClassNotFound:
@@ -38,7 +47,8 @@ class ClassConsumer(AsyncWebsocketConsumer):
     async def connect(self):
         kwargs = self.scope["url_route"]["kwargs"]
         self.code, self.role = kwargs["code"], kwargs["role"]
-        who = await database_sync_to_async(identify)(self.code, self.role, self.scope["session"])
+        cookies = self.scope.get("cookies", {})
+        who = await database_sync_to_async(identify)(self.code, self.role, cookies)
         if who is None:
             await self.close(code=FORBIDDEN)
             return

@@ -11,7 +11,7 @@ import time
 from django.template.loader import get_template
 
 from lbteach.classroom.room import ClassRoom, Seat
-from lbteach.lab.frames import FrameRenderer
+from lbteach.lab.frames import FrameRenderer, as_ascii
 
 LEADERBOARD_SIZE = 10
 
@@ -114,9 +114,10 @@ def render_student(room: ClassRoom, student: int, clients: dict[int, dict] | Non
     clients = clients if clients is not None else clients_by_id(room)
     client = clients.get(seat.customer, {})
     context = student_context(room, student, seat, client, int(time.time() * 1000))
-    return get_template("classroom/live.html#me").render(context) + get_template(
-        "classroom/live.html#student_quiz"
-    ).render(context)
+    return as_ascii(
+        get_template("classroom/live.html#me").render(context)
+        + get_template("classroom/live.html#student_quiz").render(context)
+    )
 
 
 def render_students(room: ClassRoom) -> dict[int, str]:

@@ -195,7 +195,7 @@ class FrameRenderer:
                 html = _template(region).render({**context, "r": r, "hx_oob": True})
                 parts.append(self._if_changed(f"{r['prefix']}{region}", html, full))
             parts.append(self._narration(restaurant, r, context, full))
-        return "".join(parts)
+        return as_ascii("".join(parts))
 
     def _if_changed(self, key: str, html: str, full: bool) -> str:
         """The region's HTML if a viewer needs it: always in a snapshot, else when it changed."""
@@ -225,6 +225,16 @@ class FrameRenderer:
         if not lines:
             return ""
         return _template("narration_delta").render({**context, "r": r, "lines": lines})
+
+
+def as_ascii(html: str) -> str:
+    """The same HTML with every non-ASCII character as a character reference.
+
+    A frame is encoded to UTF-8 once per viewer by the server; an ASCII-only string encodes
+    as a plain copy, several times faster than one holding "·" or "→" (measured: that
+    encoding was a sixth of daphne's time when fanning a frame out to 300 viewers).
+    """
+    return html.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
 def _template(partial: str):
