@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
-import http.cookiejar
 import json
 import multiprocessing
 import os
@@ -41,8 +40,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.parse
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -54,7 +51,7 @@ from websockets.frames import Opcode  # noqa: E402
 from websockets.protocol import State  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
-from tests.browser.server import Server, free_port, prepare_database, server_env  # noqa: E402
+from tests.browser.server import Browser, Server, free_port, prepare_database, server_env  # noqa: E402
 
 TICK_SECONDS = 0.1
 BOTS, SPEED = 60, 3
@@ -86,27 +83,10 @@ def percentile(samples: list[float], share: float) -> float:
 
 
 # -- the teacher, over HTTP ---------------------------------------------------------------------
-class Browser:
-    """Just enough of a browser to start a class: cookies, a CSRF token, a form post."""
-
-    def __init__(self) -> None:
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def cookie(self, name: str) -> str:
-        return next(c.value for c in self.jar if c.name == name)
-
-    def post(self, url: str, form_page: str) -> str:
-        page = self.opener.open(form_page, timeout=10).read().decode()
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-        data = urllib.parse.urlencode({"csrfmiddlewaretoken": token}).encode()
-        return self.opener.open(urllib.request.Request(url, data=data), timeout=10).geturl()
-
-
 def start_busy_class(server: Server) -> tuple[str, str]:
     """Start a class whose frame changes every tick; its code and the teacher's cookie."""
     teacher = Browser()
-    page = teacher.post(f"{server.url}/class/start/", form_page=f"{server.url}/class/")
+    page = teacher.post(f"{server.url}/class/start/", {}, form_page=f"{server.url}/class/")
     code = re.search(r"/class/([A-Z0-9]{6})/teach/$", page)[1]
     cookie = f"sessionid={teacher.cookie('sessionid')}"
     url = f"ws://127.0.0.1:{server.port}/ws/class/{code}/teacher/"

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import http.cookiejar
 import os
+import re
 import socket
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
+
+from websockets.sync.client import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -89,3 +95,35 @@ class Server:
                 self.process.wait()
         if self.process and self.process.stderr:
             self.process.stderr.close()
+
+
+class Browser:
+    """Just enough of a browser: cookies, CSRF tokens, form posts."""
+
+    def __init__(self) -> None:
+        self.jar = http.cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def cookie(self, name: str) -> str:
+        return next(c.value for c in self.jar if c.name == name)
+
+    def get(self, url: str) -> str:
+        return self.opener.open(url, timeout=10).read().decode()
+
+    def post(self, url: str, fields: dict, form_page: str | None = None) -> str:
+        """Post a form the way a browser would: read its page for the CSRF token first."""
+        page = self.get(form_page or url)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
+        response = self.opener.open(urllib.request.Request(url, data=data), timeout=10)
+        return response.geturl()
+
+    def socket(self, server: Server, path: str):
+        """A websocket to `path` on `server` that carries this browser's session."""
+        return connect(
+            f"ws://127.0.0.1:{server.port}{path}",
+            origin="http://127.0.0.1",
+            additional_headers={"Cookie": f"sessionid={self.cookie('sessionid')}"},
+            max_size=2**22,
+            open_timeout=10,
+        )

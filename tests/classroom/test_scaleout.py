@@ -6,20 +6,16 @@ a laptop and fails without one under CI.
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import os
 import re
 import time
-import urllib.parse
-import urllib.request
 
 import pytest
 import redis
 from websockets.exceptions import ConnectionClosed
-from websockets.sync.client import connect
 
-from tests.browser.server import Server, prepare_database, server_env
+from tests.browser.server import Browser, Server, prepare_database, server_env
 from tests.conftest import require
 
 REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
@@ -30,37 +26,6 @@ def redis_up() -> bool:
         return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping())
     except redis.RedisError:
         return False
-
-
-class Browser:
-    """Just enough of a browser: cookies, CSRF tokens, form posts."""
-
-    def __init__(self) -> None:
-        self.jar = http.cookiejar.CookieJar()
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
-
-    def cookie(self, name: str) -> str:
-        return next(c.value for c in self.jar if c.name == name)
-
-    def get(self, url: str) -> str:
-        return self.opener.open(url, timeout=10).read().decode()
-
-    def post(self, url: str, fields: dict, form_page: str | None = None) -> str:
-        """Post a form the way a browser would: read its page for the CSRF token first."""
-        page = self.get(form_page or url)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
-        data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
-        response = self.opener.open(urllib.request.Request(url, data=data), timeout=10)
-        return response.geturl()
-
-    def socket(self, server: Server, path: str):
-        return connect(
-            f"ws://127.0.0.1:{server.port}{path}",
-            origin="http://127.0.0.1",
-            additional_headers={"Cookie": f"sessionid={self.cookie('sessionid')}"},
-            max_size=2**22,
-            open_timeout=10,
-        )
 
 
 def wait_for(socket, predicate, seconds: float = 15.0) -> str:
