@@ -37,7 +37,9 @@ def site(tmp_path_factory) -> str:
     server.stop()
 
 
-@pytest.fixture(scope="session")
+# Per module, not per session: Playwright's sync API keeps an event loop running while it is
+# open, and async tests that pytest-django orders after the browser tests need the loop free.
+@pytest.fixture(scope="module")
 def chromium():
     found = Path(CHROMIUM).exists() or shutil.which("chromium")
     require(bool(found), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
