@@ -305,7 +305,9 @@ class Restaurant:
         summary, details = getattr(self, f"_do_{do}")(event, effects)
         after = self.predictions()
         remapped = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) != t)
-        if remapped:
+        if remapped == 1:
+            summary += " 1 returning customer would now go to a different table."
+        elif remapped:
             summary += f" {remapped} returning customers would now go to a different table."
         outcome = EventOutcome(do, event.get("at", self.index), summary, remapped, details)
         self.outcomes.append(outcome)
@@ -408,8 +410,9 @@ class Restaurant:
             self.balancer.forget(c)
             self.cookie[c] = -1
             self.notes[c] = "found their sticky session expired"
+        whose = "1 customer" if len(chosen) == 1 else f"{len(chosen)} customers"
         return (
-            f"The sticky sessions of {len(chosen)} customers expired (cookies, stick-table"
+            f"The sticky sessions of {whose} expired (cookies, stick-table"
             " entries and learned sessions).",
             {"clients": len(chosen)},
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from lbteach.sim import Scenario, ScenarioError, Simulation, route
+from lbteach.sim import Scenario, ScenarioError, Simulation, route, scenario_from_preset
 
 from .helpers import customers, restaurant
 
@@ -240,3 +240,12 @@ def test_client_events_act_on_one_customer():
     assert (caught.value.field, caught.value.value) == ("client", 3)
     with pytest.raises(ScenarioError):
         sim.client_event(first, "crash_server")
+
+
+def test_a_single_remapped_customer_is_told_in_the_singular():
+    sim = Simulation(scenario_from_preset("ecommerce_cart", clients=1, events=[]))
+    sim.step(5)
+    table = sim.view()["clients"][0]["last_table"]
+    outcome = sim.apply({"do": "crash_server", "server": table})
+    assert outcome.remapped == 1
+    assert outcome.summary.endswith(" 1 returning customer would now go to a different table.")
