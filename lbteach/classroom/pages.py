@@ -6,7 +6,12 @@ import time
 
 from django.urls import reverse
 
-from lbteach.classroom.frames import clients_by_id, quiz_context, roster_context
+from lbteach.classroom.frames import (
+    clients_by_id,
+    quiz_context,
+    roster_context,
+    student_context,
+)
 from lbteach.classroom.models import Classroom
 from lbteach.classroom.room import ClassRoom
 from lbteach.lab.catalog import balancer_groups
@@ -34,3 +39,17 @@ def class_page_context(classroom: Classroom, request) -> dict:
         "max_add": MAX_ADD_CUSTOMERS,
         "table_choices": "ABCDEFGHIJKL",
     }
+
+
+def phone_page_context(classroom: Classroom, student) -> dict:
+    """A phone's card and question from the saved room, so the page is whole before its socket
+    connects; a student not yet seated (a first visit) gets a placeholder instead."""
+    if not classroom.state:
+        return {}
+    room = ClassRoom.from_dict(classroom.state)
+    seat = room.seats.get(student.pk)
+    if seat is None:
+        return {}
+    client = clients_by_id(room).get(seat.customer, {})
+    context = student_context(room, student.pk, seat, client, int(time.time() * 1000))
+    return {**context, "hx_oob": False, "card_ready": True}

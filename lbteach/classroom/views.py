@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lbteach.classroom import service
 from lbteach.classroom.codes import NicknameError, normalise_code
-from lbteach.classroom.pages import class_page_context, join_url
+from lbteach.classroom.pages import class_page_context, join_url, phone_page_context
 from lbteach.quiz import bank
 
 
@@ -100,7 +100,11 @@ def student(request, code: str):
             return render(request, "classroom/join.html", context, status=400)
     if seat is None:
         return render(request, "classroom/join.html", context)
-    return render(request, "classroom/student.html", context | {"seat": seat})
+    return render(
+        request,
+        "classroom/student.html",
+        context | {"student": seat} | phone_page_context(classroom, seat),
+    )
 
 
 @require_GET

@@ -164,3 +164,18 @@ def test_class_pages_refuse_the_wrong_methods():
     _, code = start_class()
     assert Client().get("/class/start/").status_code == 405
     assert Client().post(f"/class/{code}/projector/").status_code == 405
+
+
+def test_a_phone_page_shows_its_saved_card_before_the_socket_connects():
+    _, code = start_class()
+    phone = join(code, "Ana")
+    assert "Finding your table" in phone.get(f"/class/{code}/").content.decode()
+    student = Student.objects.get(classroom__code=code)
+    room = ClassRoom(code)
+    room.seat(student.pk, "Ana", None)
+    room.student_action(student.pk, "add_to_cart")
+    Classroom.objects.filter(code=code).update(state=room.to_dict())
+    html = phone.get(f"/class/{code}/").content.decode()
+    assert "Your cart: <strong>1 item</strong>" in html
+    assert "Finding your table" not in html
+    assert "hx-swap-oob" not in html.split('id="me"')[1].split(">")[0]
