@@ -199,12 +199,6 @@ def heartbeat(code: str, channel: str, state: dict | None, active: bool) -> bool
     return Classroom.objects.filter(code=code, home_channel=channel).update(**changes) == 1
 
 
-def release_home(code: str, channel: str, state: dict) -> None:
-    Classroom.objects.filter(code=code, home_channel=channel).update(
-        home_channel="", home_seen_at=None, state=state
-    )
-
-
 # -- the class quiz ----------------------------------------------------------------------------
 def record_question(code: str, key: str, prompt: str, seconds: int) -> int:
     classroom = Classroom.objects.get(code=code)
