@@ -232,10 +232,14 @@ def student_note(decision) -> str:
     """What a student's phone says about their own request, in plain words."""
     table = decision.server
     if decision.cart_broken:
+        then = (
+            "You checked out an empty cart."
+            if decision.action == "checkout"
+            else f"Table {table} starts you a new cart; the old one stays stranded."
+        )
         return (
             f"Your cart broke! The host seated you at table {table}, but your cart is at table "
-            f"{decision.carts_stranded_at}. Why: {decision.reason}. You start again with an "
-            "empty cart."
+            f"{decision.carts_stranded_at}. Why: {decision.reason}. {then}"
         )
     if decision.action == "checkout":
         return f"You checked out at table {table}. Why this table: {decision.reason}."
