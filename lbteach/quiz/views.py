@@ -82,49 +82,35 @@ def question(request, key: str):
     return _card(request, {"screen": play.serve(learner, found, timezone.now())})
 
 
-@require_POST
-def answer(request):
+def _step(request, step, field: str, many: bool = False):
+    """Carry one posted step of a served question (its token names it) through `play`."""
+    value = request.POST.getlist(field) if many else request.POST.get(field, "")
     try:
-        screen = play.answer(
+        screen = step(
             current_learner(request.session),
             request.POST.get("token", ""),
             request.POST.get("question", ""),
-            request.POST.getlist("choice"),
+            value,
             timezone.now(),
         )
     except play.PlayError as error:
         return _failed(request, error)
     return _card(request, {"screen": screen})
+
+
+@require_POST
+def answer(request):
+    return _step(request, play.answer, "choice", many=True)
 
 
 @require_POST
 def reveal(request):
-    try:
-        screen = play.reveal(
-            current_learner(request.session),
-            request.POST.get("token", ""),
-            request.POST.get("question", ""),
-            request.POST.get("response", ""),
-            timezone.now(),
-        )
-    except play.PlayError as error:
-        return _failed(request, error)
-    return _card(request, {"screen": screen})
+    return _step(request, play.reveal, "response")
 
 
 @require_POST
 def rate(request):
-    try:
-        screen = play.rate(
-            current_learner(request.session),
-            request.POST.get("token", ""),
-            request.POST.get("question", ""),
-            request.POST.get("rating", ""),
-            timezone.now(),
-        )
-    except play.PlayError as error:
-        return _failed(request, error)
-    return _card(request, {"screen": screen})
+    return _step(request, play.rate, "rating")
 
 
 def _progress(request, form: ResetForm, notice: str = "", status: int = 200):
