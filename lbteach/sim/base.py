@@ -54,6 +54,20 @@ class Picker(Balancer):
         return self.route(-1, "/", now, explain)
 
 
+class TakesTurns(Picker):
+    """A picker whose only memory is whose turn is next: saved and restored as just that."""
+
+    def __init__(self, r: Restaurant):
+        super().__init__(r)
+        self.turn = 0
+
+    def state(self) -> dict:
+        return {"turn": self.turn}
+
+    def load_state(self, state: dict) -> None:
+        self.turn = state["turn"]
+
+
 def table_list(r: Restaurant, tables: list[int]) -> str:
     return ", ".join(r.names[t] for t in tables)
 

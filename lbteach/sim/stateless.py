@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lbteach.sim.base import Picker, table_list
+from lbteach.sim.base import Picker, TakesTurns, table_list
 from lbteach.sim.hashing import avalanche32, sdbm, smooth_weighted_order
 
 # Above this many tables a reason lists only the winner, to stay one readable line.
@@ -15,7 +15,7 @@ def weights_note(r, live: list[int]) -> str:
     return " (weights " + ", ".join(f"{r.names[t]}={r.weights[t]}" for t in live) + ")"
 
 
-class RoundRobin(Picker):
+class RoundRobin(TakesTurns):
     """nginx's smooth weighted round robin: each table in turn, bigger tables more often."""
 
     name = "round_robin"
@@ -23,7 +23,6 @@ class RoundRobin(Picker):
     def __init__(self, r):
         super().__init__(r)
         self.order: list[int] = []
-        self.turn = 0
         self.note = ""
 
     def topology_changed(self) -> None:
@@ -48,12 +47,6 @@ class RoundRobin(Picker):
             kind = "weighted round robin" if self.note else "round robin"
             self.reason = f"{kind}{self.note}: table {self.r.names[t]} is next in turn"
         return t
-
-    def state(self) -> dict:
-        return {"turn": self.turn}
-
-    def load_state(self, state: dict) -> None:
-        self.turn = state["turn"]
 
 
 class Random(Picker):
@@ -85,7 +78,7 @@ class Random(Picker):
         return t
 
 
-class LeastConnections(Picker):
+class LeastConnections(TakesTurns):
     """The table with the fewest requests in flight per unit of weight; ties rotate."""
 
     name = "least_connections"
@@ -94,7 +87,6 @@ class LeastConnections(Picker):
         super().__init__(r)
         self.live: list[int] = []
         self.rotations: list[list[int]] = []
-        self.turn = 0
         self.inflight = r.inflight
         self.inv = r.inv_weight
 
@@ -136,12 +128,6 @@ class LeastConnections(Picker):
                 f"least connections: table {names[best]} has the fewest requests in flight{detail}"
             )
         return best
-
-    def state(self) -> dict:
-        return {"turn": self.turn}
-
-    def load_state(self, state: dict) -> None:
-        self.turn = state["turn"]
 
 
 class PowerOfTwo(Picker):
