@@ -10,6 +10,9 @@ if TYPE_CHECKING:
     from lbteach.sim.restaurant import Restaurant
 
 
+NO_TABLE_UP = "no table is up, so the host turns the customer away"
+
+
 class Balancer:
     """A host's seating rule.
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lbteach.sim.base import Balancer
+from lbteach.sim.base import NO_TABLE_UP, Balancer
 from lbteach.sim.hashing import (
     NGINX_START,
     Ring,
@@ -18,7 +18,35 @@ from lbteach.sim.stateless import RoundRobin
 NGINX_MAX_TRIES = 20
 
 
-class SourceIp(Balancer):
+class HashesIp(Balancer):
+    """A balancer whose table is a cached function of the client's whole IP address.
+
+    Subclasses give `_lookup(ip)` (the table, or -1 with none up) and `_why(ip, t)` (the
+    reason a learner reads); the hot path here is one dictionary look-up per request.
+    """
+
+    cache: dict[int, int]
+
+    def _lookup(self, ip: int) -> int:
+        raise NotImplementedError
+
+    def _why(self, ip: int, t: int) -> str:
+        raise NotImplementedError
+
+    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
+        ip = self.r.ips[c]
+        t = self.cache.get(ip)
+        if t is None:
+            t = self._lookup(ip)
+        if explain:
+            self.reason = NO_TABLE_UP if t < 0 else self._why(ip, t)
+        return t
+
+    def peek(self, c: int, now: float) -> int:
+        return self._lookup(self.r.ips[c])
+
+
+class SourceIp(HashesIp):
     """HAProxy balance source, hash-type map-based: hash(IP) % total weight of running tables."""
 
     name = "source_ip"
@@ -40,25 +68,13 @@ class SourceIp(Balancer):
             t = self.cache[ip] = self.map[avalanche32(ip) % len(self.map)]
         return t
 
-    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
-        ip = self.r.ips[c]
-        t = self.cache.get(ip)
-        if t is None:
-            t = self._lookup(ip)
-        if explain:
-            if t < 0:
-                self.reason = "no table is up, so the host turns the customer away"
-            else:
-                h = avalanche32(ip)
-                size = len(self.map)
-                self.reason = (
-                    f"source IP hash of {ip_to_str(ip)} -> {h} % {size} = {h % size}"
-                    f" -> table {self.r.names[t]}"
-                )
-        return t
-
-    def peek(self, c: int, now: float) -> int:
-        return self._lookup(self.r.ips[c])
+    def _why(self, ip: int, t: int) -> str:
+        h = avalanche32(ip)
+        size = len(self.map)
+        return (
+            f"source IP hash of {ip_to_str(ip)} -> {h} % {size} = {h % size}"
+            f" -> table {self.r.names[t]}"
+        )
 
 
 class NginxIpHash(Balancer):
@@ -155,7 +171,7 @@ class NginxIpHash(Balancer):
         self.rr.load_state(state["rr"])
 
 
-class SourceIpConsistent(Balancer):
+class SourceIpConsistent(HashesIp):
     """Consistent hashing of the source IP on a ketama ring (160 points per unit of weight)."""
 
     name = "source_ip_consistent"
@@ -197,22 +213,10 @@ class SourceIpConsistent(Balancer):
             t = self.cache[ip] = self.ring.lookup(self._key(ip))[0]
         return t
 
-    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
-        ip = self.r.ips[c]
-        t = self.cache.get(ip)
-        if t is None:
-            t = self._lookup(ip)
-        if explain:
-            if t < 0:
-                self.reason = "no table is up, so the host turns the customer away"
-            else:
-                key = self._key(ip)
-                _, point = self.ring.lookup(key)
-                self.reason = (
-                    f"consistent hash of {ip_to_str(ip)} -> ring position {key}; the next"
-                    f" point clockwise ({point}) belongs to table {self.r.names[t]}"
-                )
-        return t
-
-    def peek(self, c: int, now: float) -> int:
-        return self._lookup(self.r.ips[c])
+    def _why(self, ip: int, t: int) -> str:
+        key = self._key(ip)
+        _, point = self.ring.lookup(key)
+        return (
+            f"consistent hash of {ip_to_str(ip)} -> ring position {key}; the next"
+            f" point clockwise ({point}) belongs to table {self.r.names[t]}"
+        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from lbteach.sim.base import Picker, TakesTurns, table_list
+from lbteach.sim.base import NO_TABLE_UP, Picker, TakesTurns, table_list
 from lbteach.sim.hashing import avalanche32, sdbm, smooth_weighted_order
 
 # Above this many tables a reason lists only the winner, to stay one readable line.
@@ -39,7 +39,7 @@ class RoundRobin(TakesTurns):
         order = self.order
         if not order:
             if explain:
-                self.reason = "no table is up, so the host turns the customer away"
+                self.reason = NO_TABLE_UP
             return -1
         t = order[self.turn]
         self.turn = (self.turn + 1) % len(order)
@@ -66,7 +66,7 @@ class Random(Picker):
         pool = self.pool
         if not pool:
             if explain:
-                self.reason = "no table is up, so the host turns the customer away"
+                self.reason = NO_TABLE_UP
             return -1
         t = pool[int(self.rnd() * len(pool))]
         if explain:
@@ -100,7 +100,7 @@ class LeastConnections(TakesTurns):
         rotations = self.rotations
         if not rotations:
             if explain:
-                self.reason = "no table is up, so the host turns the customer away"
+                self.reason = NO_TABLE_UP
             return -1
         turn = self.turn
         self.turn = turn + 1 if turn + 1 < len(rotations) else 0
@@ -158,7 +158,7 @@ class PowerOfTwo(Picker):
         pool = self.pool
         if not pool:
             if explain:
-                self.reason = "no table is up, so the host turns the customer away"
+                self.reason = NO_TABLE_UP
             return -1
         if self.single >= 0:
             if explain:
@@ -211,7 +211,7 @@ class UrlHash(Picker):
         if t is None:
             if not self.map:
                 if explain:
-                    self.reason = "no table is up, so the host turns the customer away"
+                    self.reason = NO_TABLE_UP
                 return -1
             t = self.cache[path] = self.map[avalanche32(sdbm(path)) % len(self.map)]
         if explain:
@@ -253,7 +253,7 @@ class Geo(Picker):
         order = self.orders[g]
         if not order:
             if explain:
-                self.reason = "no table is up, so the host turns the customer away"
+                self.reason = NO_TABLE_UP
             return -1
         turn = self.turns[g]
         t = order[turn % len(order)]
