@@ -375,10 +375,10 @@ def answer(
     return result_screen(attempt)
 
 
-def reveal(
-    learner: Learner | None, token: str, question_key: str, response: str, now: datetime
-) -> Screen:
-    """Show a flashcard's model answer, keeping what the learner typed beside it."""
+def _open_flashcard(
+    learner: Learner | None, token: str, question_key: str, now: datetime
+) -> Attempt:
+    """The served, unanswered flashcard this token names, or the error to show instead."""
     attempt = attempt_for(learner, token, question_key)
     if attempt.answered:
         raise _already(attempt, now)
@@ -386,6 +386,14 @@ def reveal(
         raise BadAnswer(
             "This question is answered by choosing an option.", question_screen(attempt)
         )
+    return attempt
+
+
+def reveal(
+    learner: Learner | None, token: str, question_key: str, response: str, now: datetime
+) -> Screen:
+    """Show a flashcard's model answer, keeping what the learner typed beside it."""
+    attempt = _open_flashcard(learner, token, question_key, now)
     if len(response) > MAX_RESPONSE:
         raise BadAnswer(
             f"Keep your answer under {MAX_RESPONSE:,} characters.", question_screen(attempt)
@@ -402,13 +410,7 @@ def rate(
     learner: Learner | None, token: str, question_key: str, rating_value: str, now: datetime
 ) -> Screen:
     """Record the learner's own Again / Hard / Good / Easy for a revealed flashcard, once."""
-    attempt = attempt_for(learner, token, question_key)
-    if attempt.answered:
-        raise _already(attempt, now)
-    if attempt.question.kind != FLASHCARD:
-        raise BadAnswer(
-            "This question is answered by choosing an option.", question_screen(attempt)
-        )
+    attempt = _open_flashcard(learner, token, question_key, now)
     if attempt.revealed_at is None:
         raise BadAnswer("Reveal the model answer before rating yourself.", question_screen(attempt))
     rating = scheduling.parse_rating(rating_value)
