@@ -1,7 +1,7 @@
 """A class's room: the lab's restaurant plus students who are customers and a live quiz.
 
-Like the lab's Room it is plain synchronous state; who may send which command is decided
-here by role, and the async home/relay machinery in `lbteach.classroom.live` drives it.
+Like the lab's Room it is plain synchronous state; what each command does is declared in
+`lbteach.classroom.actions`, and the class's home (`lbteach.classroom.home`) drives it.
 """
 
 from __future__ import annotations
@@ -10,71 +10,17 @@ import secrets
 import time
 from dataclasses import dataclass
 
-from lbteach.lab.commands import (
-    MAX_ADD_CUSTOMERS,
-    PARSERS,
-    BadCommand,
-    Command,
-    int_field,
-    parse_command,
-)
-from lbteach.lab.room import LabSetup, Room
+from lbteach.classroom.actions import CLASS_ACTIONS
+from lbteach.lab.actions import PROJECTOR, STUDENT, TEACHER
+from lbteach.lab.commands import BadCommand
+from lbteach.lab.room import Room, plural
+from lbteach.lab.sharelink import LabSetup
 
-TEACHER, PROJECTOR, STUDENT = "teacher", "projector", "student"
+__all__ = ["PROJECTOR", "STUDENT", "TEACHER", "ClassRoom", "Seat"]
+
 CLASS_PRESET = "ecommerce_cart"
 CLASS_BALANCER = "cookie_insert"
-QUIZ_SECONDS = (10, 120)
-STUDENT_ACTIONS = frozenset({"add_to_cart", "switch_network", "clear_cookies", "checkout"})
-TEACHER_EXTRA = frozenset(
-    {"add_bots", "push_question", "reveal_question", "close_question", "leaderboard", "end_class"}
-)
-TEACHER_ACTIONS = frozenset(PARSERS) | TEACHER_EXTRA
-ALLOWED = {
-    TEACHER: TEACHER_ACTIONS,
-    PROJECTOR: frozenset({"snapshot"}),
-    STUDENT: STUDENT_ACTIONS | {"answer", "snapshot"},
-}
-
-
-def parse_answer(data: dict) -> dict:
-    raw = data.get("choice")
-    choices = raw if isinstance(raw, list) else [raw] if raw not in (None, "") else []
-    if not choices or not all(isinstance(c, str) and 0 < len(c) <= 40 for c in choices):
-        raise BadCommand("Pick an answer before sending it.")
-    return {"choice": sorted(set(choices))}
-
-
-def parse_push(data: dict) -> dict:
-    key = data.get("question")
-    if not isinstance(key, str) or not key or len(key) > 80:
-        raise BadCommand("Choose a question from the bank.")
-    return {
-        "question": key,
-        "seconds": int_field(data, "seconds", *QUIZ_SECONDS, default=30),
-    }
-
-
-def parse_add_bots(data: dict) -> dict:
-    return {"count": int_field(data, "count", 1, MAX_ADD_CUSTOMERS, default=10)}
-
-
-def parse_leaderboard(data: dict) -> dict:
-    show = str(data.get("show", "")).lower() in {"on", "true", "1"}
-    names = str(data.get("names", "")).lower() in {"on", "true", "1"}
-    return {"show": show, "names": names}
-
-
-CLASS_PARSERS = {
-    **PARSERS,
-    **{action: (lambda data: {}) for action in STUDENT_ACTIONS},
-    "answer": parse_answer,
-    "push_question": parse_push,
-    "reveal_question": lambda data: {},
-    "close_question": lambda data: {},
-    "end_class": lambda data: {},
-    "add_bots": parse_add_bots,
-    "leaderboard": parse_leaderboard,
-}
+ENDED = "This class has ended."
 
 
 @dataclass
@@ -89,6 +35,7 @@ class Seat:
 
 class ClassRoom(Room):
     shareable = False
+    actions = CLASS_ACTIONS
 
     def __init__(self, code: str, seed: int = 42) -> None:
         setup = LabSetup(CLASS_PRESET, (CLASS_BALANCER,), seed=seed, customers=0)
@@ -107,19 +54,54 @@ class ClassRoom(Room):
     def sim(self):
         return self.restaurants[0].sim
 
+    # -- the restaurant, with students in it --------------------------------------------------
+    def reset(self) -> str:
+        """A fresh restaurant with every student seated again, each on a customer of their own
+        (in the order they joined), so nobody shares a customer with anyone after a reset."""
+        super().reset()
+        for seat in self.seats.values():
+            seat.customer = self.sim.add_clients(1, auto=False)[0]
+            seat.note = "The teacher reset the restaurant: you have a new, empty cart."
+            seat.broken = False
+        return "Reset: a fresh restaurant with the same seed; every student keeps a customer."
+
+    def event(self, button: str, table: str | None) -> str:
+        """A restaurant-wide event; a phone whose cart sat at a closed table is told so."""
+        before = self._cart_tables()
+        summary = super().event(button, table)
+        if button in ("crash_table", "remove_table"):
+            after = self._cart_tables()
+            shared = self.sim.view()["shared_sessions"]
+            for seat in self.seats.values():
+                was = before.get(seat.customer)
+                if was is None or after.get(seat.customer) == was:
+                    continue
+                seat.broken = False
+                seat.note = (
+                    f"Table {was} closed; your cart is kept in the pantry (the shared store)."
+                    if shared
+                    else f"Table {was} closed; your cart was lost with it."
+                )
+        return summary
+
+    def _cart_tables(self) -> dict[int, str]:
+        """Where each customer's cart is kept: a table's name, or "shared"."""
+        return {c["id"]: c["cart_table"] for c in self.sim.view()["clients"] if c["cart_table"]}
+
     # -- students ---------------------------------------------------------------------------
-    def seat(self, student: int, nickname: str, customer: int | None) -> int:
+    def seat(self, student: int, nickname: str) -> int:
         """Make sure a student has a customer; returns its id (new ones get one)."""
         if student in self.seats:
             return self.seats[student].customer
-        if customer is None:
-            customer = self.sim.add_clients(1, auto=False)[0]
-            self.restaurants[0].narrate(f"{nickname} joined the class as customer {customer}.")
+        # A customer id from before this room's state (say, from before a reset) may belong
+        # to someone else by now: a student the room does not know always gets a new one.
+        customer = self.sim.add_clients(1, auto=False)[0]
+        self.restaurants[0].narrate(f"{nickname} joined the class as customer {customer}.")
         self.seats[student] = Seat(nickname, customer)
         return customer
 
-    def student_action(self, student: int, action: str) -> str:
-        seat = self.seats.get(student)
+    def student_action(self, student: int | None, action: str) -> str:
+        seat = self.seats.get(student) if student is not None else None
         if seat is None:
             raise BadCommand("You are not in this class yet: enter a nickname first.")
         sim = self.sim
@@ -147,9 +129,8 @@ class ClassRoom(Room):
         return seat.note
 
     # -- the class quiz ---------------------------------------------------------------------
-    def open_question(self, question, seconds: int, record_id: int, now_ms: int) -> str:
-        if question.is_flashcard:
-            raise BadCommand("Flashcards have no options to vote on: choose another question.")
+    def open_question(self, question, seconds: int, record_id: int) -> str:
+        now = now_ms()
         # Shuffled and numbered 1..n: neither the bank's keys nor its order hint at the answer.
         options = list(question.options)
         secrets.SystemRandom().shuffle(options)
@@ -164,19 +145,19 @@ class ClassRoom(Room):
             "correct": [n for n, o in numbered.items() if o.correct],
             "explanation": question.explanation,
             "option_explanations": {n: o.explanation for n, o in numbered.items()},
-            "opened": now_ms,
-            "closes": now_ms + seconds * 1000,
+            "opened": now,
+            "closes": now + seconds * 1000,
             "revealed": False,
             "answers": {},
         }
         return f"Question sent to the class: {seconds} seconds to answer."
 
-    def answer(self, student: int, choice: list[str], now_ms: int) -> bool:
-        """Record a student's answer; returns whether it is correct."""
+    def check_answer(self, student: int, choice: list[str]) -> tuple[int, bool, list[str]]:
+        """Whether a student may give this answer now: (question id, correct, bank keys)."""
         quiz = self.quiz
         if quiz is None or quiz["revealed"]:
             raise BadCommand("There is no open question right now.")
-        if now_ms > quiz["closes"]:
+        if now_ms() > quiz["closes"]:
             raise BadCommand("Time is up for this question.")
         if str(student) in quiz["answers"]:
             raise BadCommand("You already answered this question.")
@@ -186,10 +167,21 @@ class ClassRoom(Room):
         if quiz["kind"] != "multiple" and len(choice) != 1:
             raise BadCommand("Pick exactly one answer.")
         correct = sorted(choice) == sorted(quiz["correct"])
+        return quiz["id"], correct, sorted(quiz["bank_keys"][n] for n in choice)
+
+    def record_answer(self, question: int, student: int, choice: list[str], correct: bool) -> None:
+        """Count an answer the database has stored (once, and only for the open question)."""
+        quiz = self.quiz
+        if quiz is None or quiz["id"] != question or str(student) in quiz["answers"]:
+            return
         quiz["answers"][str(student)] = {"choice": choice, "correct": correct}
         if correct:
             self.scores[student] = self.scores.get(student, 0) + 1
-        return correct
+
+    def set_leaderboard(self, show: bool, names: bool) -> str:
+        self.show_leaderboard = show
+        self.leaderboard_names = names
+        return "Leaderboard shown." if show else "Leaderboard hidden."
 
     def reveal(self) -> str:
         if self.quiz is None:
@@ -245,15 +237,10 @@ def student_note(decision) -> str:
         return f"You checked out at table {table}. Why this table: {decision.reason}."
     items = decision.cart_items
     return (
-        f"Added to your cart at table {table}: {items} item{'s' if items != 1 else ''} now. "
+        f"Added to your cart at table {table}: {plural(items, 'item')} now. "
         f"Why this table: {decision.reason}."
     )
 
 
 def now_ms() -> int:
     return int(time.time() * 1000)
-
-
-def parse_class_command(text: str | None, role: str) -> Command:
-    """A checked command for this role, or BadCommand (an action the role lacks is unknown)."""
-    return parse_command(text, allowed=ALLOWED[role], parsers=CLASS_PARSERS)

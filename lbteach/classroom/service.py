@@ -136,8 +136,10 @@ def join(classroom: Classroom, session, nickname: object) -> Student:
     return student
 
 
-def set_customer(student_id: int, customer: int) -> None:
-    Student.objects.filter(pk=student_id, customer=None).update(customer=customer)
+def set_customers(customers: dict[int, int]) -> None:
+    """Record which customer each student is now (a new seat, or a reset's new customers)."""
+    for student_id, customer in customers.items():
+        Student.objects.filter(pk=student_id).update(customer=customer)
 
 
 def end_class(code: str) -> None:

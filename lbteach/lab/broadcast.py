@@ -1,10 +1,15 @@
-"""Deliver a room's frames to its viewers in this process, and tick rooms while watched.
+"""Deliver a room's frames to its viewers in this process, and tick the rooms that need it.
 
 DESIGN.md's rule: render a frame ONCE per tick and hand the same text to every viewer
 through this in-process registry (the in-memory channel layer's group_send would cost
 O(viewers^2)). Each viewer has a one-frame mailbox: a slow viewer gets the latest frame,
 never a backlog; if it missed a frame it gets a full snapshot instead, and one that stays
 stuck is dropped so it reconnects and resyncs.
+
+One ticker per process ticks every room that is watched and busy, in turns, and yields to
+the event loop between rooms; when a round of ticks takes long, the next comes later (the
+process spends at most MAX_TICK_SHARE of its time ticking), so HTTP pages stay responsive
+and a busy process slows its rooms down instead of falling behind.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+import weakref
 from collections.abc import Awaitable, Callable
 
 from django.conf import settings
@@ -22,6 +28,8 @@ from lbteach.lab.room import Room
 log = logging.getLogger(__name__)
 
 TICK_SECONDS: float | None = None  # None: settings.LIVE_TICK_SECONDS (tests may override)
+MAX_TICK_SHARE = 0.5  # at most this share of the process's time goes to ticking rooms
+YIELD_SECONDS = 0.01  # ticking yields to the event loop at least this often
 STUCK_SECONDS = 10.0  # a viewer whose send has not finished by then is dropped
 MAX_BACKLOG_BYTES = 512 * 1024  # without a snapshot to hand, frames queue up to this
 
@@ -47,7 +55,6 @@ class Viewer:
         self._wake = asyncio.Event()
         self._task: asyncio.Task | None = None
         self.sending_since: float | None = None
-        self.delivered = 0
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._pump())
@@ -96,29 +103,34 @@ class Viewer:
                 return
             finally:
                 self.sending_since = None
-            self.delivered += 1
 
     def stop(self) -> None:
         if self._task:
             self._task.cancel()
 
 
-class LiveRoom:
-    """A room, its renderer and its viewers in this process, ticking while anyone watches."""
+def tick_seconds() -> float:
+    return TICK_SECONDS or settings.LIVE_TICK_SECONDS
 
-    def __init__(
-        self, room: Room, tick_seconds: float | None = None, renderer: FrameRenderer | None = None
-    ) -> None:
+
+class LiveRoom:
+    """A room, its renderer and its viewers in this process."""
+
+    def __init__(self, room: Room, renderer: FrameRenderer | None = None) -> None:
         self.room = room
         self.renderer = renderer or FrameRenderer(room)
         self.viewers: set[Viewer] = set()
-        self.tick_seconds = tick_seconds or TICK_SECONDS or settings.LIVE_TICK_SECONDS
-        self._ticker: asyncio.Task | None = None
         self._snapshot: tuple[int, str] | None = None
+        self._ticker: Ticker | None = None
         # A class keeps ticking for viewers in other processes; a private lab stops when alone.
         self.keep_ticking = False
+        self.changed = False  # pushed since it was last saved
         # Called with each pushed frame, after local viewers have it (a class relays it on).
         self.on_push: Callable[[str], None] | None = None
+
+    @property
+    def watched(self) -> bool:
+        return bool(self.viewers) or self.keep_ticking
 
     def snapshot(self) -> str:
         """A full frame of the current state, rendered at most once per seq for everyone."""
@@ -132,49 +144,97 @@ class LiveRoom:
         viewer.offer_now(self.snapshot())
         self.start_ticking()
 
-    def start_ticking(self) -> None:
-        if self._ticker is None or self._ticker.done():
-            self._ticker = asyncio.get_running_loop().create_task(self._tick_forever())
-
-    def stop_ticking(self) -> None:
-        if self._ticker:
-            self._ticker.cancel()
-            self._ticker = None
-
     def leave(self, viewer: Viewer) -> None:
         viewer.stop()
         self.viewers.discard(viewer)
-        if not self.viewers and not self.keep_ticking:
+        if not self.watched:
             self.stop_ticking()
+
+    def start_ticking(self) -> None:
+        self._ticker = ticker()
+        self._ticker.add(self)
+
+    def stop_ticking(self) -> None:
+        if self._ticker is not None:
+            self._ticker.discard(self)
 
     def push(self) -> None:
         """Render the next frame once and hand it to every viewer."""
         frame = self.renderer.render()
+        self.changed = True
         if self.on_push:  # first, so other processes' viewers do not wait for ours
             self.on_push(frame)
         for viewer in list(self.viewers):
             viewer.offer(frame, self.snapshot)
 
-    async def _tick_forever(self) -> None:
-        next_tick = time.monotonic() + self.tick_seconds
-        while True:
-            await asyncio.sleep(max(0.0, next_tick - time.monotonic()))
-            # Fixed rate, but a room that fell behind skips ticks instead of bursting.
-            next_tick = max(next_tick + self.tick_seconds, time.monotonic())
-            if self.room.running:
+    def tick(self) -> None:
+        """One tick: a frame only when the restaurant moved (a paused room costs nothing)."""
+        if self.room.tick():
+            self.push()
+
+
+class Ticker:
+    """Ticks this process's watched rooms in turns, slowing down rather than falling behind."""
+
+    def __init__(self) -> None:
+        self.rooms: dict[LiveRoom, None] = {}  # an ordered set
+        self.last_round_seconds = 0.0
+        self._task: asyncio.Task | None = None
+
+    def add(self, live: LiveRoom) -> None:
+        self.rooms[live] = None
+        if self._task is None or self._task.done():
+            self._task = asyncio.get_running_loop().create_task(self._run())
+
+    def discard(self, live: LiveRoom) -> None:
+        self.rooms.pop(live, None)
+
+    @property
+    def interval(self) -> float:
+        """Seconds from one round's start to the next's: longer when a round takes long."""
+        return max(tick_seconds(), self.last_round_seconds / MAX_TICK_SHARE)
+
+    async def _run(self) -> None:
+        while self.rooms:
+            await asyncio.sleep(max(0.0, self.interval - self.last_round_seconds))
+            started = slice_started = time.monotonic()
+            for live in list(self.rooms):
+                if live not in self.rooms:
+                    continue
+                if not live.watched:
+                    self.discard(live)
+                    continue
                 try:
-                    self.room.tick()
-                    self.push()
+                    live.tick()
                 except Exception:
-                    # A bug in one tick must not kill the room for everyone: log it, keep going.
-                    log.exception("room %s failed to tick", self.room.code)
+                    # A bug in one room must not stop the others: log it, keep going.
+                    log.exception("room %s failed to tick", live.room.code)
+                if time.monotonic() - slice_started > YIELD_SECONDS:
+                    await asyncio.sleep(0)  # let pages and sockets in between rooms
+                    slice_started = time.monotonic()
+            self.last_round_seconds = time.monotonic() - started
+
+
+_tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker] = weakref.WeakKeyDictionary()
+
+
+def ticker() -> Ticker:
+    """This event loop's ticker (one per process in production; tests run several loops)."""
+    loop = asyncio.get_running_loop()
+    found = _tickers.get(loop)
+    if found is None:
+        found = _tickers[loop] = Ticker()
+    return found
 
 
 class Registry:
-    """The live rooms of this process, by code."""
+    """The live lab rooms of this process, by code."""
 
     def __init__(self) -> None:
         self.rooms: dict[str, LiveRoom] = {}
+
+    def __len__(self) -> int:
+        return len(self.rooms)
 
     def get(self, code: str) -> LiveRoom | None:
         return self.rooms.get(code)
@@ -183,10 +243,11 @@ class Registry:
         self.rooms[live.room.code] = live
         return live
 
-    def discard(self, code: str) -> None:
+    def discard(self, code: str) -> LiveRoom | None:
         live = self.rooms.pop(code, None)
         if live:
             live.stop_ticking()
+        return live
 
 
 registry = Registry()

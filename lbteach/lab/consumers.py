@@ -1,76 +1,125 @@
-"""The lab's websocket consumer: one private room per connection, frames out, commands in."""
+"""Websocket consumers of live rooms: one base for the lab and the classroom, and the lab's.
+
+The base does what every live socket does the same way: refuse oversized messages, limit
+how fast commands come, and send the sender its reply or a fresh snapshot. A subclass says
+only how it opens its room and how a command reaches it.
+"""
 
 from __future__ import annotations
 
-import asyncio
 from urllib.parse import parse_qsl
 
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
-from lbteach.lab.broadcast import CLOSE_TOO_BIG, Viewer, registry
-from lbteach.lab.commands import MAX_MESSAGE_BYTES
+from lbteach.lab import service
+from lbteach.lab.broadcast import CLOSE_TOO_BIG, LiveRoom, Viewer
+from lbteach.lab.commands import MAX_MESSAGE_BYTES, message_size
 from lbteach.lab.ratelimit import TokenBucket
-from lbteach.lab.service import Reply, forget_if_unwatched, handle_message, open_private_room
+from lbteach.lab.service import LabBusy, Reply
 
-REATTACH_SECONDS = 60
+CLOSE_BUSY = 4029  # like HTTP 429: this process runs as many rooms as it may; come back later
+TOO_MANY = "Too many commands at once: wait a moment and try again."
 
 
-class LabConsumer(AsyncWebsocketConsumer):
+class RoomConsumer(AsyncWebsocketConsumer):
+    """A screen on a live room: frames out through its Viewer, commands in."""
+
     # No channel of its own: frames reach viewers through the in-process registry, and
     # other processes reach a room through its relay (DESIGN.md: one channel per room).
     channel_layer_alias = "none"
+    viewer: Viewer | None = None
+    bucket: TokenBucket
 
-    async def connect(self):
-        query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
-        compare = self.scope["url_route"]["kwargs"].get("mode") == "compare"
-        self.live, reply = open_private_room(query, compare=compare)
-        self.bucket = TokenBucket(settings.LAB_COMMAND_RATE, settings.LAB_COMMAND_BURST)
-        await self.accept()
-        self.viewer = Viewer(self._send_frame, close=self._close_with)
-        self.live.join(self.viewer)
-        if reply:
-            self.viewer.offer_now(reply.render())
+    def new_viewer(self) -> Viewer:
+        return Viewer(self._send_frame, close=self._close_with)
+
+    def rate_bucket(self) -> TokenBucket:
+        """The command budget this screen draws on (a class shares one per person)."""
+        return TokenBucket(settings.LAB_COMMAND_RATE, settings.LAB_COMMAND_BURST)
+
+    async def command(self, text: str | None) -> Reply:
+        raise NotImplementedError
+
+    def snapshot(self) -> str | None:
+        """The full picture for this screen, or None when it arrives another way."""
+        raise NotImplementedError
 
     async def receive(self, text_data=None, bytes_data=None):
-        size = len(text_data.encode("utf-8")) if text_data else len(bytes_data or b"")
+        if self.viewer is None:
+            return
+        size = message_size(text_data, bytes_data)
         if size > MAX_MESSAGE_BYTES:
-            await self.send(
-                text_data=Reply(
-                    f"That message is {size} bytes; the limit is {MAX_MESSAGE_BYTES}.", True
-                ).render()
-            )
+            limit = f"That message is {size} bytes; the limit is {MAX_MESSAGE_BYTES}."
+            await self.send(text_data=Reply(limit, error=True).render())
             await self.close(code=CLOSE_TOO_BIG)
             return
-        if not self.bucket.allow():
-            reply = Reply("Too many commands at once: wait a moment and try again.", True)
+        if self.bucket.allow():
+            reply = await self.command(text_data)
         else:
-            reply, live = handle_message(self.live, text_data)
-            if live is not self.live:  # a reconnected page returns to its earlier room
-                self.live.leave(self.viewer)
-                registry.discard(self.live.room.code)
-                self.live = live
-                self.viewer = Viewer(self._send_frame, close=self._close_with)
-                live.join(self.viewer)
+            reply = Reply(TOO_MANY, error=True)
+        self.answer(reply)
+
+    def answer(self, reply: Reply) -> None:
+        assert self.viewer is not None
         if reply.message:
             self.viewer.offer_now(reply.render())
         elif not reply.error:
-            self.viewer.offer_now(self.live.snapshot())
+            snapshot = self.snapshot()
+            if snapshot:
+                self.viewer.offer_now(snapshot)
 
-    async def disconnect(self, code):
-        live = getattr(self, "live", None)
-        if live is not None:
-            live.leave(self.viewer)
-            # Kept a little while, so a page that lost its connection can come back to it.
-            asyncio.get_running_loop().call_later(
-                REATTACH_SECONDS, forget_if_unwatched, live.room.code
-            )
+    async def refuse(self, message: str, code: int) -> None:
+        """Accept only to say why not, then close: the page shows the sentence."""
+        await self.accept()
+        await self.send(text_data=Reply(message, error=True).render())
+        await self.close(code=code)
 
     async def _send_frame(self, frame: str) -> None:
         await self.send(text_data=frame)
 
     async def _close_with(self, code: int) -> None:
         await self.close(code=code)
+
+
+class LabConsumer(RoomConsumer):
+    """A private lab: one room per page, which a reconnected page returns to."""
+
+    live: LiveRoom
+
+    async def connect(self):
+        query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
+        compare = self.scope["url_route"]["kwargs"].get("mode") == "compare"
+        try:
+            self.live, reply = await service.open_private_room(query, compare=compare)
+        except LabBusy as busy:
+            await self.refuse(str(busy), CLOSE_BUSY)
+            return
+        self.bucket = self.rate_bucket()
+        await self.accept()
+        self.viewer = self.new_viewer()
+        self.live.join(self.viewer)
+        if reply:
+            self.viewer.offer_now(reply.render())
+
+    async def command(self, text: str | None) -> Reply:
+        assert self.viewer is not None
+        reply, live = await service.handle_message(self.live, text)
+        if live is not self.live:  # a reconnected page returns to its earlier room
+            self.live.leave(self.viewer)
+            await service.switch_rooms(self.live, live)
+            self.live = live
+            self.viewer = self.new_viewer()
+            live.join(self.viewer)
+        return reply
+
+    def snapshot(self) -> str | None:
+        return self.live.snapshot()
+
+    async def disconnect(self, code):
+        if self.viewer is not None:
+            self.live.leave(self.viewer)
+            service.left(self.live)
 
 
 class EchoConsumer(AsyncWebsocketConsumer):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from django.template.loader import get_template
 
 from lbteach.lab.commands import SPEEDS
-from lbteach.lab.room import Restaurant, Room
+from lbteach.lab.room import LiveRestaurant, Room
 from lbteach.sim import BALANCERS
 
 MAX_CART_CHIPS = 12
@@ -47,7 +47,7 @@ def seated_chip(decision, client: dict) -> dict:
     }
 
 
-def table_contexts(restaurant: Restaurant, view: dict) -> list[dict]:
+def table_contexts(restaurant: LiveRestaurant, view: dict) -> list[dict]:
     clients = {client["id"]: client for client in view["clients"]}
     arrivals: dict[str, list] = {}
     for decision in restaurant.recent:
@@ -85,7 +85,7 @@ def table_contexts(restaurant: Restaurant, view: dict) -> list[dict]:
     return tables
 
 
-def chart_context(restaurant: Restaurant) -> dict:
+def chart_context(restaurant: LiveRestaurant) -> dict:
     """Points for the small SVG chart of load and cart breaks over the last ticks."""
     history = list(restaurant.history)
     if not history:
@@ -123,7 +123,7 @@ def shared_store_context(view: dict) -> dict | None:
     }
 
 
-def restaurant_context(restaurant: Restaurant) -> dict:
+def restaurant_context(restaurant: LiveRestaurant) -> dict:
     view = restaurant.sim.view()
     metrics = view["metrics"]
     balancer = BALANCERS[view["balancer"]]
@@ -210,7 +210,7 @@ class FrameRenderer:
         """Regions beyond the restaurant's: (key, template, context) each. A class adds some."""
         return []
 
-    def _narration(self, restaurant: Restaurant, r: dict, context: dict, full: bool) -> str:
+    def _narration(self, restaurant: LiveRestaurant, r: dict, context: dict, full: bool) -> str:
         if full:
             return _template("narration").render({**context, "r": r, "hx_oob": True})
         key = r["prefix"]

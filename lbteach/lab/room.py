@@ -1,4 +1,5 @@
-"""A room: one or two live restaurants, the commands viewers send them, and what to narrate.
+"""A room: one or two live restaurants, what the action table's commands do to them, and
+what to narrate.
 
 A private lab is a room with one viewer; a classroom is a room with many; compare mode is
 a room with two restaurants fed the same customers and events. All of it is plain,
@@ -8,114 +9,69 @@ driver that ticks rooms and delivers frames lives in `lbteach.lab.broadcast`.
 
 from __future__ import annotations
 
-import re
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from lbteach.lab.commands import SPEEDS, BadCommand, Command
-from lbteach.sim import (
-    BALANCERS,
-    PRESETS,
-    ScenarioError,
-    Simulation,
-    scenario_from_preset,
-)
+from django.urls import reverse
 
-DEFAULT_PRESET = "ecommerce_cart"
-START_CUSTOMERS = 12
-MAX_CUSTOMERS = 500
+from lbteach.lab.actions import EVENTS, LAB, LAB_ACTIONS, ActionTable, Sender
+from lbteach.lab.commands import SPEEDS, BadCommand, Command
+from lbteach.lab.sharelink import LOG_LIMIT, MAX_CUSTOMERS, LabSetup, log_entry
+from lbteach.sim import BALANCERS, ScenarioError, Simulation, scenario_from_preset
+
 NARRATION_LINES = 8
 HISTORY_POINTS = 60
-LOG_LIMIT = 200
 STORIES_PER_TICK = 3
-# Events a button sends; `share` 1.0 makes the lesson unmissable: every mobile customer moves.
-EVENT_ACTIONS = {
-    "change_ip": {"do": "change_ip", "share": 1.0},
-    "clear_cookies": {"do": "clear_cookies", "share": 1.0},
-    "expire_sessions": {"do": "expire_sessions"},
-    "add_table": {"do": "add_server"},
-    "remove_table": {"do": "remove_server"},
-    "crash_table": {"do": "crash_server"},
-    "restore_table": {"do": "restore_server"},
-}
-LOGGED_ACTIONS = {"add_customers", "set_balancer", "shared_sessions", *EVENT_ACTIONS}
-LOG_ENTRY = re.compile(r"^(\d{1,7})\.([a-z_]{3,20})(?:\.([A-Za-z0-9_]{1,40}))?$")
+LAB_SENDER = Sender(LAB)
 
 
-@dataclass(frozen=True)
-class LabSetup:
-    """Everything that, with the replay log, reproduces a run: what a share link carries."""
-
-    scenario: str = DEFAULT_PRESET
-    balancers: tuple[str, ...] = ("cookie_insert",)
-    seed: int = 42
-    shared_sessions: bool = False
-    customers: int = START_CUSTOMERS
-
-    @classmethod
-    def from_query(cls, query, compare: bool = False) -> LabSetup:
-        """Read a setup from a page's query string, falling back to the preset's own values."""
-        name = query.get("scenario", DEFAULT_PRESET)
-        if name not in PRESETS:
-            name = DEFAULT_PRESET
-        preset_balancer = PRESETS[name].scenario.get("balancer", "round_robin")
-        if compare:
-            left = _known_balancer(query.get("left"), "round_robin")
-            right = _known_balancer(query.get("right"), "cookie_insert")
-            balancers: tuple[str, ...] = (left, right)
-        else:
-            balancers = (_known_balancer(query.get("balancer"), preset_balancer),)
-        shared_default = bool(PRESETS[name].scenario.get("shared_sessions", False))
-        shared = query.get("shared")
-        return cls(
-            scenario=name,
-            balancers=balancers,
-            seed=_bounded_int(query.get("seed"), 42, 0, 2**31 - 1),
-            shared_sessions=shared_default if shared is None else shared in ("1", "on", "true"),
-            customers=_bounded_int(query.get("customers"), START_CUSTOMERS, 0, MAX_CUSTOMERS),
-        )
-
-    @property
-    def compare(self) -> bool:
-        return len(self.balancers) > 1
-
-
-def _known_balancer(value: str | None, default: str) -> str:
-    return value if value in BALANCERS else default
-
-
-def _bounded_int(value: str | None, default: int, low: int, high: int) -> int:
-    try:
-        number = int(value) if value is not None else default
-    except ValueError:
-        return default
-    return min(max(number, low), high)
+def plural(count: int, word: str, many: str | None = None) -> str:
+    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 @dataclass
-class Restaurant:
-    """One simulated restaurant and what its viewers have been told about it."""
+class LiveRestaurant:
+    """One simulated restaurant of a room, and what its viewers have been told about it."""
 
     side: str
     sim: Simulation
     narration: deque = field(default_factory=lambda: deque(maxlen=NARRATION_LINES))
     history: deque = field(default_factory=lambda: deque(maxlen=HISTORY_POINTS))
     recent: list = field(default_factory=list)  # decisions of the last tick
-    last_decision: object = None  # the latest decision of any tick, for the host stand
+    last_decision: Any = None  # the latest decision of any tick, for the host stand
     narration_count: int = 0
 
     def narrate(self, line: str) -> None:
         self.narration_count += 1
         self.narration.append((self.narration_count, line))
 
+    def to_dict(self) -> dict:
+        return {
+            "side": self.side,
+            "sim": self.sim.to_dict(),
+            "narration": [list(item) for item in self.narration],
+            "narration_count": self.narration_count,
+            "history": [list(point) for point in self.history],
+        }
+
+    @classmethod
+    def from_dict(cls, saved: dict) -> LiveRestaurant:
+        restaurant = cls(saved["side"], Simulation.from_dict(saved["sim"]))
+        restaurant.narration.extend(tuple(item) for item in saved["narration"])
+        restaurant.narration_count = saved["narration_count"]
+        restaurant.history.extend(tuple(point) for point in saved["history"])
+        return restaurant
+
 
 class Room:
     """The state of one running room; every viewer sees the same frames."""
 
-    shareable = True  # a lab run can be shared as a link; a class cannot
+    shareable: ClassVar[bool] = True  # a lab run can be shared as a link; a class cannot
+    actions: ClassVar[ActionTable] = LAB_ACTIONS
 
-    def __init__(self, code: str, setup: LabSetup, log: str = "") -> None:
+    def __init__(self, code: str, setup: LabSetup) -> None:
         self.code = code
         self.setup = setup
         self.running = True
@@ -123,11 +79,8 @@ class Room:
         self.seq = 0
         self.log: list[str] = []
         self.restaurants = self._build()
-        if log:
-            self.replay(log)
 
-    # -- building and replaying -------------------------------------------------------------
-    def _build(self) -> list[Restaurant]:
+    def _build(self) -> list[LiveRestaurant]:
         sides = ("left", "right") if self.setup.compare else ("main",)
         restaurants = []
         for side, balancer in zip(sides, self.setup.balancers, strict=True):
@@ -139,60 +92,39 @@ class Room:
                 clients=0,
                 events=[],
             )
-            restaurant = Restaurant(side, Simulation(scenario))
-            restaurants.append(restaurant)
+            restaurants.append(LiveRestaurant(side, Simulation(scenario)))
         if self.setup.customers:
             for restaurant in restaurants:
                 restaurant.sim.add_clients(self.setup.customers)
         return restaurants
 
-    def reset(self) -> None:
-        self.restaurants = self._build()
-        self.log = []
-
-    def replay(self, log: str) -> None:
-        """Re-run a shared log of `index.action[.value]` entries; a bad entry is refused whole."""
-        entries = [entry for entry in log.split("~") if entry][:LOG_LIMIT]
-        parsed = []
-        for entry in entries:
-            match = LOG_ENTRY.match(entry)
-            if not match or match[2] not in LOGGED_ACTIONS:
-                raise BadCommand(f"The shared link's log entry {entry[:40]!r} is not valid.")
-            parsed.append((int(match[1]), match[2], match[3]))
-        for index, action, value in parsed:
-            behind = index - self.requests
-            if behind > 0:
-                self.advance(behind)
-            self.apply(Command(action, _params_from_log(action, value)))
-
-    # -- commands ---------------------------------------------------------------------------
+    # -- reading ----------------------------------------------------------------------------
     @property
     def requests(self) -> int:
-        return self.restaurants[0].sim.view()["requests"]
+        return self.restaurants[0].sim.index
 
     @property
     def customers(self) -> int:
-        return len(self.restaurants[0].sim.view()["clients"])
+        return len(self.restaurants[0].sim.workload.ips)
 
-    def apply(self, command: Command) -> str:
+    @property
+    def moving(self) -> bool:
+        """Whether ticking would change anything: running, with customers the host serves."""
+        return self.running and bool(self.restaurants[0].sim.workload.auto)
+
+    # -- commands ---------------------------------------------------------------------------
+    def apply(self, command: Command, sender: Sender = LAB_SENDER) -> str:
         """Carry out one checked command; return the sentence for the status region."""
-        handler = getattr(self, f"_do_{command.action}", None)
-        if handler is None:
-            return self._do_event(command)
-        message = handler(**command.params)
-        if command.action in LOGGED_ACTIONS:
-            self._record(command)
+        action = self.actions[command.action]
+        if action.run is None:
+            raise BadCommand(f"“{command.action}” is not something this room does.")
+        requests = self.requests
+        message = action.run(self, command.params, sender)
+        if action.logged and self.shareable and len(self.log) < LOG_LIMIT:
+            self.log.append(log_entry(requests, command, self.actions))
         return message
 
-    def _record(self, command: Command) -> None:
-        value = next(iter(command.params.values()), None) if command.params else None
-        if isinstance(value, bool):
-            value = int(value)
-        entry = f"{self.requests}.{command.action}" + (f".{value}" if value is not None else "")
-        if len(self.log) < LOG_LIMIT:
-            self.log.append(entry)
-
-    def _do_add_customers(self, count: int) -> str:
+    def add_customers(self, count: int, who: str = "customer") -> str:
         room_left = MAX_CUSTOMERS - self.customers
         if room_left <= 0:
             raise BadCommand(f"The restaurant is full: at most {MAX_CUSTOMERS} customers.")
@@ -204,32 +136,30 @@ class Room:
                 if count > 1
                 else f"Customer {ids[0]} walked in."
             )
-        return f"Added {count} customers."
+        return f"Added {plural(count, who)}."
 
-    def _do_speed(self, speed: int) -> str:
+    def set_speed(self, speed: int) -> str:
         self.speed = speed
-        return f"Speed {speed}: {SPEEDS[speed - 1]} requests per tick."
+        return f"Speed {speed}: {plural(SPEEDS[speed - 1], 'request')} per tick."
 
-    def _do_pause(self) -> str:
+    def pause(self) -> str:
         self.running = False
         return "Paused. Press Step to route one request at a time."
 
-    def _do_resume(self) -> str:
+    def resume(self) -> str:
         self.running = True
         return "Running."
 
-    def _do_step(self) -> str:
+    def step(self) -> str:
         self.advance(1)
         return "Routed one request."
 
-    def _do_reset(self) -> str:
-        self.reset()
+    def reset(self) -> str:
+        self.restaurants = self._build()
+        self.log = []
         return "Reset: a fresh restaurant with the same seed."
 
-    def _do_snapshot(self) -> str:
-        return ""
-
-    def _do_set_balancer(self, balancer: str) -> str:
+    def set_balancer(self, balancer: str) -> str:
         if balancer not in BALANCERS:
             raise BadCommand(f"Unknown balancer {balancer!r}. Choose one from the list.")
         if self.setup.compare:
@@ -237,29 +167,25 @@ class Room:
         self._apply_event({"do": "set_balancer", "balancer": balancer})
         return f"The host now uses {BALANCERS[balancer].title}."
 
-    def _do_shared_sessions(self, shared_sessions: bool) -> str:
-        self._apply_event({"do": "set_shared_sessions", "value": shared_sessions})
-        return "Shared session store on." if shared_sessions else "Shared session store off."
+    def set_shared_sessions(self, on: bool) -> str:
+        self._apply_event({"do": "set_shared_sessions", "value": on})
+        return "Shared session store on." if on else "Shared session store off."
 
-    def _do_event(self, command: Command) -> str:
-        event = dict(EVENT_ACTIONS[command.action])
-        if command.params.get("server"):
-            event["server"] = command.params["server"]
-        elif command.action != "add_table" and "server" not in event:
-            target = self._default_table(command.action)
-            if target:
-                event["server"] = target
-        summaries = self._apply_event(event)
-        self._record(command)
-        return summaries[0]
+    def event(self, button: str, table: str | None) -> str:
+        """What a restaurant-wide button does: one engine event, in every restaurant."""
+        event = dict(EVENTS[button])
+        target = table or self._default_table(button)
+        if target:
+            event["server"] = target
+        return self._apply_event(event)[0]
 
-    def _default_table(self, action: str) -> str | None:
+    def _default_table(self, button: str) -> str | None:
         """Pick the table a button means when the viewer did not name one."""
         tables = self.restaurants[0].sim.view()["tables"]
-        if action in ("restore_table",):
+        if button == "restore_table":
             down = [t["name"] for t in tables if t["status"] != "up"]
             return down[0] if down else None
-        if action in ("crash_table", "remove_table"):
+        if button in ("crash_table", "remove_table"):
             up = [t for t in tables if t["status"] == "up"]
             if not up:
                 return None
@@ -283,52 +209,24 @@ class Room:
         """Everything needed to carry on after a restart, JSON-able."""
         return {
             "code": self.code,
-            "setup": {
-                "scenario": self.setup.scenario,
-                "balancers": list(self.setup.balancers),
-                "seed": self.setup.seed,
-                "shared_sessions": self.setup.shared_sessions,
-                "customers": self.setup.customers,
-            },
+            "setup": self.setup.to_dict(),
             "running": self.running,
             "speed": self.speed,
             "seq": self.seq,
             "log": list(self.log),
-            "restaurants": [
-                {
-                    "side": r.side,
-                    "sim": r.sim.to_dict(),
-                    "narration": [list(item) for item in r.narration],
-                    "narration_count": r.narration_count,
-                    "history": [list(point) for point in r.history],
-                }
-                for r in self.restaurants
-            ],
+            "restaurants": [r.to_dict() for r in self.restaurants],
         }
 
     @classmethod
     def from_dict(cls, data: dict) -> Room:
         room = cls.__new__(cls)
-        setup = data["setup"]
         room.code = data["code"]
-        room.setup = LabSetup(
-            scenario=setup["scenario"],
-            balancers=tuple(setup["balancers"]),
-            seed=setup["seed"],
-            shared_sessions=setup["shared_sessions"],
-            customers=setup["customers"],
-        )
+        room.setup = LabSetup.from_dict(data["setup"])
         room.running = data["running"]
         room.speed = data["speed"]
         room.seq = data["seq"]
         room.log = list(data["log"])
-        room.restaurants = []
-        for saved in data["restaurants"]:
-            restaurant = Restaurant(saved["side"], Simulation.from_dict(saved["sim"]))
-            restaurant.narration.extend(tuple(item) for item in saved["narration"])
-            restaurant.narration_count = saved["narration_count"]
-            restaurant.history.extend(tuple(point) for point in saved["history"])
-            room.restaurants.append(restaurant)
+        room.restaurants = [LiveRestaurant.from_dict(saved) for saved in data["restaurants"]]
         room.after_restore(data)
         return room
 
@@ -336,10 +234,12 @@ class Room:
         """Subclasses restore what they add to `to_dict`."""
 
     # -- time -------------------------------------------------------------------------------
-    def tick(self) -> None:
-        """One tick of a running room: route this speed's worth of requests."""
-        if self.running:
-            self.advance(SPEEDS[self.speed - 1])
+    def tick(self) -> bool:
+        """One tick: route this speed's worth of requests. Returns whether anything moved."""
+        if not self.moving:
+            return False
+        self.advance(SPEEDS[self.speed - 1])
+        return True
 
     def advance(self, requests: int) -> None:
         for restaurant in self.restaurants:
@@ -355,34 +255,15 @@ class Room:
             if len(stories) > STORIES_PER_TICK:
                 more = len(stories) - STORIES_PER_TICK
                 restaurant.narrate(
-                    f"…and {more} more notable seating{'s' if more > 1 else ''} in the same moment."
+                    f"…and {plural(more, 'more notable seating')} in the same moment."
                 )
             restaurant.history.append((len(decisions), breaks))
 
-    def share_url(self) -> str:
-        """The address that reproduces this run: same seed, same customers, same events."""
-        page = "/lab/compare/" if self.setup.compare else "/lab/"
-        return f"{page}?{urlencode(self.share_query())}"
-
     def share_query(self) -> dict[str, str]:
         """The query string that reproduces this run on another machine."""
-        query = {"scenario": self.setup.scenario, "seed": str(self.setup.seed)}
-        if self.setup.compare:
-            query["left"], query["right"] = self.setup.balancers
-        else:
-            query["balancer"] = self.setup.balancers[0]
-        query["shared"] = "1" if self.setup.shared_sessions else "0"
-        query["customers"] = str(self.setup.customers)
-        if self.log:
-            query["log"] = "~".join(self.log)
-        return query
+        return self.setup.query(self.log)
 
-
-def _params_from_log(action: str, value: str | None) -> dict:
-    if action == "add_customers":
-        return {"count": int(value or 1)}
-    if action == "set_balancer":
-        return {"balancer": value or ""}
-    if action == "shared_sessions":
-        return {"shared_sessions": value == "1"}
-    return {"server": value} if value else {}
+    def share_url(self) -> str:
+        """The address that reproduces this run: same seed, same customers, same events."""
+        page = reverse("lab:compare" if self.setup.compare else "lab:lab")
+        return f"{page}?{urlencode(self.share_query())}"

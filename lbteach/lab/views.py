@@ -4,28 +4,33 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from lbteach.lab.catalog import balancer_groups, preset_story
-from lbteach.lab.commands import MAX_ADD_CUSTOMERS, SPEEDS
+from lbteach.lab.commands import MAX_ADD_CUSTOMERS, SPEEDS, BadCommand
 from lbteach.lab.frames import room_context
-from lbteach.lab.room import LabSetup, Room
+from lbteach.lab.room import Room
+from lbteach.lab.service import BUSY_MESSAGE, lab_is_busy
+from lbteach.lab.sharelink import LabSetup, decode_log
 from lbteach.sim import BALANCERS, PRESETS
 
 TABLE_CHOICES = "ABCDEFGHIJKL"
+BUSY_RETRY_SECONDS = 60
 
 
-def page_context(room: Room, path: str) -> dict:
+def page_context(room: Room, log: str = "", link_error: str = "") -> dict:
     """Everything the lab page shows for a room's current state."""
     setup = room.setup
     compare = setup.compare
-    query = urlencode(room.share_query())
+    query = setup.query(log.split("~") if log else [])
     return {
         **room_context(room),
         "setup": setup,
         "compare": compare,
-        "ws_url": f"/ws/lab/{'compare' if compare else 'single'}/?{query}",
+        "ws_url": f"/ws/lab/{'compare' if compare else 'single'}/?{urlencode(query)}",
+        "link_error": link_error,
         "preset": PRESETS[setup.scenario],
         "story": preset_story(setup.scenario),
         "presets": PRESETS.values(),
@@ -37,18 +42,27 @@ def page_context(room: Room, path: str) -> dict:
     }
 
 
-def _page(request, compare: bool):
+def _page(request: HttpRequest, compare: bool) -> HttpResponse:
+    if lab_is_busy():
+        response = render(request, "lab/busy.html", {"message": BUSY_MESSAGE}, status=503)
+        response["Retry-After"] = str(BUSY_RETRY_SECONDS)
+        return response
     setup = LabSetup.from_query(request.GET, compare=compare)
+    log, link_error = request.GET.get("log", ""), ""
+    try:
+        decode_log(log)  # only checked here; the websocket's room replays it off the loop
+    except BadCommand as error:
+        log, link_error = "", f"{error} The run starts from the beginning instead."
     # The page shows the run's first state; the websocket's room starts from the same setup.
     room = Room("page", setup)
-    return render(request, "lab/page.html", page_context(room, request.path))
+    return render(request, "lab/page.html", page_context(room, log, link_error))
 
 
 @require_GET
-def lab(request):
+def lab(request: HttpRequest) -> HttpResponse:
     return _page(request, compare=False)
 
 
 @require_GET
-def compare(request):
+def compare(request: HttpRequest) -> HttpResponse:
     return _page(request, compare=True)

@@ -9,7 +9,7 @@ from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from lbteach.asgi import application
-from lbteach.classroom import live
+from lbteach.classroom import home, placement, relay
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
 
@@ -19,11 +19,11 @@ def fresh_process(monkeypatch):
     """Each test starts like a new process: no rooms live here, rooms do not tick by themselves."""
     monkeypatch.setattr("lbteach.lab.broadcast.TICK_SECONDS", 3600.0)
     yield
-    for home in list(live.homes.values()):
-        home._stop()
-    live.homes.clear()
-    live.relays.clear()
-    live._locks.clear()
+    for running in list(home.homes.values()):
+        running._stop()
+    home.homes.clear()
+    relay.relays.clear()
+    placement._locks.clear()
 
 
 def start_class(client: Client | None = None) -> tuple[Client, str]:

@@ -11,7 +11,8 @@ import pytest
 from asgiref.sync import sync_to_async
 from django.core.management import call_command
 
-from lbteach.classroom import live
+from lbteach.classroom import home as home_module
+from lbteach.classroom import placement
 from lbteach.classroom.models import ClassAnswer, Classroom, Student
 from lbteach.lab.broadcast import CLOSE_TOO_BIG
 from tests.classroom.conftest import join, socket, start_class
@@ -94,7 +95,7 @@ async def test_a_students_buttons_act_on_their_own_customer_only():
 
     for action, says in [
         ("switch_network", "Your phone switched network"),
-        ("clear_cookies", "You cleared your cookies"),
+        ("clear_my_cookies", "You cleared your cookies"),
         ("add_to_cart", "Added to your cart"),
         ("checkout", "You checked out"),
     ]:
@@ -174,7 +175,7 @@ async def test_a_class_quiz_collects_answers_once_and_reveals_them():
     question = await receive_until(phones[0], lambda f: "answer-form" in f)
     assert "Correct" not in question  # nothing in the phone's page says which option is right
     assert re.findall(r'name="choice" value="([^"]+)"', question) == ["1", "2", "3", "4"]
-    quiz = live.homes[code].room.quiz
+    quiz = home_module.homes[code].room.quiz
     right = quiz["correct"][0]
     wrong = next(n for n in "1234" if n != right)
     assert quiz["bank_keys"][right] == "a"
@@ -224,20 +225,20 @@ async def test_a_restarted_server_restores_the_room_with_every_customer_and_cart
     for _ in range(3):
         await send(phone, action="add_to_cart")
         await receive_until(phone, lambda f: "Added to your cart" in f)
-    home = live.homes[code]
+    home = home_module.homes[code]
     await phone.disconnect()
     # What the home's keeper does every second, then the process "dies" with its room.
     from lbteach.classroom import service
 
     await sync_to_async(service.heartbeat)(code, home.channel, home.room.to_dict(), True)
     home._stop()
-    live.homes.clear()
-    live._locks.clear()
+    home_module.homes.clear()
+    placement._locks.clear()
 
     phone = await connected(ana, code, "student")
     restored = await receive_until(phone, card)
     assert "3 items" in restored
-    assert live.homes[code] is not home
+    assert home_module.homes[code] is not home
     student = await sync_to_async(Student.objects.get)(nickname="Ana")
     assert f">{student.customer}</span> Ana" in restored
     await phone.disconnect()
@@ -252,20 +253,20 @@ async def test_ending_the_class_tells_everyone_and_closes_the_room():
     await send(screen, action="end_class")
     assert "This class has ended." in await receive_until(phone, lambda f: "class-ended" in f)
     assert await sync_to_async(Classroom.objects.filter(code=code).exclude(ended_at=None).exists)()
-    assert code not in live.homes
+    assert code not in home_module.homes
     late = socket(teacher, code, "teacher")
     assert (await late.connect()) == (False, 4403)  # an ended class has no teacher page either
 
 
 async def test_an_idle_class_ends_by_itself(settings, monkeypatch):
-    monkeypatch.setattr("lbteach.classroom.live.KEEPER_SECONDS", 0.05)
+    monkeypatch.setattr("lbteach.classroom.home.KEEPER_SECONDS", 0.05)
     _teacher, code, (ana,) = await a_class("Ana")
     settings.CLASS_IDLE_MINUTES = 0.002  # about 0.1 s for the live room
     phone = await connected(ana, code, "student")
     await receive_until(phone, card)
     ended = await receive_until(phone, lambda f: "This class has ended." in f)
     assert "class-ended" in ended
-    assert code not in live.homes
+    assert code not in home_module.homes
     assert await sync_to_async(Classroom.objects.filter(code=code).exclude(ended_at=None).exists)()
     await phone.disconnect()
 

@@ -93,7 +93,7 @@ def test_nicknames_are_escaped_on_every_page():
     # The form refuses markup, but a name reaches pages from the saved room too: escape there.
     teacher, code = start_class()
     room = ClassRoom(code)
-    room.seat(1, "<i>evil</i>", None)
+    room.seat(1, "<i>evil</i>")
     Classroom.objects.filter(code=code).update(state=room.to_dict())
     for page in ("teach", "projector"):
         html = teacher.get(f"/class/{code}/{page}/").content.decode()
@@ -172,7 +172,7 @@ def test_a_phone_page_shows_its_saved_card_before_the_socket_connects():
     assert "Finding your table" in phone.get(f"/class/{code}/").content.decode()
     student = Student.objects.get(classroom__code=code)
     room = ClassRoom(code)
-    room.seat(student.pk, "Ana", None)
+    room.seat(student.pk, "Ana")
     room.student_action(student.pk, "add_to_cart")
     Classroom.objects.filter(code=code).update(state=room.to_dict())
     html = phone.get(f"/class/{code}/").content.decode()

@@ -1,4 +1,4 @@
-"""The allow-list of viewer commands and the checks on their fields."""
+"""The action table: which roles may send what, and the checks on each message's fields."""
 
 from __future__ import annotations
 
@@ -6,8 +6,14 @@ import json
 
 import pytest
 
-from lbteach.lab.commands import MAX_MESSAGE_BYTES, BadCommand, Command, parse_command
+from lbteach.classroom.actions import CLASS_ACTIONS
+from lbteach.lab.actions import LAB, LAB_ACTIONS, PROJECTOR, STUDENT, TEACHER
+from lbteach.lab.commands import MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, BadCommand, Command
 from lbteach.lab.ratelimit import TokenBucket
+
+
+def parse_command(text: str | None, role: str = LAB) -> Command:
+    return LAB_ACTIONS.parse(text, role)
 
 
 def message(**fields) -> str:
@@ -53,6 +59,8 @@ def test_fields_are_checked_and_normalised():
         (message(action="crash_table", server="7"), "not '7'"),
         (message(action="set_balancer"), "“balancer” is missing"),
         ("x" * (MAX_MESSAGE_BYTES + 1), "over 16 KiB"),
+        ("[" * 3000 + "]" * 3000, f"nests deeper than {MAX_JSON_DEPTH} levels"),
+        (message(action="reattach", room="../../etc"), "not a room this page can return to"),
     ],
 )
 def test_bad_messages_say_what_was_wrong(text, says):
@@ -61,9 +69,69 @@ def test_bad_messages_say_what_was_wrong(text, says):
     assert says in str(error.value)
 
 
-def test_a_room_can_narrow_the_allowed_actions():
-    with pytest.raises(BadCommand, match="Unknown action 'reset'"):
-        parse_command(message(action="reset"), allowed=frozenset({"add_customers"}))
+def test_brackets_inside_strings_do_not_count_as_nesting():
+    text = message(action="set_balancer", balancer="[[[[" * 10)
+    assert parse_command(text).params == {"balancer": ("[[[[" * 10)[:40]}
+
+
+@pytest.mark.parametrize(
+    ("role", "action"),
+    [
+        (STUDENT, "reset"),
+        (STUDENT, "push_question"),
+        (PROJECTOR, "add_to_cart"),
+        (PROJECTOR, "crash_table"),
+        (TEACHER, "answer"),
+        (TEACHER, "reattach"),  # a class has no private run to return to
+        (LAB, "end_class"),
+    ],
+)
+def test_a_role_cannot_send_another_roles_action_and_learns_nothing(role, action):
+    table = LAB_ACTIONS if role == LAB else CLASS_ACTIONS
+    with pytest.raises(BadCommand, match=f"Unknown action '{action}'"):
+        table.parse(message(action=action), role)
+
+
+def test_each_role_may_send_exactly_its_actions():
+    events = {"change_ip", "clear_cookies", "expire_sessions"}
+    tables = {"add_table", "remove_table", "crash_table", "restore_table"}
+    running = {"add_customers", "speed", "pause", "resume", "step", "reset", "snapshot"}
+    switches = {"set_balancer", "shared_sessions"}
+    lab = running | switches | events | tables
+    assert LAB_ACTIONS.names(LAB) == lab | {"reattach"}
+    assert CLASS_ACTIONS.names(TEACHER) == lab | {
+        "add_bots",
+        "push_question",
+        "reveal_question",
+        "close_question",
+        "leaderboard",
+        "end_class",
+    }
+    assert CLASS_ACTIONS.names(STUDENT) == {
+        "add_to_cart",
+        "switch_network",
+        "clear_my_cookies",
+        "checkout",
+        "answer",
+        "snapshot",
+    }
+    assert CLASS_ACTIONS.names(PROJECTOR) == {"snapshot"}
+
+
+def test_the_replay_log_holds_exactly_the_actions_that_change_the_run():
+    logged = {name for name in LAB_ACTIONS.names(LAB) if LAB_ACTIONS[name].logged}
+    assert logged == {
+        "add_customers",
+        "set_balancer",
+        "shared_sessions",
+        "change_ip",
+        "clear_cookies",
+        "expire_sessions",
+        "add_table",
+        "remove_table",
+        "crash_table",
+        "restore_table",
+    }
 
 
 def test_token_bucket_allows_a_burst_then_refills_at_its_rate():

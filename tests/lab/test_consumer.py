@@ -25,7 +25,7 @@ async def open_lab(path: str = LAB):
 
 
 async def test_connecting_sends_a_full_snapshot_and_an_abandoned_room_closes(monkeypatch):
-    monkeypatch.setattr("lbteach.lab.consumers.REATTACH_SECONDS", 0.05)
+    monkeypatch.setattr("django.conf.settings.LAB_REATTACH_SECONDS", 0.05)
     communicator, snapshot = await open_lab()
     assert 'id="lab-frame"' in snapshot
     for region in ("floor", "metrics", "host", "narration-list"):
@@ -162,7 +162,7 @@ async def test_a_tampered_share_link_still_opens_with_a_message():
     connected, _ = await communicator.connect()
     assert connected
     frame = await receive_until(communicator, lambda f: status(f) is not None)
-    assert "is not valid" in status(frame)
+    assert "cannot replay 'launch_missiles'" in status(frame)
     await communicator.disconnect()
 
 

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from lbteach.lab.commands import BadCommand, Command
-from lbteach.lab.room import LabSetup, Room
+from lbteach.lab.replay import replay, room_from_link
+from lbteach.lab.room import Room
+from lbteach.lab.sharelink import LabSetup, decode_log
 from lbteach.lessons.catalogue import load_catalogue
 from lbteach.sim import PRESETS
 
@@ -38,16 +42,39 @@ def test_a_share_link_replays_the_same_run():
     link = original.share_query()
     assert original.share_url().startswith("/lab/?scenario=mobile_ip_change&seed=9&balancer=")
     assert link["log"].startswith("0.add_customers.25~")
-    copy = Room("b", LabSetup.from_query(link), log=link["log"])
+    copy = replay("b", LabSetup.from_query(link), decode_log(link["log"]))
     copy.advance(original.requests - copy.requests)
     assert copy.restaurants[0].sim.view() == original.restaurants[0].sim.view()
     assert copy.restaurants[0].sim.metrics()["cart_breaks"] > 0
 
 
-@pytest.mark.parametrize("log", ["3.launch_missiles", "x.add_table", "1.add_customers.<b>"])
-def test_a_tampered_log_is_refused_whole(log):
-    with pytest.raises(BadCommand, match="is not valid"):
-        Room("c", LabSetup(), log=log)
+@pytest.mark.parametrize(
+    ("log", "why"),
+    [
+        ("3.launch_missiles", "cannot replay 'launch_missiles'"),
+        ("x.add_table", "is not valid"),
+        ("1.add_customers.<b>", "is not valid"),
+        ("0.add_customers.abc", "must be a whole number from 1 to 200, not 'abc'"),
+        ("0.add_customers.0", "must be from 1 to 200; 0 is out of range"),
+        ("0.crash_table.AB", "must be a table name such as A or B"),
+        ("0.change_ip.A", "takes no value in a shared link"),
+        ("2000000.change_ip", "asks to replay 2,000,000 requests; a link may replay at most"),
+        ("5.change_ip~3.change_ip", "goes back in time"),
+        ("0.reattach", "cannot replay 'reattach'"),
+        ("~".join(["0.change_ip"] * 201), "a link may replay at most 200"),
+    ],
+)
+def test_a_malformed_or_greedy_log_is_refused_whole_with_its_reason(log, why):
+    with pytest.raises(BadCommand, match=re.escape(why)):
+        decode_log(log)
+
+
+def test_a_refused_link_still_opens_a_fresh_run_and_says_why():
+    room, problem = room_from_link("c", LabSetup(customers=3), "0.add_customers.abc")
+    assert room.customers == 3
+    assert room.log == []
+    assert problem.startswith("The shared link's step '0.add_customers.abc'")
+    assert problem.endswith("Started the run from the beginning instead.")
 
 
 def test_a_saved_room_carries_on_exactly_as_the_original():

@@ -1,0 +1,271 @@
+"""A class's home: the one process that runs its room's engine, renders each frame once,
+saves the room, and answers the other processes' relays.
+
+It hands each frame to its own viewers and sends it once to the channel-layer group
+`room_{code}`, where every other process's relay picks it up. It heartbeats in the
+database; when it stops, the next process to need the room takes it over
+(`lbteach.classroom.placement`) and restores it from the state saved here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+from django.conf import settings
+
+from lbteach.classroom import service
+from lbteach.classroom.actions import CLASS_ACTIONS
+from lbteach.classroom.frames import ClassFrameRenderer, render_student, render_students
+from lbteach.classroom.handle import Member, ended_frame, group_name
+from lbteach.classroom.room import ENDED, STUDENT, ClassRoom
+from lbteach.lab.actions import Sender
+from lbteach.lab.broadcast import CLOSE_MOVED, LiveRoom, Viewer
+from lbteach.lab.commands import BadCommand
+from lbteach.lab.service import Reply
+
+log = logging.getLogger(__name__)
+
+KEEPER_SECONDS = 1.0
+# A home with no viewers anywhere stops ticking after this long (it resumes on the next one).
+UNWATCHED_SECONDS = 30.0
+homes: dict[str, ClassHome] = {}
+
+
+class ClassHome:
+    """This process runs the room: engine, frames, saving, and answering other processes."""
+
+    def __init__(self, code: str, room: ClassRoom, channel: str) -> None:
+        self.code = code
+        self.room = room
+        self.channel = channel
+        self.layer = get_channel_layer()
+        self.live = LiveRoom(room, renderer=ClassFrameRenderer(room))
+        self.live.keep_ticking = True
+        self.live.on_push = self._after_push
+        self.phones: dict[int, set[Viewer]] = {}
+        self.cards: dict[int, str] = {}
+        self.outbox: asyncio.Queue = asyncio.Queue()
+        self.dirty = True
+        self.active = True
+        self.remote_seen = 0.0
+        self.last_used = time.monotonic()
+        self.tasks: list[asyncio.Task] = []
+        self.closed = False
+        self.saved_customers: dict[int, int] = {}
+
+    # -- life -------------------------------------------------------------------------------
+    async def start(self) -> None:
+        loop = asyncio.get_running_loop()
+        self.tasks = [
+            loop.create_task(self._listen()),
+            loop.create_task(self._send_outbox()),
+            loop.create_task(self._keep()),
+        ]
+        self.live.start_ticking()
+
+    def _stop(self) -> None:
+        self.closed = True
+        self.live.stop_ticking()
+        for task in self.tasks:
+            task.cancel()
+        homes.pop(self.code, None)
+
+    def _watched(self) -> bool:
+        local = bool(self.live.viewers) or any(self.phones.values())
+        return local or time.monotonic() - self.remote_seen < UNWATCHED_SECONDS
+
+    async def _keep(self) -> None:
+        """Heartbeat, save what changed, end an idle class, rest when nobody watches."""
+        while True:
+            await asyncio.sleep(KEEPER_SECONDS)
+            state = self.room.to_dict() if self.dirty else None
+            self.dirty = False
+            try:
+                still_home = await database_sync_to_async(service.heartbeat)(
+                    self.code, self.channel, state, self.active
+                )
+            except Exception:
+                log.exception("class %s: heartbeat failed", self.code)
+                self.dirty = self.dirty or state is not None
+                continue
+            if self.active:
+                self.last_used = time.monotonic()
+            self.active = False
+            if not still_home:
+                # Another process took the room over (we stalled): hand our viewers to it.
+                log.warning("class %s: lost its home to another process", self.code)
+                self._drop_everyone(code=CLOSE_MOVED)
+                self._stop()
+                return
+            self.outbox.put_nowait({"type": "room.beat"})
+            if time.monotonic() - self.last_used > settings.CLASS_IDLE_MINUTES * 60:
+                log.info(
+                    "class %s: idle for %s minutes, ending it",
+                    self.code,
+                    settings.CLASS_IDLE_MINUTES,
+                )
+                await self.end()
+                return
+            if self._watched():
+                self.live.start_ticking()
+            else:
+                self.live.stop_ticking()
+
+    def _drop_everyone(self, code: int) -> None:
+        for viewer in [*self.live.viewers, *(v for vs in self.phones.values() for v in vs)]:
+            if viewer.close:
+                asyncio.get_running_loop().create_task(viewer.close(code))
+
+    async def _send_outbox(self) -> None:
+        """One sender, so relays get frames in the order they were made."""
+        while True:
+            message = await self.outbox.get()
+            try:
+                if "to" in message:
+                    to = message.pop("to")
+                    await self.layer.send(to, message)
+                else:
+                    await self.layer.group_send(group_name(self.code), message)
+            except Exception:
+                log.exception("class %s: could not reach the other processes", self.code)
+
+    async def _listen(self) -> None:
+        """Commands, seats and snapshot requests from viewers on other processes."""
+        while True:
+            message = await self.layer.receive(self.channel)
+            self.remote_seen = time.monotonic()
+            handler = getattr(self, message.get("type", "").replace(".", "_"), None)
+            if handler is None:
+                continue
+            try:
+                await handler(message)
+            except Exception:
+                log.exception("class %s: failed on %s", self.code, message.get("type"))
+
+    # -- frames -----------------------------------------------------------------------------
+    def _after_push(self, frame: str) -> None:
+        self.dirty = True
+        self.outbox.put_nowait({"type": "room.frame", "frame": frame})
+        self._push_cards()
+
+    def _push_cards(self) -> None:
+        for student, card in render_students(self.room).items():
+            if self.cards.get(student) == card:
+                continue
+            self.cards[student] = card
+            for viewer in self.phones.get(student, ()):
+                viewer.offer_now(card)
+            self.outbox.put_nowait({"type": "room.student", "student": student, "frame": card})
+
+    def snapshot_for(self, member: Member) -> str | None:
+        return self._snapshot(member.role, member.student)
+
+    def _snapshot(self, role: str, student: int | None) -> str:
+        if role == STUDENT:
+            return render_student(self.room, student) if student in self.room.seats else ""
+        return self.live.snapshot()
+
+    # -- viewers in this process ------------------------------------------------------------
+    def join(self, member: Member) -> None:
+        if member.role == STUDENT:
+            self.phones.setdefault(member.student, set()).add(member.viewer)
+            member.viewer.start()
+            member.viewer.offer_now(self._snapshot(STUDENT, member.student))
+        else:
+            self.live.join(member.viewer)
+
+    def leave(self, member: Member) -> None:
+        if member.role == STUDENT:
+            member.viewer.stop()
+            self.phones.get(member.student, set()).discard(member.viewer)
+        else:
+            self.live.leave(member.viewer)
+
+    async def seat(self, member: Member, nickname: str) -> None:
+        assert member.student is not None
+        await self._seat(member.student, nickname)
+
+    async def _seat(self, student: int, nickname: str) -> None:
+        self.room.seat(student, nickname)
+        self.active = True
+        self.live.push()
+        await self._save_customers()
+
+    async def _save_customers(self) -> None:
+        """Write each student's customer to the database when the room gave them a new one."""
+        now = {student: seat.customer for student, seat in self.room.seats.items()}
+        changed = {s: c for s, c in now.items() if self.saved_customers.get(s) != c}
+        if changed:
+            await database_sync_to_async(service.set_customers)(changed)
+            self.saved_customers.update(changed)
+
+    async def command(self, member: Member, text: str | None) -> Reply:
+        return await self.handle(member.sender, text)
+
+    # -- what a command does ----------------------------------------------------------------
+    async def handle(self, sender: Sender, text: str | None) -> Reply:
+        """Carry out one message from any screen, here or relayed; a bad one changes nothing."""
+        try:
+            command = CLASS_ACTIONS.parse(text, sender.role)
+            action = CLASS_ACTIONS[command.action]
+            if self.room.ended or self.closed:
+                raise BadCommand(ENDED)
+            if action.run_async is not None:
+                message = await action.run_async(self, command.params, sender)
+            else:
+                message = self.room.apply(command, sender)
+        except BadCommand as error:
+            return Reply(str(error), error=True)
+        if not action.pushes:
+            return Reply("")
+        self.active = True
+        if not self.closed:
+            self.live.push()
+            await self._save_customers()
+        return Reply(message)
+
+    async def end(self) -> None:
+        self.room.ended = True
+        await database_sync_to_async(service.end_class)(self.code)
+        await database_sync_to_async(service.heartbeat)(
+            self.code, self.channel, self.room.to_dict(), True
+        )
+        frame = ended_frame()
+        for viewer in [*self.live.viewers, *(v for vs in self.phones.values() for v in vs)]:
+            viewer.offer_now(frame)
+        await self.layer.group_send(group_name(self.code), {"type": "room.ended"})
+        self._stop()
+
+    # -- messages from relays (dispatched by _listen) ----------------------------------------
+    async def room_command(self, message: dict) -> None:
+        sender = Sender(message["role"], message.get("student"))
+        reply = await self.handle(sender, message["text"])
+        frame = reply.render() if reply.message else ""
+        if not reply.message and not reply.error:
+            frame = self._snapshot(sender.role, sender.student)
+        self._reply(message, frame)
+
+    async def room_seat(self, message: dict) -> None:
+        await self._seat(message["student"], message["nickname"])
+        self._reply(message, self._snapshot(STUDENT, message["student"]))
+
+    async def room_snapshot_request(self, message: dict) -> None:
+        self._reply(message, self._snapshot(message["role"], message.get("student")))
+
+    async def room_keepalive(self, message: dict) -> None:
+        self.live.start_ticking()
+
+    def _reply(self, message: dict, frame: str) -> None:
+        if frame:
+            self.outbox.put_nowait(
+                {
+                    "to": message["reply_to"],
+                    "type": "room.reply",
+                    "viewer": message["viewer"],
+                    "frame": frame,
+                }
+            )
