@@ -20,3 +20,42 @@ def require(available: bool, reason: str) -> None:
     if IN_CI:
         pytest.fail(f"CI=true but {reason}")
     pytest.skip(reason)
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+POSTGRES_URL = os.environ.get("TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+
+def redis_up(url: str = REDIS_URL) -> bool:
+    import redis
+
+    try:
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=1).ping())
+    except redis.RedisError:
+        return False
+
+
+def postgres_up(url: str = POSTGRES_URL) -> bool:
+    import psycopg
+
+    try:
+        with psycopg.connect(url, connect_timeout=2):
+            return True
+    except psycopg.Error:
+        return False
+
+
+@pytest.fixture
+def redis_url(request) -> str:
+    """The real Redis a `redis`-marked test uses (TEST_REDIS_URL)."""
+    assert request.node.get_closest_marker("redis"), "mark the test with @pytest.mark.redis"
+    require(redis_up(), f"Redis is not reachable at {REDIS_URL}")
+    return REDIS_URL
+
+
+@pytest.fixture
+def postgres_url(request) -> str:
+    """The real PostgreSQL a `postgres`-marked test uses (TEST_POSTGRES_URL)."""
+    assert request.node.get_closest_marker("postgres"), "mark the test with @pytest.mark.postgres"
+    require(postgres_up(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
+    return POSTGRES_URL

@@ -292,3 +292,69 @@ async def test_the_leaderboard_can_hide_names():
     assert 'class="leaderboard"' not in snapshot
     for communicator in (screen, phone):
         await communicator.disconnect()
+
+
+def items_in(frame: str) -> str:
+    return re.search(r"(\d+) items? now|Your cart is empty", frame)[0]
+
+
+async def test_a_reset_keeps_every_student_on_a_customer_of_their_own():
+    teacher, code, (ana, ben) = await a_class("Ana", "Ben")
+    screen = await connected(teacher, code, "teacher")
+    await receive_until(screen, lambda f: 'id="floor"' in f)
+    phones = {}
+    for name, client in (("Ana", ana), ("Ben", ben)):
+        phones[name] = await connected(client, code, "student")
+        await receive_until(phones[name], card)
+    await send(phones["Ana"], action="add_to_cart")
+    await receive_until(phones["Ana"], lambda f: "Added to your cart" in f)
+
+    await send(screen, action="reset")
+    frame = await receive_until(screen, lambda f: status(f) is not None)
+    assert status(frame) == (
+        "Reset: a fresh restaurant with the same seed; every student keeps a customer."
+    )
+    # Their sockets stay open and each phone hears about its new, empty cart.
+    for phone in phones.values():
+        note = await receive_until(phone, lambda f: "The teacher reset the restaurant" in f)
+        assert card(note)
+    room = home_module.homes[code].room
+    before = {seat.nickname: seat.customer for seat in room.seats.values()}
+    assert sorted(before.values()) == [1, 2]
+
+    # A student who joins after the reset gets a customer nobody else has...
+    carl = await sync_to_async(join)(code, "Carl")
+    phones["Carl"] = await connected(carl, code, "student")
+    await receive_until(phones["Carl"], card)
+    customers = {seat.nickname: seat.customer for seat in room.seats.values()}
+    assert customers == {**before, "Carl": 3}
+    saved = await sync_to_async(dict)(
+        Student.objects.filter(classroom__code=code).values_list("nickname", "customer")
+    )
+    assert saved == customers  # the database agrees with the room
+
+    # ...so one student's button changes only their own cart.
+    await send(phones["Carl"], action="add_to_cart")
+    await receive_until(phones["Carl"], lambda f: "Added to your cart" in f)
+    await send(phones["Ana"], action="snapshot")
+    ana_card = await receive_until(phones["Ana"], card)
+    assert "Your cart is empty" in ana_card
+    for phone in (*phones.values(), screen):
+        await phone.disconnect()
+
+
+async def test_an_ended_class_refuses_every_command_on_every_screen():
+    teacher, code, (ana,) = await a_class("Ana")
+    screen = await connected(teacher, code, "teacher")
+    await receive_until(screen, lambda f: 'id="floor"' in f)
+    phone = await connected(ana, code, "student")
+    await receive_until(phone, card)
+    running = home_module.homes[code]
+    running.room.ended = True  # as between the teacher's "End class" and the sockets closing
+    for communicator, action in ((phone, "add_to_cart"), (screen, "add_bots"), (screen, "reset")):
+        await send(communicator, action=action)
+        frame = await receive_until(communicator, lambda f: status(f) is not None)
+        assert status(frame) == "Not done: This class has ended."
+    assert running.room.customers == 1  # nothing happened
+    await phone.disconnect()
+    await screen.disconnect()

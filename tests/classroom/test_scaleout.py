@@ -7,7 +7,6 @@ a laptop and fails without one under CI.
 from __future__ import annotations
 
 import json
-import os
 import re
 import time
 
@@ -16,16 +15,9 @@ import redis
 from websockets.exceptions import ConnectionClosed
 
 from tests.browser.server import Browser, Server, prepare_database, server_env
-from tests.conftest import require
+from tests.conftest import REDIS_URL
 
-REDIS = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def redis_up() -> bool:
-    try:
-        return bool(redis.Redis.from_url(REDIS, socket_connect_timeout=1).ping())
-    except redis.RedisError:
-        return False
+pytestmark = pytest.mark.redis
 
 
 def wait_for(socket, predicate, seconds: float = 15.0) -> str:
@@ -51,11 +43,10 @@ def send(socket, **fields) -> None:
 
 
 @pytest.fixture
-def two_processes(tmp_path):
-    require(redis_up(), f"Redis is not reachable at {REDIS}")
+def two_processes(tmp_path, redis_url):
     env = server_env(
         tmp_path / "db.sqlite3",
-        REDIS_URL=REDIS,
+        REDIS_URL=redis_url,
         LIVE_TICK_SECONDS="0.2",
         CLASS_HOME_STALE_SECONDS="4",
     )
@@ -85,7 +76,7 @@ def test_frames_and_commands_cross_between_two_processes(two_processes):
             wait_for(ben_phone, lambda f: 'id="me"' in f and "Ben" in f)
 
             # Process one keeps ONE relay channel for the room, whatever its viewer count.
-            members = redis.Redis.from_url(REDIS).zrange(f"asgi:group:room_{code}", 0, -1)
+            members = redis.Redis.from_url(REDIS_URL).zrange(f"asgi:group:room_{code}", 0, -1)
             assert len(members) == 1
 
             # A command from process one runs in the home (two); its frame comes back to one.
