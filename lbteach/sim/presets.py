@@ -213,8 +213,9 @@ PRESETS: dict[str, Preset] = {
             "A stick table with a short expiry",
             "real-world-configuration",
             """HAProxy remembers IP -> table in a stick table whose entries expire 5 seconds
-            after their last use (the default is 30 minutes). Customers who pause longer are
-            balanced afresh and may find their cart on another table.""",
+            after their last use (`expire 5s`; our default is 30 minutes, while HAProxy has no
+            default: without `expire`, entries stay until the table is full). Customers who
+            pause longer are balanced afresh and may find their cart on another table.""",
             balancer="stick_table",
             stick_expire_s=5,
             arrival_rate=100,
