@@ -37,6 +37,15 @@ def fill_restaurant(page, customers: int = 40):
     )
 
 
+def frames_later(page, count: int) -> None:
+    """Wait until `count` more frames have arrived: proof the room moved on, without a sleep."""
+    seq = int(page.locator("#lab-frame").get_attribute("data-seq"))
+    page.wait_for_function(
+        f"() => +document.getElementById('lab-frame').dataset.seq >= {seq + count}",
+        timeout=15_000,
+    )
+
+
 def test_source_ip_breaks_carts_when_mobile_customers_change_network(page, site):
     errors = watch_console(page)
     open_lab(page, site, "source_ip")
@@ -58,7 +67,8 @@ def test_cookie_affinity_survives_new_ips_but_not_cleared_cookies(page, site):
     open_lab(page, site, "cookie_insert")
     fill_restaurant(page)
     page.get_by_role("button", name="Change IPs").click()
-    page.wait_for_timeout(2500)
+    expect(page.locator("#lab-status")).to_contain_text("switched network")
+    frames_later(page, 5)  # five ticks' worth of requests after the change, not a guess
     assert metric(page, "cart_breaks") == 0
     screenshot(page, "lab-cookie-after-change-ips")
     page.get_by_role("button", name="Clear cookies").click()
@@ -79,7 +89,7 @@ def test_a_crash_loses_carts_unless_sessions_are_shared(page, site, shared):
     page.get_by_label("Which table").select_option("B")
     page.get_by_role("button", name="Crash table").click()
     expect(page.locator("#table-B")).to_have_class("table status-down")
-    page.wait_for_timeout(1500)
+    frames_later(page, 3)
     lost = metric(page, "carts_lost")
     screenshot(page, f"lab-crash-{'shared' if shared else 'in-memory'}")
     if shared:
