@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import ClassVar
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -19,7 +19,7 @@ from django.urls import reverse
 from lbteach.lab.actions import EVENTS, LAB, LAB_ACTIONS, ActionTable, Sender
 from lbteach.lab.commands import SPEEDS, BadCommand, Command
 from lbteach.lab.sharelink import LOG_LIMIT, MAX_CUSTOMERS, LabSetup, log_entry
-from lbteach.sim import BALANCERS, ScenarioError, Simulation, scenario_from_preset
+from lbteach.sim import BALANCERS, Decision, ScenarioError, Simulation, scenario_from_preset
 
 NARRATION_LINES = 8
 HISTORY_POINTS = 60
@@ -39,8 +39,8 @@ class LiveRestaurant:
     sim: Simulation
     narration: deque = field(default_factory=lambda: deque(maxlen=NARRATION_LINES))
     history: deque = field(default_factory=lambda: deque(maxlen=HISTORY_POINTS))
-    recent: list = field(default_factory=list)  # decisions of the last tick
-    last_decision: Any = None  # the latest decision of any tick, for the host stand
+    recent: list[Decision] = field(default_factory=list)  # decisions of the last tick
+    last_decision: Decision | None = None  # the latest decision of any tick, for the host
     narration_count: int = 0
 
     def narrate(self, line: str) -> None:
@@ -54,6 +54,10 @@ class LiveRestaurant:
             "narration": [list(item) for item in self.narration],
             "narration_count": self.narration_count,
             "history": [list(point) for point in self.history],
+            # What the host stand and the floor show of the last moment, so a page rendered
+            # after a restart shows what the page before it did.
+            "recent": [decision.to_dict() for decision in self.recent],
+            "last_decision": self.last_decision.to_dict() if self.last_decision else None,
         }
 
     @classmethod
@@ -62,6 +66,9 @@ class LiveRestaurant:
         restaurant.narration.extend(tuple(item) for item in saved["narration"])
         restaurant.narration_count = saved["narration_count"]
         restaurant.history.extend(tuple(point) for point in saved["history"])
+        restaurant.recent = [Decision(**decision) for decision in saved.get("recent", [])]
+        last = saved.get("last_decision")
+        restaurant.last_decision = Decision(**last) if last else None
         return restaurant
 
 

@@ -16,7 +16,7 @@ from lbteach.lab.views import page_context
 
 
 def render_page(room: Room) -> lxml.html.HtmlElement:
-    html = render_to_string("lab/page.html", page_context(room, "/lab/"))
+    html = render_to_string("lab/page.html", page_context(room))
     return lxml.html.document_fromstring(html)
 
 
