@@ -27,7 +27,8 @@ BALANCERS: dict[str, BalancerInfo] = {
             "stateless",
             "Round robin",
             "Each request goes to the next table in turn; bigger tables (weight) get more turns.",
-            "nginx default (weighted round robin), HAProxy balance roundrobin",
+            "nginx default (smooth weighted round robin); HAProxy balance roundrobin gives the"
+            " same order only for equal weights (2,1,1: HAProxy A B A C, nginx A B C A)",
         ),
         BalancerInfo(
             "random",

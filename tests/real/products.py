@@ -122,9 +122,14 @@ class Product:
             self.process.wait()
 
 
-def haproxy_server_lines(addresses: list[str], weights: list[int], extra: str = "") -> str:
+def haproxy_server_lines(
+    addresses: list[str], weights: list[int], extra: str = "", cookies: bool = False
+) -> str:
+    """One `server` line per table, named A, B ...; with `cookies`, its cookie value too."""
     return "\n".join(
-        f"    server {TABLE_NAMES[i]} {address} weight {weights[i]}{extra}"
+        f"    server {TABLE_NAMES[i]} {address} weight {weights[i]}"
+        + (f" cookie {TABLE_NAMES[i]}" if cookies else "")
+        + extra
         for i, address in enumerate(addresses)
     )
 
