@@ -176,6 +176,24 @@ class NginxIpHash(Balancer):
             return f"{head}; after {NGINX_MAX_TRIES} rehashes nginx falls back to {self.rr.reason}"
         return head
 
+    def arithmetic(self, c: int, path: str) -> list[str]:
+        r = self.r
+        ip = r.ips[c]
+        found, steps = self.trace(ip)
+        lines = [
+            "nginx ip_hash (ngx_http_upstream_ip_hash_module.c)",
+            f"key: the first three octets {ip >> 24 & 255}.{ip >> 16 & 255}.{ip >> 8 & 255};"
+            " hash = 89, then hash = (hash * 113 + octet) % 6271 for each",
+        ]
+        for h, total, p in steps[:5]:
+            state = "" if r.status[p] == UP else " (not up: rehash from this hash)"
+            lines.append(
+                f"{h} % {total} (all tables' weights) = {h % total} -> table {r.names[p]}{state}"
+            )
+        if found < 0:
+            lines.append("no hash found an up table (or fewer than 2 tables): round robin")
+        return lines
+
     def peek(self, c: int, now: float) -> int:
         return self._lookup(self.r.ips[c])
 

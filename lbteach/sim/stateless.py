@@ -44,7 +44,8 @@ class RoundRobin(TakesTurns):
         t = order[self.turn]
         self.turn = (self.turn + 1) % len(order)
         if explain:
-            kind = "weighted round robin" if self.note else "round robin"
+            # Equal weights: HAProxy and nginx agree on the order; weighted, only nginx does.
+            kind = "nginx smooth weighted round robin" if self.note else "round robin"
             self.reason = f"{kind}{self.note}: table {self.r.names[t]} is next in turn"
         return t
 
@@ -72,7 +73,8 @@ class Random(Picker):
         if explain:
             live = self.r.live_tables()
             self.reason = (
-                f"random draw among {len(live)} tables{weights_note(self.r, live)}"
+                f"HAProxy balance random: a draw among {len(live)} tables"
+                f"{weights_note(self.r, live)}"
                 f" -> table {self.r.names[t]}"
             )
         return t
@@ -125,7 +127,8 @@ class LeastConnections(TakesTurns):
             else:
                 detail = f" ({counts[best]})"
             self.reason = (
-                f"least connections: table {names[best]} has the fewest requests in flight{detail}"
+                f"least connections (HAProxy leastconn, nginx least_conn): table {names[best]}"
+                f" has the fewest requests in flight{detail}"
             )
         return best
 

@@ -7,6 +7,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from lbteach.sim import ScenarioError, route_explained
+from lbteach.sim.model import TABLE_NAMES, table_address
 
 
 def _names(text: str | None) -> list[str]:
@@ -65,13 +66,19 @@ class Command(BaseCommand):
             )
         except ScenarioError as error:
             raise CommandError(str(error), returncode=2) from None
+        # The table's address names it as a real balancer's config and logs would.
+        address = None
+        if server in TABLE_NAMES:
+            given = tuple(servers) if isinstance(servers, list) else None
+            address = table_address(TABLE_NAMES.index(server), given)
         if options["format"] == "json":
-            answer: dict[str, object] = {"server": server, "reason": reason}
+            answer: dict[str, object] = {"server": server, "address": address, "reason": reason}
             if options["explain"]:
                 answer["arithmetic"] = lines
             self.stdout.write(json.dumps(answer, sort_keys=True))
         else:
-            self.stdout.write(f"table {server}: {reason}")
+            where = f" ({address})" if address else ""
+            self.stdout.write(f"table {server}{where}: {reason}")
             if options["explain"]:
                 for line in lines or ["(no arithmetic: this balancer does not hash)"]:
                     self.stdout.write(f"  {line}")
