@@ -289,6 +289,9 @@ class NginxHashConsistent(Balancer):
 
     name = "nginx_hash_consistent"
 
+    # A table's points depend only on its address and weight, so they are computed once.
+    _points: dict[tuple[str, int], list[int]] = {}
+
     def __init__(self, r):
         super().__init__(r)
         self.rr = RoundRobin(r)
@@ -301,8 +304,11 @@ class NginxHashConsistent(Balancer):
         self.rr.topology_changed()
         owned: dict[int, int] = {}
         for t in range(len(r.names)):
-            address = table_address(t, r.settings.addresses)
-            for p in nginx_points(address, r.weights[t]):
+            key = (table_address(t, r.settings.addresses), r.weights[t])
+            points = self._points.get(key)
+            if points is None:
+                points = self._points[key] = nginx_points(*key)
+            for p in points:
                 # nginx keeps one of several equal points (its sort is not stable); the
                 # earlier table is our rule, and CRC32 collisions are rare.
                 owned.setdefault(p, t)

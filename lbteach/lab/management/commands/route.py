@@ -69,8 +69,8 @@ class Command(BaseCommand):
         # The table's address names it as a real balancer's config and logs would.
         address = None
         if server in TABLE_NAMES:
-            given = tuple(servers) if isinstance(servers, list) else None
-            address = table_address(TABLE_NAMES.index(server), given)
+            listed = tuple(servers) if isinstance(servers, list) else None
+            address = table_address(TABLE_NAMES.index(server), listed)
         if options["format"] == "json":
             answer: dict[str, object] = {"server": server, "address": address, "reason": reason}
             if options["explain"]:
