@@ -12,7 +12,8 @@ The public API::
 
     from lbteach.sim import (Scenario, ScenarioError, Simulation, Decision, EventOutcome,
                              RunResult, BALANCERS, PRESETS, load_scenario,
-                             scenario_from_preset, route, compare)
+                             scenario_from_preset, route, route_explained,
+                             compare)
 
     Scenario.from_dict(d) -> Scenario     # checks every field; ScenarioError(field, value, allowed)
     Scenario.to_dict() -> dict            # round-trips through from_dict
@@ -39,6 +40,8 @@ The public API::
     sim.to_dict() -> dict; Simulation.from_dict(d) -> Simulation  # full state incl. RNG states
 
     route(balancer, servers, ip, cookie=None, path=None, **options) -> (table, reason)
+                                          #   servers: a count or a list of host:port addresses
+    route_explained(...same...) -> (table, reason, lines)  # lines: the arithmetic, step by step
     compare(scenario, balancer_names) -> list[RunResult]   # the same workload, customer for
                                                            #   customer, on each balancer
     RunResult.to_dict() -> dict           # the CLI's JSON run
@@ -60,7 +63,7 @@ from lbteach.sim.balancers import BALANCERS, BalancerInfo
 from lbteach.sim.errors import ScenarioError
 from lbteach.sim.presets import PRESETS, Preset, scenario_from_preset
 from lbteach.sim.results import Decision, EventOutcome, RunResult
-from lbteach.sim.routing import route
+from lbteach.sim.routing import route, route_explained
 from lbteach.sim.scenario import Scenario
 from lbteach.sim.scenario_files import load_scenario
 from lbteach.sim.simulation import Simulation, compare
@@ -79,5 +82,6 @@ __all__ = [
     "compare",
     "load_scenario",
     "route",
+    "route_explained",
     "scenario_from_preset",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from lbteach.sim.base import Balancer
-from lbteach.sim.hashed import NginxIpHash, SourceIp, SourceIpConsistent
+from lbteach.sim.hashed import NginxHashConsistent, NginxIpHash, SourceIp, SourceIpConsistent
 from lbteach.sim.stateless import Geo, LeastConnections, PowerOfTwo, Random, RoundRobin, UrlHash
 from lbteach.sim.sticky import CookieInsert, SessionId, StickTable
 
@@ -27,7 +27,8 @@ BALANCERS: dict[str, BalancerInfo] = {
             "stateless",
             "Round robin",
             "Each request goes to the next table in turn; bigger tables (weight) get more turns.",
-            "nginx default (weighted round robin), HAProxy balance roundrobin",
+            "nginx default (smooth weighted round robin); HAProxy balance roundrobin gives the"
+            " same order only for equal weights (2,1,1: HAProxy A B A C, nginx A B C A)",
         ),
         BalancerInfo(
             "random",
@@ -47,15 +48,18 @@ BALANCERS: dict[str, BalancerInfo] = {
             "power_of_two",
             "stateless",
             "Power of two choices",
-            "Draw two tables at random; the one with fewer requests in flight wins.",
-            "HAProxy 3.3 default balance random(2)",
+            "The textbook variant: draw two different tables at random; the one with fewer"
+            " requests in flight wins, the first drawn on a tie.",
+            "textbook power of two choices; HAProxy 3.3's default balance random(2) differs:"
+            " its two draws may repeat a server and a tie goes to the second",
         ),
         BalancerInfo(
             "url_hash",
             "stateless",
             "URL hash",
-            "The hash of the request's path picks the table: a page always lands on one table.",
-            "HAProxy balance uri (hash-type map-based)",
+            "HAProxy balance uri: sdbm of the path modulo the total weight of up tables picks a"
+            " slot of HAProxy's server map, so a page always lands on one table.",
+            "HAProxy balance uri (hash-type map-based sdbm, no avalanche)",
         ),
         BalancerInfo(
             "geo",
@@ -68,7 +72,8 @@ BALANCERS: dict[str, BalancerInfo] = {
             "source_ip",
             "stateful",
             "Source IP hash",
-            "The hash of the customer's IP address modulo the total weight of up tables picks it.",
+            "HAProxy balance source: the IPv4 address as a number, modulo the total weight of"
+            " up tables, picks a slot of HAProxy's server map (consecutive addresses rotate).",
             "HAProxy balance source (hash-type map-based)",
         ),
         BalancerInfo(
@@ -82,8 +87,17 @@ BALANCERS: dict[str, BalancerInfo] = {
             "source_ip_consistent",
             "stateful",
             "Consistent source IP hash",
-            "The IP's place on a ring of table points: a change of tables moves few customers.",
-            "HAProxy balance source + hash-type consistent, nginx hash $remote_addr consistent",
+            "HAProxy balance source on a ring: full_hash of the IP, 16 points per unit of weight"
+            " per table, nearest point wins; a change of tables moves few customers.",
+            "HAProxy balance source + hash-type consistent",
+        ),
+        BalancerInfo(
+            "nginx_hash_consistent",
+            "stateful",
+            "nginx consistent hash",
+            "nginx's ketama ring: crc32 of the IP, 160 points per unit of weight built from each"
+            " table's address; the next point wins, a down table passes to the next point.",
+            "nginx hash $remote_addr consistent",
         ),
         BalancerInfo(
             "stick_table",
@@ -124,6 +138,7 @@ _CLASSES: dict[str, type[Balancer]] = {
         SourceIp,
         NginxIpHash,
         SourceIpConsistent,
+        NginxHashConsistent,
         StickTable,
         CookieInsert,
         SessionId,

@@ -39,6 +39,10 @@ class Balancer:
     def peek(self, c: int, now: float) -> int:
         return -1
 
+    def arithmetic(self, c: int, path: str) -> list[str]:
+        """The steps behind customer c's decision, one per line (`route --explain`)."""
+        return []
+
     def forget(self, c: int) -> None:
         """Drop whatever persistence this balancer keeps for customer c (sessions expired)."""
 

@@ -23,6 +23,17 @@ NETWORK_NAMES = ("Wi-Fi", "LTE", "shared NAT")
 COLOURS = 12
 
 
+def table_address(t: int, given: tuple[str, ...] | None = None) -> str:
+    """The host:port table t listens on: `given` (a scenario's addresses) or the default.
+
+    By default table A is 10.0.0.11:8080, B 10.0.0.12:8080 and so on. nginx builds its
+    consistent-hash ring from these texts, so they are part of a table's identity.
+    """
+    if given and t < len(given):
+        return given[t]
+    return f"10.0.0.{11 + t}:8080"
+
+
 def ip_to_str(ip: int) -> str:
     return f"{ip >> 24 & 255}.{ip >> 16 & 255}.{ip >> 8 & 255}.{ip & 255}"
 

@@ -14,19 +14,36 @@ EXTRA_OPTIONS = ("region", "down")
 
 def route(
     balancer: str,
-    servers: int,
+    servers: int | list[str],
     ip: str,
     cookie: str | None = None,
     path: str | None = None,
     **options,
 ) -> tuple[str, str]:
-    """(table, reason) for one request from `ip` to a fresh host with `servers` tables.
+    """(table, reason) for one request from `ip` to a fresh host with `servers` tables."""
+    table, reason, _ = route_explained(balancer, servers, ip, cookie, path, **options)
+    return table, reason
+
+
+def route_explained(
+    balancer: str,
+    servers: int | list[str],
+    ip: str,
+    cookie: str | None = None,
+    path: str | None = None,
+    **options,
+) -> tuple[str, str, list[str]]:
+    """(table, reason, the arithmetic line by line) for one request, as `route`.
+
+    `servers` is a count, or a list of host:port addresses (one table each, in order).
 
     `cookie` is the value the customer presents: a table name (or SERVERID=B) for
     cookie_insert, a session id for session_id. Options are scenario fields (weights,
     fallback, persist, seed, regions ...) plus `region` and `down` (a list of table names).
     """
     extra = {key: options.pop(key) for key in EXTRA_OPTIONS if key in options}
+    if isinstance(servers, list):
+        servers, options["addresses"] = len(servers), servers
     scenario = Scenario.from_dict(
         {"balancer": balancer, "servers": servers, "clients": 0, **options}
     )
@@ -55,4 +72,4 @@ def route(
                 r.session[0] = int(digits)
     t = r.balancer.route(0, path or "/", 0.0, True)
     reason = prefix + r.balancer.reason
-    return (r.names[t] if t >= 0 else "none"), reason
+    return (r.names[t] if t >= 0 else "none"), reason, r.balancer.arithmetic(0, path or "/")

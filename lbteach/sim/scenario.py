@@ -27,6 +27,7 @@ MAX_WEIGHT = 10
 WEEK_S = 604_800.0
 REGION_NAME = re.compile(r"^[a-z][a-z0-9-]{0,15}$")
 WORKLOADS = ("shop", "search")
+ADDRESS = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,62}:[0-9]{1,5}$")
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class Scenario:
     max_life_s: float | None = None
     stick_expire_s: float = 1800.0
     session_idle_s: float = 600.0
-    ring_points: int = 160
+    addresses: tuple[str, ...] | None = None
     events: tuple[dict, ...] = field(default_factory=tuple)
 
     # -- derived ----------------------------------------------------------------------------
@@ -78,7 +79,7 @@ class Scenario:
     # -- conversion -------------------------------------------------------------------------
     def to_dict(self) -> dict:
         data = asdict(self)
-        for key in ("weights", "regions", "table_regions"):
+        for key in ("weights", "regions", "table_regions", "addresses"):
             if data[key] is not None:
                 data[key] = list(data[key])
         data["events"] = [dict(event) for event in self.events]
@@ -131,7 +132,7 @@ class Scenario:
         values["session_idle_s"] = check_number(
             "session_idle_s", d.get("session_idle_s", 600), 1, WEEK_S
         )
-        values["ring_points"] = check_int("ring_points", d.get("ring_points", 160), 1, 1000)
+        values["addresses"] = _addresses(d.get("addresses"), servers)
         values["events"] = _events(d.get("events", []), servers, list(regions))
         return cls(**values)  # type: ignore[arg-type]
 
@@ -162,6 +163,18 @@ def _table_regions(value: object, servers: int, regions) -> tuple[str, ...] | No
         return None
     items = check_list("table_regions", value, servers, servers)
     return tuple(check_choice(f"table_regions[{i}]", r, regions) for i, r in enumerate(items))
+
+
+def _addresses(value: object, servers: int) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    items = check_list("addresses", value, servers, servers)
+    for i, text in enumerate(items):
+        if not isinstance(text, str) or not ADDRESS.match(text) or int(text.split(":")[-1]) > 65535:
+            raise ScenarioError(f"addresses[{i}]", text, "host:port such as 10.0.0.11:8080")
+    if len(set(items)) != len(items):
+        raise ScenarioError("addresses", value, "addresses that appear once each")
+    return tuple(items)
 
 
 def _events(value: object, servers: int, regions: list[str]) -> tuple[dict, ...]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from lbteach.sim.base import NO_TABLE_UP, Picker, TakesTurns, table_list
-from lbteach.sim.hashing import avalanche32, sdbm, smooth_weighted_order
+from lbteach.sim.hashing import haproxy_map, sdbm, smooth_weighted_order
 
 # Above this many tables a reason lists only the winner, to stay one readable line.
 LIST_LIMIT = 8
@@ -44,7 +44,8 @@ class RoundRobin(TakesTurns):
         t = order[self.turn]
         self.turn = (self.turn + 1) % len(order)
         if explain:
-            kind = "weighted round robin" if self.note else "round robin"
+            # Equal weights: HAProxy and nginx agree on the order; weighted, only nginx does.
+            kind = "nginx smooth weighted round robin" if self.note else "round robin"
             self.reason = f"{kind}{self.note}: table {self.r.names[t]} is next in turn"
         return t
 
@@ -72,7 +73,8 @@ class Random(Picker):
         if explain:
             live = self.r.live_tables()
             self.reason = (
-                f"random draw among {len(live)} tables{weights_note(self.r, live)}"
+                f"HAProxy balance random: a draw among {len(live)} tables"
+                f"{weights_note(self.r, live)}"
                 f" -> table {self.r.names[t]}"
             )
         return t
@@ -125,13 +127,18 @@ class LeastConnections(TakesTurns):
             else:
                 detail = f" ({counts[best]})"
             self.reason = (
-                f"least connections: table {names[best]} has the fewest requests in flight{detail}"
+                f"least connections (HAProxy leastconn, nginx least_conn): table {names[best]}"
+                f" has the fewest requests in flight{detail}"
             )
         return best
 
 
 class PowerOfTwo(Picker):
-    """Two random tables, the one with fewer in flight wins (HAProxy 3.3's default)."""
+    """The textbook power of two choices: two distinct random tables, fewer in flight wins.
+
+    Close to HAProxy's `balance random(2)` (3.3's default) but not the same: HAProxy's two
+    draws may pick the same server, and a tie goes to the second draw, not the first.
+    """
 
     name = "power_of_two"
 
@@ -186,14 +193,17 @@ class PowerOfTwo(Picker):
         if explain:
             names = self.r.names
             self.reason = (
-                f"two random choices: {names[x]} ({len(dx)} in flight) vs"
+                f"two random choices (textbook): {names[x]} ({len(dx)} in flight) vs"
                 f" {names[y]} ({len(dy)} in flight) -> table {names[t]}"
             )
         return t
 
 
 class UrlHash(Picker):
-    """HAProxy balance uri, map-based: the path's hash modulo the total weight of live tables."""
+    """HAProxy `balance uri` with its defaults: map[sdbm(path) % total weight], no avalanche.
+
+    The path is hashed up to its `?`, as HAProxy does without `whole`.
+    """
 
     name = "url_hash"
 
@@ -203,7 +213,7 @@ class UrlHash(Picker):
         self.cache: dict[str, int] = {}
 
     def topology_changed(self) -> None:
-        self.map = smooth_weighted_order(self.r.live_tables(), self.r.weights)
+        self.map = haproxy_map(self.r.live_tables(), self.r.weights)
         self.cache.clear()
 
     def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
@@ -213,14 +223,42 @@ class UrlHash(Picker):
                 if explain:
                     self.reason = NO_TABLE_UP
                 return -1
-            t = self.cache[path] = self.map[avalanche32(sdbm(path)) % len(self.map)]
+            t = self.cache[path] = self.map[uri_key(path) % len(self.map)]
         if explain:
-            h = avalanche32(sdbm(path))
+            h = uri_key(path)
             size = len(self.map)
             self.reason = (
-                f"URL hash of {path} -> {h} % {size} = {h % size} -> table {self.r.names[t]}"
+                f"HAProxy balance uri (map-based): sdbm({path.split('?')[0]}) = {h};"
+                f" {h} % {size} = {h % size} -> map slot {h % size} -> table {self.r.names[t]}"
             )
         return t
+
+    def arithmetic(self, c: int, path: str) -> list[str]:
+        h = uri_key(path)
+        return [
+            "HAProxy balance uri, hash-type map-based sdbm (src/backend.c get_server_uh)",
+            f"key: sdbm of {path.split('?')[0]} = {h} (no avalanche by default)",
+            *map_lines(self.r, self.map, h),
+        ]
+
+
+def map_lines(r, slots: list[int], key: int) -> list[str]:
+    """How HAProxy's map-based lookup turns a key into a table, for `route --explain`."""
+    if not slots:
+        return ["no table is up: the map is empty"]
+    size = len(slots)
+    slot = key % size
+    shown = " ".join(r.names[t] for t in slots[:32]) + (" ..." if size > 32 else "")
+    return [
+        f"map (lb_map.c order, weights divided by their GCD): {shown}",
+        f"total weight of running tables = {size}",
+        f"{key} % {size} = {slot} -> map slot {slot} -> table {r.names[slots[slot]]}",
+    ]
+
+
+def uri_key(path: str) -> int:
+    """HAProxy's balance uri key: sdbm of the path up to the query string."""
+    return sdbm(path.split("?", 1)[0])
 
 
 class Geo(Picker):

@@ -9,7 +9,7 @@ from lbteach.sim import BALANCERS, Simulation, route, scenario_from_preset
 from .helpers import customers, restaurant, wait
 
 
-def test_the_catalogue_lists_twelve_balancers_by_kind():
+def test_the_catalogue_lists_thirteen_balancers_by_kind():
     assert list(BALANCERS) == [
         "round_robin",
         "random",
@@ -20,6 +20,7 @@ def test_the_catalogue_lists_twelve_balancers_by_kind():
         "source_ip",
         "nginx_ip_hash",
         "source_ip_consistent",
+        "nginx_hash_consistent",
         "stick_table",
         "cookie_insert",
         "session_id",
@@ -64,7 +65,7 @@ def test_power_of_two_picks_the_less_busy_of_its_two_draws():
     for c in ids:
         decision = sim.request(c, "browse")
         first, n1, second, n2, winner = re.match(
-            r"two random choices: (\w) \((\d+) in flight\) vs (\w) \((\d+) in flight\)"
+            r"two random choices \(textbook\): (\w) \((\d+) in flight\) vs (\w) \((\d+) in flight\)"
             r" -> table (\w)",
             decision.reason,
         ).groups()

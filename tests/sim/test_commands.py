@@ -166,6 +166,7 @@ def test_route_answers_with_the_table_and_the_reason():
     )
     assert printed == {
         "server": "B",
+        "address": "10.0.0.12:8080",
         "reason": "nginx ip_hash of 10.1.2.x -> 2680 % 3 = 1 -> table B",
     }
     text = run(
@@ -179,7 +180,7 @@ def test_route_answers_with_the_table_and_the_reason():
         "--cookie",
         "SERVERID=C",
     )
-    assert text == "table C: cookie SERVERID=C names table C\n"
+    assert text == "table C (10.0.0.13:8080): cookie SERVERID=C names table C\n"
     down = run(
         "route",
         "--balancer",
@@ -194,7 +195,7 @@ def test_route_answers_with_the_table_and_the_reason():
         "C",
         "--persist",
     )
-    assert down.startswith("table C: ")
+    assert down.startswith("table C (10.0.0.13:8080): ")
     path = run(
         "route",
         "--balancer",

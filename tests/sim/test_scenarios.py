@@ -85,7 +85,7 @@ def test_events_are_sorted_by_at_and_server_names_follow_added_tables():
         ({"mobile_share": 1.5}, "mobile_share", 1.5, "a number from 0 to 1"),
         ({"nat_share": -0.1}, "nat_share", -0.1, "a number from 0 to 1"),
         ({"shared_sessions": "yes"}, "shared_sessions", "yes", "true or false"),
-        ({"colour": "red"}, "colour", "red", "known fields: arrival_rate"),
+        ({"colour": "red"}, "colour", "red", "known fields: addresses, arrival_rate"),
         ({"weights": [1, 2]}, "weights", [1, 2], "a list of 4 to 4 items"),
         ({"weights": [1, 1, 1, 11]}, "weights[3]", 11, "a whole number from 1 to 10"),
         ({"fallback": "source_ip"}, "fallback", "source_ip", "one of round_robin, random"),

@@ -6,7 +6,8 @@ import json
 
 from django.core.management.base import BaseCommand, CommandError
 
-from lbteach.sim import ScenarioError, route
+from lbteach.sim import ScenarioError, route_explained
+from lbteach.sim.model import TABLE_NAMES, table_address
 
 
 def _names(text: str | None) -> list[str]:
@@ -21,7 +22,12 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--balancer", required=True)
-        parser.add_argument("--servers", type=int, required=True)
+        parser.add_argument(
+            "--servers",
+            required=True,
+            metavar="3 | HOST:PORT,...",
+            help="a table count, or the tables' host:port addresses (A first), comma-separated",
+        )
         parser.add_argument("--ip", required=True, help="the customer's IPv4 address")
         parser.add_argument("--cookie", help="SERVERID value (cookie_insert) or session id")
         parser.add_argument("--path", help="the request path (url_hash)")
@@ -30,6 +36,9 @@ class Command(BaseCommand):
         parser.add_argument("--weights", metavar="1,2,1", help="table weights")
         parser.add_argument("--persist", action="store_true", help="HAProxy option persist")
         parser.add_argument("--format", choices=("text", "json"), default="text")
+        parser.add_argument(
+            "--explain", action="store_true", help="also show the arithmetic, step by step"
+        )
 
     def handle(self, *args, **options):
         extra = {}
@@ -42,10 +51,14 @@ class Command(BaseCommand):
             extra["weights"] = [int(w) if w.isdigit() else w for w in weights]
         if options["persist"]:
             extra["persist"] = True
+        given = _names(options["servers"])
+        servers: int | list[str] = (
+            int(given[0]) if len(given) == 1 and given[0].isdigit() else given
+        )
         try:
-            server, reason = route(
+            server, reason, lines = route_explained(
                 options["balancer"],
-                options["servers"],
+                servers,
                 options["ip"],
                 cookie=options["cookie"],
                 path=options["path"],
@@ -53,7 +66,19 @@ class Command(BaseCommand):
             )
         except ScenarioError as error:
             raise CommandError(str(error), returncode=2) from None
+        # The table's address names it as a real balancer's config and logs would.
+        address = None
+        if server in TABLE_NAMES:
+            listed = tuple(servers) if isinstance(servers, list) else None
+            address = table_address(TABLE_NAMES.index(server), listed)
         if options["format"] == "json":
-            self.stdout.write(json.dumps({"server": server, "reason": reason}, sort_keys=True))
+            answer: dict[str, object] = {"server": server, "address": address, "reason": reason}
+            if options["explain"]:
+                answer["arithmetic"] = lines
+            self.stdout.write(json.dumps(answer, sort_keys=True))
         else:
-            self.stdout.write(f"table {server}: {reason}")
+            where = f" ({address})" if address else ""
+            self.stdout.write(f"table {server}{where}: {reason}")
+            if options["explain"]:
+                for line in lines or ["(no arithmetic: this balancer does not hash)"]:
+                    self.stdout.write(f"  {line}")
