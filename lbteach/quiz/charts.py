@@ -19,7 +19,7 @@ TOP = 18  # room for the month labels
 LEVELS = (0, 1, 3, 6, 10)  # answers a day needs for colour levels 0..4
 
 RETENTION_DAYS = 30
-BAR_LEFT = 180
+BAR_LEFT = 190
 BAR_WIDTH = 200
 ROW = 26
 

@@ -99,7 +99,7 @@ def _nonce(drill: Drill, token: str) -> str:
 
 
 def _choice(drill: Drill, value: str) -> int:
-    if not value.isdigit() or not 1 <= int(value) <= len(drill.options):
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= len(drill.options):
         raise DrillRefused("That answer is not one of this drill's options; nothing was counted.")
     return int(value)
 

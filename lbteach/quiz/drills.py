@@ -45,6 +45,11 @@ class DrillKind:
     title: str
     summary: str
 
+    @property
+    def short(self) -> str:
+        """The title without its question: "nginx ip_hash", "Add a table"."""
+        return self.title.split(":")[0].rstrip("?")
+
 
 @dataclass(frozen=True)
 class Drill:
@@ -105,7 +110,11 @@ def check(kind: str, seed: object) -> int:
     if kind not in KINDS:
         raise DrillError(f"There is no drill called “{kind}”.")
     text = str(seed)
-    if not text.isdigit() or len(text) > len(str(SEED_MAX)) or int(text) > SEED_MAX:
+    if (
+        not (text.isascii() and text.isdigit())
+        or len(text) > len(str(SEED_MAX))
+        or int(text) > SEED_MAX
+    ):
         raise DrillError(f"A drill's seed is a whole number from 0 to {SEED_MAX:,}.")
     return int(text)
 
@@ -122,6 +131,12 @@ def tables(count: int) -> tuple[str, ...]:
 
 def _title(balancer: str) -> str:
     return BALANCERS[balancer].title
+
+
+def _host_uses(balancer: str) -> str:
+    info = BALANCERS[balancer]
+    same = info.imitates.lower() == info.title.lower()
+    return f"The host uses {info.title}" + ("" if same else f", as in {info.imitates},")
 
 
 def _tables_phrase(count: int) -> str:
@@ -157,7 +172,7 @@ def _hash(kind: str, seed: int, rng: random.Random) -> Drill:
     return Drill(
         kind=kind,
         seed=seed,
-        prompt=f"The host uses {_title(balancer)}, as in {BALANCERS[balancer].imitates}, with"
+        prompt=f"{_host_uses(balancer)} with"
         f" {_tables_phrase(servers)}, all up, equal weights. A customer from {ip} walks in."
         " Which table does the host pick?",
         options=tuple(f"Table {name}" for name in names),
@@ -308,7 +323,7 @@ def _cart(kind: str, seed: int, rng: random.Random) -> Drill:
     return Drill(
         kind=kind,
         seed=seed,
-        prompt=f"The host uses {_title(balancer)}, as in {BALANCERS[balancer].imitates}, with"
+        prompt=f"{_host_uses(balancer)} with"
         f" {_tables_phrase(servers)}. A customer has {items} item{'s' * (items > 1)} in their"
         f" cart at table {home}. The customer {EVENT_WORDS[event]}, and their next request"
         " arrives. Does the cart survive?",

@@ -146,7 +146,7 @@ def retention(learner: Learner | None, now: datetime) -> charts.Retention:
             counts[0] += 1
             counts[1] += int(correct)
     labels = [(lesson.slug, lesson.title) for lesson in load_catalogue().lessons]
-    labels += [(f"drill:{slug}", f"Drill: {kind.title}") for slug, kind in KINDS.items()]
+    labels += [(f"drill:{slug}", f"Drill: {kind.short}") for slug, kind in KINDS.items()]
     rows = []
     for key, label in labels:
         answers, recalled = tallies.get(key, [0, 0])
