@@ -19,9 +19,8 @@ TOP = 18  # room for the month labels
 LEVELS = (0, 1, 3, 6, 10)  # answers a day needs for colour levels 0..4
 
 RETENTION_DAYS = 30
-BAR_LEFT = 190
-BAR_WIDTH = 200
-ROW = 26
+BAR_WIDTH = 320  # each row: its label and figure on one line, the bar under them
+ROW = 36
 
 
 @dataclass(frozen=True)
@@ -108,8 +107,6 @@ class Retention:
     rows: tuple[RetentionRow, ...]
     width: int
     height: int
-    bar_left: int
-    bar_width: int
     days: int
 
     @property
@@ -133,4 +130,4 @@ def retention(tallies: Iterable[tuple[str, int, int]], days: int = RETENTION_DAY
         )
         for index, (label, answers, recalled) in enumerate(tallies)
     )
-    return Retention(rows, BAR_LEFT + BAR_WIDTH + 50, len(rows) * ROW, BAR_LEFT, BAR_WIDTH, days)
+    return Retention(rows, BAR_WIDTH, len(rows) * ROW, days)

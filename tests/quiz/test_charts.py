@@ -37,9 +37,9 @@ def test_colour_levels():
 def test_retention_bars_are_the_share_recalled():
     chart = retention([("NAT", 4, 3), ("Hashing", 0, 0), ("Drill: Add a table", 2, 2)])
     assert [(row.label, row.percent, row.bar, row.y) for row in chart.rows] == [
-        ("NAT", 75, 150, 0),
-        ("Hashing", None, 0, 26),
-        ("Drill: Add a table", 100, 200, 52),
+        ("NAT", 75, 240, 0),
+        ("Hashing", None, 0, 36),
+        ("Drill: Add a table", 100, 320, 72),
     ]
     assert (chart.answers, chart.recalled) == (6, 5)
 

@@ -374,3 +374,12 @@ def test_a_fresh_client_never_becomes_a_learner_by_looking(db):
     assert client.get("/quiz/drills/hot-spot/3/").status_code == 200
     assert client.post("/quiz/drills/hot-spot/3/answer/", {"choice": "1"}).status_code == 400
     assert Learner.objects.count() == 0
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", list(KINDS))
+def test_every_drill_kind_opens_the_same_situation_in_the_lab(client, kind):
+    for seed in (3, 4):
+        drill = generate(kind, seed)
+        assert drill.lab["seed"] == str(seed)
+        assert client.get("/lab/?" + urlencode(drill.lab)).status_code == 200
