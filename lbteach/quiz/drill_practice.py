@@ -19,7 +19,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from lbteach.quiz import scheduling
-from lbteach.quiz.drills import KINDS, SEED_MAX, Drill, DrillError, DrillKind, generate
+from lbteach.quiz.drills import KINDS, SEED_MAX, Drill, DrillError, DrillKind, check, generate
 from lbteach.quiz.models import DrillAnswer, DrillCard, Learner
 
 TOKEN_SALT = "lbteach.quiz.drill"
@@ -72,6 +72,14 @@ def random_seed() -> int:
 def _drill(kind: str, seed: object) -> Drill:
     try:
         return generate(kind, seed)
+    except DrillError as error:
+        raise DrillRefused(str(error)) from None
+
+
+def check_kind(kind: str) -> None:
+    """DrillRefused unless `kind` names a drill type."""
+    try:
+        check(kind, 0)
     except DrillError as error:
         raise DrillRefused(str(error)) from None
 

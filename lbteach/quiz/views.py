@@ -178,7 +178,7 @@ def drill_next(request):
 @require_GET
 def drill_kind(request, kind: str):
     try:
-        drill_practice.serve(kind, 0)
+        drill_practice.check_kind(kind)
     except drill_practice.DrillRefused as refused:
         return _drill_refused(request, refused)
     return _to_drill(kind)

@@ -9,8 +9,9 @@ from django.core import signing
 from fsrs import State
 
 from lbteach.quiz import play, study_queue
-from lbteach.quiz.models import Attempt, CardState, Learner, Question
+from lbteach.quiz.models import Attempt, CardState, Learner, Question, QuizRun
 from lbteach.quiz.questions import CHOICE_KINDS, FLASHCARD
+from tests.quiz.conftest import shown
 
 pytestmark = pytest.mark.django_db
 
@@ -125,6 +126,19 @@ def test_a_study_sitting_grows_one_card_at_a_time(client, bank):
     page = client.get(response["Location"]).content.decode()
     assert "Card 1</h1>" in page
     assert "Next card" not in page  # not until it is answered
+    first = shown(client.get(response["Location"]))
+    answered = client.post(
+        "/quiz/answer/" if "Check my answer" in first.html else "/quiz/reveal/", first.form()
+    )
+    if "/quiz/rate/" in answered.content.decode():
+        answered = client.post("/quiz/rate/", first.form(rating="3"))
+    assert "Next card" in answered.content.decode()
+    second = shown(client.get(response["Location"]))
+    assert "Card 2</h1>" in second.html
+    assert second.question != first.question
+    run = QuizRun.objects.get()
+    assert run.question_keys == [first.question, second.question]
+    assert '<dd data-queue="new">19</dd>' in client.get("/quiz/").content.decode()
 
 
 def test_an_empty_queue_says_so(client, bank, settings):
