@@ -189,6 +189,13 @@ def statuses(learner: Learner | None, now: datetime) -> list[KindStatus]:
     return rows
 
 
+def due_count(learner: Learner | None, now: datetime) -> int:
+    """Drill types this learner has practised whose FSRS card is due now."""
+    if learner is None:
+        return 0
+    return learner.drill_cards.filter(due__lte=now, drill__in=list(KINDS)).count()
+
+
 def next_kind(learner: Learner | None, now: datetime) -> str:
     """The drill type to practise next: the most overdue card, then a new type, then any."""
     cards = list(learner.drill_cards.filter(due__lte=now).order_by("due")) if learner else []

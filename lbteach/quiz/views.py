@@ -33,6 +33,7 @@ def _home(request, form: StartForm, notice: str = "", status: int = 200):
         "topic": load_catalogue().get(form["topic"].value() or ""),
         "progress": progress.progress(learner, timezone.now()),
         "queue": study_queue.counts(learner, timezone.now()),
+        "drills_due": drill_practice.due_count(learner, timezone.now()),
         "notice": notice,
     }
     return render(request, "quiz/home.html", context, status=status)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from urllib.parse import urlencode
 
 import pytest
@@ -347,6 +348,13 @@ def test_practise_next_offers_new_types_in_order_then_what_is_due(client):
     choice = str(generate("nginx-ip-hash", seed).answer)
     client.post(first["Location"] + "answer/", {"token": hidden_token(html), "choice": choice})
     assert "/quiz/drills/haproxy-source/" in client.get("/quiz/drills/next/")["Location"]
+    assert "drill type due" not in client.get("/quiz/").content.decode()
+    DrillCard.objects.update(due=DrillCard.objects.get().due - timedelta(hours=1))
+    assert '<p data-drills-due="1"><strong>1</strong> drill type due for review.</p>' in (
+        client.get("/quiz/").content.decode()
+    )
+    assert "/quiz/drills/nginx-ip-hash/" in client.get("/quiz/drills/next/")["Location"]
+    DrillCard.objects.update(due=DrillCard.objects.get().due + timedelta(hours=1))
     listing = client.get("/quiz/drills/").content.decode()
     assert listing.count('class="card drill-kind"') == 6
     assert "in 10 minutes</span> 1 of 1 right" in listing
