@@ -92,3 +92,7 @@ def test_drills_on_a_phone_fit_the_screen(phone, site):
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "drills-phone-progress")
     assert serious_violations(phone) == []
+    phone.goto(phone.url.replace("/quiz/progress/", "/quiz/"))
+    assert phone.locator("[data-drills-due]").count() == 0  # the drill is not due for minutes
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 390
+    screenshot(phone, "quiz-home-phone")
