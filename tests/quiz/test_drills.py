@@ -9,6 +9,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core import signing
 from django.test import Client
+from django.utils.html import escape
 
 from lbteach.quiz.drill_practice import TOKEN_SALT
 from lbteach.quiz.drills import BANDS, KINDS, SEED_MAX, DrillError, band_of, generate
@@ -75,23 +76,29 @@ def test_the_scale_out_drill_answers_from_a_simulation_of_its_own_customers(seed
     )
 
 
+# The engine's hashes may be refined (to match HAProxy bit for bit), so these pin what the
+# drill must say about the engine's numbers, not the numbers themselves.
+
+
 def test_modulo_moves_most_customers_and_consistent_hashing_few():
     modulo = generate("scale-out", 1)
-    assert modulo.facts["balancer"] == "source_ip"
-    assert (modulo.facts["servers"], modulo.facts["seated"], modulo.facts["moved"]) == (5, 64, 54)
+    facts = modulo.facts
+    assert (facts["balancer"], facts["servers"]) == ("source_ip", 5)
+    assert facts["seated"] == 64  # every one of the drill's customers has a table
     assert modulo.answer_text == "70% or more"
     assert modulo.explanation == (
-        "The engine seated 64 customers, then added table F: 54 of 64 now go to a different"
-        " table (84%).",
+        f"The engine seated 64 customers, then added table F: {facts['moved']} of 64 now go"
+        f" to a different table ({percent_of(facts['moved'], 64)}).",
         "In theory a customer keeps their table only when hash % 5 equals hash % 6, about 1 in"
         " 6, so about 83% move.",
     )
-    consistent = next(
-        d
-        for d in map(lambda s: generate("scale-out", s), range(20))
-        if d.facts["balancer"] == "source_ip_consistent"
-    )
-    assert consistent.answer in (1, 2)
+    consistent = [
+        drill
+        for drill in (generate("scale-out", seed) for seed in range(30))
+        if drill.facts["balancer"] == "source_ip_consistent"
+    ]
+    assert len(consistent) >= 5
+    assert {drill.answer for drill in consistent} <= {1, 2}
 
 
 def test_bands_cover_every_share_once():
@@ -167,10 +174,14 @@ def test_the_hot_spot_is_the_busiest_table_of_the_engines_run(seed):
 
 def test_the_hot_spot_of_seed_one_is_the_nat_address_table():
     drill = generate("hot-spot", 1)
-    assert drill.facts["per_server"] == {"A": 1812, "B": 375, "C": 444, "D": 70, "E": 299}
-    assert drill.answer_text == "Table A"
-    assert drill.facts["nat_table"] == "A"
-    assert drill.explanation[2] == "Table A served the most: 1812 of 3,000 (60%)."
+    facts = drill.facts
+    hot = facts["per_server"][facts["hot"]]
+    assert (facts["servers"], facts["customers"], facts["behind_nat"]) == (5, 82, 42)
+    assert facts["hot"] == facts["nat_table"]
+    assert drill.answer_text == f"Table {facts['nat_table']}"
+    assert drill.explanation[2] == (
+        f"Table {facts['hot']} served the most: {hot} of 3,000 ({100 * hot / 3000:.0f}%)."
+    )
 
 
 @pytest.mark.parametrize("kind", list(KINDS))
@@ -220,7 +231,7 @@ def test_answering_a_drill_grades_it_schedules_its_type_and_links_the_lab(client
     assert response.status_code == 200
     result = response.content.decode()
     assert "Right" in result
-    assert "6115 % 4 = 3 -&gt; table D" in result
+    assert escape(drill.explanation[0]) in result
     lab = "/lab/?" + urlencode(
         {"scenario": "proxy_single_ip", "balancer": "nginx_ip_hash", "seed": "1"}
     )
@@ -230,7 +241,7 @@ def test_answering_a_drill_grades_it_schedules_its_type_and_links_the_lab(client
     assert (answer.drill, answer.seed, answer.choice, answer.correct) == (
         "nginx-ip-hash",
         1,
-        4,
+        drill.answer,
         True,
     )
     card = DrillCard.objects.get()
