@@ -142,6 +142,8 @@ CLASS_IDLE_MINUTES = int(os.environ.get("CLASS_IDLE_MINUTES", "120"))
 CLASS_JOIN_ATTEMPTS = int(os.environ.get("CLASS_JOIN_ATTEMPTS", "30"))
 CLASS_JOIN_WINDOW_SECONDS = int(os.environ.get("CLASS_JOIN_WINDOW_SECONDS", "600"))
 CLASS_HOME_STALE_SECONDS = float(os.environ.get("CLASS_HOME_STALE_SECONDS", "4"))
+# The study queue introduces at most this many never-seen questions per learner per UTC day.
+QUIZ_NEW_PER_DAY = int(os.environ.get("QUIZ_NEW_PER_DAY", "20"))
 # The benchmark's bare echo websocket (bench/lab_frame.py); off unless asked for.
 BENCH_ECHO = env_bool("BENCH_ECHO", False)
 

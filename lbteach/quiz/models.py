@@ -88,17 +88,15 @@ class Learner(models.Model):
 
 
 class QuizRun(models.Model):
-    """One sitting: a quick quiz, a set of flashcards, a mistake review or today's due cards."""
+    """One sitting: a quick quiz, a set of flashcards, or today's study queue."""
 
     QUICK = "quick"
     FLASHCARDS = "flashcards"
-    MISTAKES = "mistakes"
-    DUE = "due"
+    STUDY = "study"
     MODES = [
         (QUICK, "Quick quiz"),
         (FLASHCARDS, "Interview flashcards"),
-        (MISTAKES, "Review mistakes"),
-        (DUE, "Due today"),
+        (STUDY, "Today's study"),
     ]
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -153,15 +151,13 @@ class Attempt(models.Model):
 
     @property
     def missed(self) -> bool:
-        """A wrong choice, or a flashcard the learner rated Again: what "Review mistakes" shows."""
+        """A wrong choice, or a flashcard the learner rated Again."""
         return self.correct is False or (self.correct is None and self.rating == 1)
 
 
-class CardState(models.Model):
-    """FSRS memory state of one question for one learner."""
+class FsrsFields(models.Model):
+    """The FSRS memory state of one card: a question, or a drill type, for one learner."""
 
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="cards")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="cards")
     state = models.PositiveSmallIntegerField(default=State.Learning.value)
     step = models.PositiveSmallIntegerField(null=True, blank=True)
     stability = models.FloatField(null=True, blank=True)
@@ -171,13 +167,7 @@ class CardState(models.Model):
     reviews = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["learner", "question"], name="quiz_card_unique")
-        ]
-        indexes = [models.Index(fields=["learner", "due"], name="quiz_card_due")]
-
-    def __str__(self) -> str:
-        return f"{self.learner_id} {self.question.key} due {self.due:%Y-%m-%d %H:%M}"
+        abstract = True
 
     def to_card(self) -> Card:
         return Card(
@@ -197,3 +187,56 @@ class CardState(models.Model):
         self.difficulty = card.difficulty
         self.due = card.due
         self.last_review = card.last_review
+
+
+class CardState(FsrsFields):
+    """FSRS memory state of one question for one learner."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="cards")
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="cards")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "question"], name="quiz_card_unique")
+        ]
+        indexes = [models.Index(fields=["learner", "due"], name="quiz_card_due")]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.question.key} due {self.due:%Y-%m-%d %H:%M}"
+
+
+class DrillCard(FsrsFields):
+    """FSRS memory state of one drill type (say, nginx ip_hash) for one learner."""
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="drill_cards")
+    drill = models.SlugField(max_length=40)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["learner", "drill"], name="quiz_drill_card_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.drill} due {self.due:%Y-%m-%d %H:%M}"
+
+
+class DrillAnswer(models.Model):
+    """One answered drill: which type, which seed, and whether the learner predicted right.
+
+    `nonce` comes from the signed token the drill was served with, so a resubmitted form
+    counts once.
+    """
+
+    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="drill_answers")
+    drill = models.SlugField(max_length=40)
+    seed = models.PositiveIntegerField()
+    nonce = models.CharField(max_length=40, unique=True)
+    choice = models.PositiveSmallIntegerField()
+    correct = models.BooleanField()
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["learner", "answered_at"], name="quiz_drill_answered")]
+
+    def __str__(self) -> str:
+        return f"{self.learner_id} {self.drill}/{self.seed}"

@@ -118,9 +118,16 @@ class Screen:
         return f"/quiz/run/{self.run.pk}/" if self.run else "/quiz/bank/"
 
     @property
+    def is_study(self) -> bool:
+        """A card of today's study queue: the sitting grows as the queue serves it."""
+        return self.run is not None and self.run.mode == QuizRun.STUDY
+
+    @property
     def next_label(self) -> str:
         if not self.run:
             return "Back to the question bank"
+        if self.is_study:
+            return "Next card"
         return "See your score" if self.number >= self.total else "Next question"
 
 

@@ -1,19 +1,24 @@
-"""A learner's progress: mastery per topic, the daily streak, what is due, the history; and reset.
+"""A learner's progress: mastery, streak, study queue, heatmap, retention, history; and reset.
 
 A question counts as known when its latest answer was right (or a flashcard rated Hard,
-Good or Easy). Mastery of a topic is the share of its questions known. Days are UTC days.
+Good or Easy). Mastery of a topic is the share of its questions known. Retention is the
+share of answers in the last 30 days that were recalled (right, or rated Hard or better),
+per topic and per drill type. Days are UTC days; drills count as study days too.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
 
 from lbteach.lessons.catalogue import load_catalogue
+from lbteach.quiz import charts, study_queue
+from lbteach.quiz.answer_history import due_cards, latest_results, mistake_question_ids
+from lbteach.quiz.drills import KINDS
 from lbteach.quiz.models import Attempt, Learner, Question
-from lbteach.quiz.results import due_cards, latest_results, mistake_question_ids
 from lbteach.quiz.scheduling import RATINGS, Rating, describe_interval
 
 HISTORY_SIZE = 20
@@ -59,6 +64,9 @@ class Progress:
     mistakes: int
     history: tuple[HistoryItem, ...]
     total_answers: int
+    queue: study_queue.QueueCounts
+    heatmap: charts.Heatmap
+    retention: charts.Retention
 
     @property
     def known(self) -> int:
@@ -110,11 +118,61 @@ def mastery(learner: Learner | None) -> tuple[TopicMastery, ...]:
     return tuple(rows)
 
 
+def study_days(learner: Learner | None) -> Counter[date]:
+    """Answers per UTC day: questions and drills alike."""
+    if learner is None:
+        return Counter()
+    moments = list(
+        learner.attempts.filter(answered_at__isnull=False).values_list("answered_at", flat=True)
+    )
+    moments += list(learner.drill_answers.values_list("answered_at", flat=True))
+    return Counter(moment.date() for moment in moments if moment is not None)
+
+
+def retention(learner: Learner | None, now: datetime) -> charts.Retention:
+    """Per topic, then per drill type: answers in the window and how many were recalled."""
+    since = now - timedelta(days=charts.RETENTION_DAYS)
+    tallies: dict[str, list[int]] = {}
+    if learner is not None:
+        recent = learner.attempts.filter(answered_at__gte=since).select_related("question")
+        for attempt in recent:
+            counts = tallies.setdefault(attempt.question.topic, [0, 0])
+            counts[0] += 1
+            counts[1] += int(is_known(attempt))
+        for drill, correct in learner.drill_answers.filter(answered_at__gte=since).values_list(
+            "drill", "correct"
+        ):
+            counts = tallies.setdefault(f"drill:{drill}", [0, 0])
+            counts[0] += 1
+            counts[1] += int(correct)
+    labels = [(lesson.slug, lesson.title) for lesson in load_catalogue().lessons]
+    labels += [(f"drill:{slug}", f"Drill: {kind.short}") for slug, kind in KINDS.items()]
+    rows = []
+    for key, label in labels:
+        answers, recalled = tallies.get(key, [0, 0])
+        rows.append((label, answers, recalled))
+    return charts.retention(rows)
+
+
 def progress(learner: Learner | None, now: datetime) -> Progress:
     if learner is None:
-        return Progress(mastery(None), 0, False, 0, 0, (), 0, (), 0)
+        return Progress(
+            mastery(None),
+            0,
+            False,
+            0,
+            0,
+            (),
+            0,
+            (),
+            0,
+            study_queue.counts(None, now),
+            charts.heatmap({}, now.date()),
+            retention(None, now),
+        )
     answered = learner.attempts.filter(answered_at__isnull=False).select_related("question")
-    days = {moment.date() for moment in answered.values_list("answered_at", flat=True)}
+    per_day = study_days(learner)
+    days = set(per_day)
     due = list(due_cards(learner, now))
     history = []
     for attempt in answered.order_by("-answered_at", "-id")[:HISTORY_SIZE]:
@@ -141,6 +199,9 @@ def progress(learner: Learner | None, now: datetime) -> Progress:
         mistakes=len(mistake_question_ids(learner)),
         history=tuple(history),
         total_answers=answered.count(),
+        queue=study_queue.counts(learner, now),
+        heatmap=charts.heatmap(per_day, now.date()),
+        retention=retention(learner, now),
     )
 
 
@@ -150,7 +211,10 @@ def reset(learner: Learner | None) -> int:
         return 0
     with transaction.atomic():
         erased = learner.attempts.filter(answered_at__isnull=False).count()
+        erased += learner.drill_answers.count()
         learner.attempts.all().delete()
         learner.cards.all().delete()
+        learner.drill_answers.all().delete()
+        learner.drill_cards.all().delete()
         learner.runs.all().delete()
     return erased

@@ -1,4 +1,4 @@
-"""A sitting (quick quiz, flashcards, mistakes, due cards): its next question and its score."""
+"""A sitting (quick quiz, flashcards, today's study): its next question and its score."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from lbteach.quiz import play, selection
+from lbteach.quiz import play, selection, study_queue
 from lbteach.quiz.models import Attempt, Learner, Question, QuizRun
 from lbteach.quiz.scheduling import RATINGS, Rating
 
@@ -15,8 +15,8 @@ MODE_NAMES = dict(QuizRun.MODES)
 EMPTY_MESSAGES = {
     QuizRun.QUICK: "There are no questions on that topic yet.",
     QuizRun.FLASHCARDS: "There are no flashcards on that topic yet.",
-    QuizRun.MISTAKES: "Nothing to review: you have no mistakes waiting. Take a quick quiz first.",
-    QuizRun.DUE: "Nothing is due today. Come back tomorrow, or take a quick quiz.",
+    QuizRun.STUDY: "Nothing to study right now: no card is due and today's new cards are done."
+    " Come back later, or take a quick quiz.",
 }
 
 
@@ -99,6 +99,12 @@ def summary(run: QuizRun) -> Summary:
 
 def next_screen(learner: Learner, run: QuizRun, now: datetime) -> play.Screen | Summary:
     """The question the run is at, or its summary once every question has been answered."""
+    if run.mode == QuizRun.STUDY and run.finished and run.total < selection.STUDY_SIZE:
+        key = study_queue.next_key(learner, now, run.topic)
+        if key is not None:
+            run.question_keys = [*run.question_keys, key]
+            run.finished_at = None
+            run.save(update_fields=["question_keys", "finished_at"])
     while not run.finished:
         question = (
             Question.objects.filter(key=run.question_keys[run.position], active=True)

@@ -1,8 +1,8 @@
-"""Which questions a sitting asks, in which order, for each of the four quiz modes.
+"""Which questions a sitting asks, in which order, for each of the three quiz modes.
 
 A quick quiz prefers what this learner has not yet got right; flashcards prefer cards that
-are due, then new ones; "Review mistakes" is what they last got wrong; "Due today" is what
-FSRS scheduled for today. `rng` is passed in so tests choose deterministically.
+are due, then new ones; today's study follows the one study queue (`study_queue`), one card
+at a time. `rng` is passed in so tests choose deterministically.
 """
 
 from __future__ import annotations
@@ -12,12 +12,12 @@ from datetime import datetime
 
 from lbteach.quiz.models import Learner, Question, QuizRun
 from lbteach.quiz.questions import CHOICE_KINDS, FLASHCARD
-from lbteach.quiz.results import due_cards, mistake_question_ids
+from lbteach.quiz.study_queue import next_key
 
 QUICK_SIZE = 10
 FLASHCARD_SIZE = 10
-MISTAKES_SIZE = 10
-DUE_SIZE = 20
+# A study sitting ends after this many cards even if the queue is longer: take a break.
+STUDY_SIZE = 50
 
 
 def _times_right(learner: Learner) -> dict[int, int]:
@@ -54,31 +54,15 @@ def flashcards(learner: Learner, topic: str, rng: random.Random, now: datetime) 
     return [question.key for question in sorted(pool, key=rank)[:FLASHCARD_SIZE]]
 
 
-def mistakes(learner: Learner, topic: str) -> list[str]:
-    ids = mistake_question_ids(learner)
-    pool = Question.objects.filter(pk__in=ids, active=True)
-    if topic:
-        pool = pool.filter(topic=topic)
-    keys = {question.pk: question.key for question in pool}
-    return [keys[pk] for pk in ids if pk in keys][:MISTAKES_SIZE]
-
-
-def due_today(learner: Learner, topic: str, now: datetime) -> list[str]:
-    cards = due_cards(learner, now)
-    if topic:
-        cards = cards.filter(question__topic=topic)
-    return [card.question.key for card in cards[:DUE_SIZE]]
-
-
 def choose(learner: Learner, mode: str, topic: str, rng: random.Random, now: datetime) -> list[str]:
     if mode == QuizRun.QUICK:
         return quick_quiz(learner, topic, rng)
     if mode == QuizRun.FLASHCARDS:
         return flashcards(learner, topic, rng, now)
-    if mode == QuizRun.MISTAKES:
-        return mistakes(learner, topic)
-    if mode == QuizRun.DUE:
-        return due_today(learner, topic, now)
+    if mode == QuizRun.STUDY:
+        # The sitting grows one card at a time (runs.next_screen), so answers reorder it.
+        key = next_key(learner, now, topic)
+        return [key] if key else []
     raise ValueError(f"unknown quiz mode {mode!r}")
 
 

@@ -1,4 +1,4 @@
-"""URL routes of the quiz: modes, sittings, single questions, answers, progress and the bank."""
+"""URL routes of the quiz: modes, sittings, questions, answers, progress, the bank, drills."""
 
 from __future__ import annotations
 
@@ -18,4 +18,10 @@ urlpatterns = [
     path("progress/", views.progress_page, name="progress"),
     path("progress/reset/", views.reset, name="reset"),
     path("bank/", views.bank_page, name="bank"),
+    path("drills/", views.drills_home, name="drills"),
+    path("drills/next/", views.drill_next, name="drill_next"),
+    path("drills/<slug:kind>/", views.drill_kind, name="drill_kind"),
+    # The seed is a str here so a bad one reaches the view and gets a clear 400.
+    path("drills/<slug:kind>/<str:seed>/", views.drill, name="drill"),
+    path("drills/<slug:kind>/<str:seed>/answer/", views.drill_answer, name="drill_answer"),
 ]

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from lbteach.lessons.catalogue import load_catalogue
-from lbteach.quiz import bank, play, progress, runs
+from lbteach.quiz import bank, drill_practice, play, progress, runs, study_queue
 from lbteach.quiz.forms import ResetForm, StartForm
 from lbteach.quiz.learners import current_learner, ensure_learner
 from lbteach.quiz.models import Question
@@ -32,6 +32,8 @@ def _home(request, form: StartForm, notice: str = "", status: int = 200):
         "form": form,
         "topic": load_catalogue().get(form["topic"].value() or ""),
         "progress": progress.progress(learner, timezone.now()),
+        "queue": study_queue.counts(learner, timezone.now()),
+        "drills_due": drill_practice.due_count(learner, timezone.now()),
         "notice": notice,
     }
     return render(request, "quiz/home.html", context, status=status)
@@ -143,3 +145,62 @@ def bank_page(request):
     topics = bank.listing()
     total = sum(len(topic.questions) for topic in topics)
     return render(request, "quiz/bank.html", {"topics": topics, "total": total})
+
+
+DRILLS = "quiz/drills.html"
+
+
+def _drill_card(request, context: dict, status: int = 200):
+    template = f"{DRILLS}#card" if request.htmx else DRILLS
+    return render(request, template, context, status=status)
+
+
+def _drill_refused(request, refused: drill_practice.DrillRefused):
+    context = {"screen": refused.screen, "error": refused.message}
+    return _drill_card(request, context, status=refused.status)
+
+
+def _to_drill(kind: str):
+    return redirect("quiz:drill", kind=kind, seed=drill_practice.random_seed())
+
+
+@require_GET
+def drills_home(request):
+    learner = current_learner(request.session)
+    statuses = drill_practice.statuses(learner, timezone.now())
+    return render(request, DRILLS, {"statuses": statuses})
+
+
+@require_GET
+def drill_next(request):
+    return _to_drill(drill_practice.next_kind(current_learner(request.session), timezone.now()))
+
+
+@require_GET
+def drill_kind(request, kind: str):
+    try:
+        drill_practice.check_kind(kind)
+    except drill_practice.DrillRefused as refused:
+        return _drill_refused(request, refused)
+    return _to_drill(kind)
+
+
+@require_GET
+def drill(request, kind: str, seed: str):
+    try:
+        screen = drill_practice.serve(kind, seed)
+    except drill_practice.DrillRefused as refused:
+        return _drill_refused(request, refused)
+    return _drill_card(request, {"screen": screen})
+
+
+@require_POST
+def drill_answer(request, kind: str, seed: str):
+    try:
+        prediction = drill_practice.parse_answer(
+            kind, seed, request.POST.get("token", ""), request.POST.get("choice", "")
+        )
+        screen = drill_practice.record(ensure_learner(request.session), prediction, timezone.now())
+    except drill_practice.DrillRefused as refused:
+        return _drill_refused(request, refused)
+    return _drill_card(request, {"screen": screen})

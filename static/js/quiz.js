@@ -17,3 +17,72 @@ document.addEventListener("htmx:afterSwap", function () {
     focus.focus();
   }
 });
+
+// 3. Keyboard shortcuts on the quiz card (listed on the page under "Keyboard shortcuts"):
+//    1-9 pick an option, Enter checks it; Space or Enter reveals a flashcard's answer;
+//    1-4 rate a revealed flashcard. Keys typed into a text field are left alone.
+function quizAnnounce(message) {
+  var status = document.getElementById("quiz-shortcut-status");
+  if (status) {
+    status.textContent = message;
+  }
+}
+
+function quizTyping(target) {
+  if (!target || !target.tagName) {
+    return false;
+  }
+  var tag = target.tagName.toLowerCase();
+  if (tag === "textarea" || tag === "select" || target.isContentEditable) {
+    return true;
+  }
+  return tag === "input" && ["radio", "checkbox", "submit", "button"].indexOf(target.type) < 0;
+}
+
+function quizOptionLabel(input) {
+  var label = input.closest("label");
+  return label ? label.textContent.trim().replace(/\s+/g, " ") : "";
+}
+
+document.addEventListener("keydown", function (event) {
+  var card = document.getElementById("quiz-card");
+  if (!card || event.ctrlKey || event.metaKey || event.altKey || quizTyping(event.target)) {
+    return;
+  }
+  var key = event.key;
+  var onControl = event.target && ["button", "a", "summary"].indexOf(event.target.tagName.toLowerCase()) >= 0;
+  if (/^[1-9]$/.test(key)) {
+    var rate = card.querySelector('[data-shortcut-rate="' + key + '"]');
+    if (rate) {
+      event.preventDefault();
+      quizAnnounce("Rated " + rate.firstChild.textContent.trim() + ".");
+      rate.click();
+      return;
+    }
+    var option = card.querySelector('[data-shortcut-option="' + key + '"]');
+    if (option) {
+      event.preventDefault();
+      option.checked = option.type === "checkbox" ? !option.checked : true;
+      option.focus();
+      quizAnnounce("Option " + key + (option.checked ? " selected: " : " cleared: ") + quizOptionLabel(option));
+    }
+    return;
+  }
+  if ((key === " " || key === "Enter") && !onControl) {
+    var reveal = card.querySelector("[data-shortcut-reveal]");
+    if (reveal) {
+      event.preventDefault();
+      quizAnnounce("Revealing the model answer.");
+      reveal.click();
+      return;
+    }
+    if (key === "Enter") {
+      var picked = card.querySelector("[data-shortcut-option]:checked");
+      if (picked && picked.form) {
+        event.preventDefault();
+        quizAnnounce("Checking your answer.");
+        picked.form.requestSubmit();
+      }
+    }
+  }
+});

@@ -85,15 +85,23 @@ def test_take_a_quick_quiz_review_a_mistake_and_rate_a_flashcard(page, site):
     screenshot(page, "quiz-summary")
     assert serious_violations(page) == []
 
-    page.get_by_role("button", name="Review my mistakes").click()
+    page.goto(site + "/quiz/")
+    # One queue: the nine right and one wrong answer are all learning steps due in minutes,
+    # so nothing is due now and the new-card allowance of 20 is down by 10.
+    assert page.locator('[data-queue="new"]').inner_text() == "10"
+    assert page.locator('[data-queue="learning"]').inner_text() == "0"
+    assert page.locator('[data-queue="review"]').inner_text() == "0"
+    assert missed is not None
+    page.get_by_role("button", name="Study now").click()
     page.wait_for_url(re.compile(r".*/quiz/run/"))
-    assert page.locator("h1").inner_text() == "Question 1 of 1"
-    assert page.locator('#quiz-card input[name="question"]').get_attribute("value") == missed
-    answer(page, right=True)
-    check(page)
-    screenshot(page, "quiz-mistake-reviewed")
-    page.get_by_role("link", name="See your score").click()
-    assert page.locator("h1").inner_text() == "You got 1 of 1 right"
+    assert page.locator("h1").inner_text() == "Card 1"
+    page.get_by_role("button", name="Reveal the model answer").click()
+    page.locator("#quiz-card .model-answer").wait_for()
+    page.get_by_role("button", name=re.compile(r"^Good")).click()
+    page.get_by_role("heading", name="You rated it Good").wait_for()
+    screenshot(page, "quiz-study-card-rated")
+    page.goto(site + "/quiz/")
+    assert page.locator('[data-queue="new"]').inner_text() == "9"
 
     page.goto(site + "/quiz/")
     page.get_by_role("button", name="Practise flashcards").click()
@@ -153,3 +161,35 @@ def test_a_phone_sees_a_clear_error_for_an_empty_answer_and_no_sideways_scroll(p
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "quiz-phone-result")
     assert serious_violations(phone) == []
+
+
+def test_keyboard_shortcuts_pick_reveal_and_rate(page, site):
+    errors = watch_console(page)
+    page.goto(site + "/quiz/q/nat-cgnat/")
+    assert "pick an option" in page.locator(".shortcuts").inner_text()
+    page.keyboard.press("1")
+    expect(page.get_by_label("True")).to_be_checked()
+    status = page.locator("#quiz-shortcut-status")
+    expect(status).to_have_text("Option 1 selected: True")
+    assert status.get_attribute("aria-live") == "polite"
+    page.keyboard.press("Enter")
+    page.locator("#quiz-card .verdict").wait_for()
+    assert "Right" in page.locator(".verdict h2").inner_text()
+
+    flashcard = next(key for key, q in BANK.items() if q.kind == "flashcard")
+    page.goto(site + f"/quiz/q/{flashcard}/")
+    page.keyboard.press("Space")
+    page.locator("#quiz-card .model-answer").wait_for()
+    expect(page.locator('[data-shortcut-rate="3"]')).to_have_attribute("aria-keyshortcuts", "3")
+    screenshot(page, "quiz-shortcuts-revealed")
+    page.keyboard.press("3")
+    page.get_by_role("heading", name="You rated it Good").wait_for()
+    # Typing in the answer box is typing, not a shortcut.
+    page.goto(
+        site
+        + f"/quiz/q/{next(k for k, q in BANK.items() if q.kind == 'flashcard' and k != flashcard)}/"
+    )
+    page.get_by_label("Your answer").press_sequentially("a 1 b")
+    assert page.get_by_label("Your answer").input_value() == "a 1 b"
+    assert page.locator("#quiz-card .model-answer").count() == 0
+    assert errors == []

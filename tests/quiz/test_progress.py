@@ -85,7 +85,8 @@ def test_the_progress_page_shows_mastery_due_and_history(client, bank):
     assert "Mastery by topic" in html
     assert html.count('class="mastery-bar"') == 13
     assert "<dd>1 day</dd>" in html  # the streak
-    assert "<dd>1</dd>" in html  # one due, one mistake
+    assert '<dd data-queue="learning">0</dd>' in html  # back in a minute, not yet
+    assert "1 more card in learning comes back later today" in html
     assert 'class="badge outcome wrong">Wrong</span>' in html
     assert "HAProxy is configured with" in html
 

@@ -19,12 +19,13 @@ def start(client, mode: str, topic: str = "") -> str:
     return response["Location"]
 
 
-def test_home_offers_the_four_modes_and_preselects_a_lessons_topic(client, bank):
+def test_home_offers_the_three_modes_and_preselects_a_lessons_topic(client, bank):
     html = client.get("/quiz/?topic=nat-and-hot-spots").content.decode()
-    for mode in ("quick", "flashcards", "mistakes", "due"):
+    for mode in ("quick", "flashcards", "study"):
         assert f'name="mode" value="{mode}"' in html
     assert '<option value="nat-and-hot-spots" selected>' in html
-    assert html.count("disabled") == 2  # nothing to review and nothing due yet
+    assert '<dd data-queue="new">20</dd>' in html  # the daily limit of new cards
+    assert "disabled" not in html
 
 
 def test_a_quick_quiz_asks_ten_questions_then_shows_the_score(client, bank):
@@ -38,7 +39,7 @@ def test_a_quick_quiz_asks_ten_questions_then_shows_the_score(client, bank):
         assert ("Right" if number <= 7 else "Not quite") in result.content.decode()
     summary = client.get(run_url).content.decode()
     assert "You got 7 of 10 right" in summary
-    assert "Review my mistakes" in summary
+    assert "Study today's queue" in summary
     assert QuizRun.objects.get().finished_at is not None
 
 
@@ -110,36 +111,6 @@ def test_a_flashcard_is_revealed_then_rated_and_scheduled(client, bank):
     card = CardState.objects.get(question=attempt.question)
     assert card.reviews == 1
     assert Attempt.objects.get(pk=attempt.pk).rating == 3
-
-
-def test_review_mistakes_asks_only_what_this_learner_got_wrong(client, bank):
-    wrong = ask(client, "nat-cgnat")
-    client.post("/quiz/answer/", wrong.wrong_answer())
-    right = ask(client, "nat-balance-factor")
-    client.post("/quiz/answer/", right.right_answer())
-    other = Client()
-    client_b_page = ask(other, "failure-health-checks")
-    other.post("/quiz/answer/", client_b_page.wrong_answer())
-
-    run_url = start(client, "mistakes")
-    assert QuizRun.objects.get(pk=run_url.split("/")[3]).question_keys == ["nat-cgnat"]
-    retry = shown(client.get(run_url))
-    client.post("/quiz/answer/", retry.right_answer())
-    home = client.get("/quiz/").content.decode()
-    assert "you last got wrong" not in home
-    nothing = client.post("/quiz/start/", {"mode": "mistakes"})
-    assert nothing.status_code == 200
-    assert "Nothing to review" in nothing.content.decode()
-
-
-def test_due_today_brings_back_what_was_answered(client, bank):
-    page = ask(client, "session-cookie-cleared")
-    client.post("/quiz/answer/", page.wrong_answer())
-    assert (
-        "<strong>1</strong> question scheduled for today" in client.get("/quiz/").content.decode()
-    )
-    run_url = start(client, "due")
-    assert QuizRun.objects.get(pk=run_url.split("/")[3]).question_keys == ["session-cookie-cleared"]
 
 
 def test_reloading_a_question_keeps_its_token_and_option_order(client, bank):

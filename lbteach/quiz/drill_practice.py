@@ -1,0 +1,206 @@
+"""Practising drills: serve one with a signed token, grade it once, schedule its drill type.
+
+Each drill type is one FSRS card per learner (a right prediction rates Good, a wrong one
+Again), so drills feed the same spaced repetition as the question bank, and the drills page
+offers the types that are due first. Errors raise `DrillRefused` with the status and a
+message fit to show; nothing is stored for a refused answer.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlencode
+
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+
+from lbteach.quiz import scheduling
+from lbteach.quiz.drills import KINDS, SEED_MAX, Drill, DrillError, DrillKind, check, generate
+from lbteach.quiz.models import DrillAnswer, DrillCard, Learner
+
+TOKEN_SALT = "lbteach.quiz.drill"
+_seeds = random.SystemRandom()
+
+
+class DrillRefused(Exception):
+    def __init__(self, message: str, status: int = 400, screen: DrillScreen | None = None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.screen = screen
+
+
+@dataclass(frozen=True)
+class DrillScreen:
+    stage: str  # "question" or "result"
+    drill: Drill
+    kind: DrillKind
+    token: str = ""
+    chosen: int = 0
+    next_review: str = ""
+
+    @property
+    def correct(self) -> bool:
+        return self.chosen == self.drill.answer
+
+    @property
+    def replay_url(self) -> str:
+        return reverse("quiz:drill", args=[self.drill.kind, self.drill.seed])
+
+    @property
+    def lab_url(self) -> str:
+        return f"{reverse('lab:lab')}?{urlencode(self.drill.lab)}"
+
+
+@dataclass(frozen=True)
+class KindStatus:
+    kind: DrillKind
+    answers: int
+    right: int
+    due: bool
+    when: str  # "new", "due now" or "in 3 days"
+
+
+def random_seed() -> int:
+    return _seeds.randint(0, SEED_MAX)
+
+
+def _drill(kind: str, seed: object) -> Drill:
+    try:
+        return generate(kind, seed)
+    except DrillError as error:
+        raise DrillRefused(str(error)) from None
+
+
+def check_kind(kind: str) -> None:
+    """DrillRefused unless `kind` names a drill type."""
+    try:
+        check(kind, 0)
+    except DrillError as error:
+        raise DrillRefused(str(error)) from None
+
+
+def token_for(drill: Drill) -> str:
+    nonce = uuid.uuid4().hex
+    return signing.Signer(salt=TOKEN_SALT).sign_object(
+        {"k": drill.kind, "s": drill.seed, "n": nonce}
+    )
+
+
+def serve(kind: str, seed: object) -> DrillScreen:
+    drill = _drill(kind, seed)
+    return DrillScreen("question", drill, KINDS[kind], token=token_for(drill))
+
+
+def _nonce(drill: Drill, token: str) -> str:
+    try:
+        data = signing.Signer(salt=TOKEN_SALT).unsign_object(token)
+    except signing.BadSignature:
+        raise DrillRefused("This answer's drill token is not valid. Reload the drill.") from None
+    if not isinstance(data, dict) or data.get("k") != drill.kind or data.get("s") != drill.seed:
+        raise DrillRefused("This answer belongs to another drill, so it was not counted.")
+    return str(data.get("n", ""))
+
+
+def _choice(drill: Drill, value: str) -> int:
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= len(drill.options):
+        raise DrillRefused("That answer is not one of this drill's options; nothing was counted.")
+    return int(value)
+
+
+def _schedule(learner: Learner, kind: str, correct: bool, now: datetime) -> DrillCard:
+    card = DrillCard.objects.filter(learner=learner, drill=kind).first()
+    if card is None:
+        card = DrillCard(learner=learner, drill=kind, due=now)
+    card.take(scheduling.review(card.to_card(), scheduling.rating_for_result(correct), now))
+    card.reviews += 1
+    card.save()
+    return card
+
+
+@dataclass(frozen=True)
+class Prediction:
+    """A posted answer that passed every check: which drill, which serving, which option."""
+
+    drill: Drill
+    nonce: str
+    chosen: int
+
+
+def parse_answer(kind: str, seed: object, token: str, value: str) -> Prediction:
+    """Check a posted answer against the drill it claims to answer; nothing is stored."""
+    drill = _drill(kind, seed)
+    return Prediction(drill, _nonce(drill, token), _choice(drill, value))
+
+
+def record(learner: Learner, prediction: Prediction, now: datetime) -> DrillScreen:
+    """Grade a prediction against the engine's answer, once per served drill."""
+    drill, nonce, chosen = prediction.drill, prediction.nonce, prediction.chosen
+    kind = KINDS[drill.kind]
+    first = DrillAnswer.objects.filter(nonce=nonce).first()
+    if first is None:
+        try:
+            with transaction.atomic():
+                DrillAnswer.objects.create(
+                    learner=learner,
+                    drill=drill.kind,
+                    seed=drill.seed,
+                    nonce=nonce,
+                    choice=chosen,
+                    correct=chosen == drill.answer,
+                    answered_at=now,
+                )
+                card = _schedule(learner, drill.kind, chosen == drill.answer, now)
+        except IntegrityError:
+            first = DrillAnswer.objects.filter(nonce=nonce).first()
+        else:
+            wait = scheduling.describe_interval(card.due - now)
+            return DrillScreen("result", drill, kind, chosen=chosen, next_review=wait)
+    shown = DrillScreen("result", drill, kind, chosen=first.choice if first else chosen)
+    raise DrillRefused(
+        "You already answered this drill. Your first answer counts, shown below.", 409, shown
+    )
+
+
+def statuses(learner: Learner | None, now: datetime) -> list[KindStatus]:
+    """Every drill type with this learner's tally and when FSRS wants it back."""
+    cards = {card.drill: card for card in learner.drill_cards.all()} if learner else {}
+    tally: dict[str, list[int]] = {}
+    if learner is not None:
+        for drill, correct in learner.drill_answers.values_list("drill", "correct"):
+            counts = tally.setdefault(drill, [0, 0])
+            counts[0] += 1
+            counts[1] += int(correct)
+    rows = []
+    for slug, kind in KINDS.items():
+        card = cards.get(slug)
+        answers, right = tally.get(slug, [0, 0])
+        if card is None:
+            due, when = True, "new"
+        elif card.due <= now:
+            due, when = True, "due now"
+        else:
+            due, when = False, f"in {scheduling.describe_interval(card.due - now)}"
+        rows.append(KindStatus(kind, answers, right, due, when))
+    return rows
+
+
+def due_count(learner: Learner | None, now: datetime) -> int:
+    """Drill types this learner has practised whose FSRS card is due now."""
+    if learner is None:
+        return 0
+    return learner.drill_cards.filter(due__lte=now, drill__in=list(KINDS)).count()
+
+
+def next_kind(learner: Learner | None, now: datetime) -> str:
+    """The drill type to practise next: the most overdue card, then a new type, then any."""
+    cards = list(learner.drill_cards.filter(due__lte=now).order_by("due")) if learner else []
+    if cards and cards[0].drill in KINDS:
+        return cards[0].drill
+    seen = {card.drill for card in learner.drill_cards.all()} if learner else set()
+    fresh = [slug for slug in KINDS if slug not in seen]
+    return fresh[0] if fresh else _seeds.choice(list(KINDS))
