@@ -118,8 +118,8 @@ PRESETS: dict[str, Preset] = {
             tables and nothing can break. Asia's two tables go down for a while: its
             customers are served by the next region, and come back when the tables return.""",
             _try(
-                """Crash table C, one of Asia's two tables, then restore it. Watch its
-                customers go to the next region and come back.""",
+                """Press Crash table with table C chosen (one of Asia's two tables), then
+                Restore table. Watch its customers go to the next region and come back.""",
                 "none",
                 """No cart breaks and none is lost: a search keeps no session, so any table
                 can answer it.""",
