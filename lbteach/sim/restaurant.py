@@ -15,6 +15,7 @@ from __future__ import annotations
 import random
 from collections import deque
 from dataclasses import replace
+from functools import partial
 from math import log1p
 
 from lbteach.sim import latency
@@ -232,27 +233,28 @@ class Restaurant:
         note = self.notes.pop(c, None)
         held = self.cart_table[c]
         items = self.cart_items[c]
-        common = {
-            "index": index,
-            "time_ms": round(t, 1),
-            "client": c + 1,
-            "action": ACTIONS[a],
-            "reason": bal.reason,
-            "redispatched": bal.redispatched,
-            "ip": ip_to_str(self.ips[c]),
-            "path": p,
-        }
+        # What every Decision of this request shares, however it ends.
+        common = partial(
+            Decision,
+            index=index,
+            time_ms=round(t, 1),
+            client=c + 1,
+            action=ACTIONS[a],
+            reason=bal.reason,
+            redispatched=bal.redispatched,
+            ip=ip_to_str(self.ips[c]),
+            path=p,
+            story=None,
+        )
         if tb < 0 or self.status[tb] == DOWN:
             self.errors += 1
-            decision = Decision(
+            decision = common(
                 server=self.names[tb] if tb >= 0 else None,
                 cart_items=items,
                 cart_broken=False,
                 carts_stranded_at=None,
                 latency_ms=None,
-                story=None,
                 error=True,
-                **common,
             )
             return _with_story(decision, note, 0)
         self.served[tb] += 1
@@ -290,14 +292,12 @@ class Restaurant:
                 self.empty_checkouts += 1
             items = 0
         self.cart_items[c] = items
-        decision = Decision(
+        decision = common(
             server=self.names[tb],
             cart_items=items,
             cart_broken=broken,
             carts_stranded_at=self.names[held] if broken else None,
             latency_ms=round(e - t, 1),
-            story=None,
-            **common,
         )
         return _with_story(decision, note, lost_items)
 
