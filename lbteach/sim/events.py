@@ -9,7 +9,7 @@ and returns a sentence for the narration with the event's details.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, ClassVar
 
@@ -48,7 +48,6 @@ class Where:
 
     tables: int
     regions: list[str]
-    balancers: Iterable[str]
 
 
 @dataclass(frozen=True)
@@ -73,8 +72,8 @@ FIELDS: dict[str, Field] = {
         ),
     ),
     "balancer": Field(
-        lambda name, value, where: check_choice(name, value, where.balancers),
-        lambda do, where: "set_balancer needs one of " + ", ".join(where.balancers),
+        lambda name, value, where: check_choice(name, value, BALANCERS),
+        lambda do, where: "set_balancer needs one of " + ", ".join(BALANCERS),
     ),
     "value": Field(
         lambda name, value, where: check_bool(name, value),
@@ -402,7 +401,7 @@ def check_event(
     check_choice(f"{field}.do", do, EVENT_TYPES)
     kind = EVENT_KINDS[do]
     check_keys(field, event, {"at", "do", *kind.fields})
-    where = Where(tables, regions, BALANCERS)
+    where = Where(tables, regions)
     out: dict[str, object] = {"do": do}
     if "at" in event or need_at:
         out["at"] = check_int(f"{field}.at", event.get("at"), 0, MAX_AT)
