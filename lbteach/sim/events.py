@@ -140,12 +140,14 @@ class RemoveServer(EventKind):
         r.status[t] = DRAINING
         r.balancer.topology_changed()
         carts = len(r.carts_at(t))
-        held = f"the {count(carts, 'cart')} it holds" if carts else "the carts it holds (none)"
-        return (
-            f"Table {name} is draining: it finishes {held} for customers"
-            " who come back to it and takes no new customers.",
-            {"server": name, "carts_held": carts},
-        )
+        if carts:
+            summary = (
+                f"Table {name} is draining: it finishes the {count(carts, 'cart')} it holds for"
+                " customers who come back to it and takes no new customers."
+            )
+        else:
+            summary = f"Table {name} is draining: it holds no carts and takes no new customers."
+        return summary, {"server": name, "carts_held": carts}
 
 
 class CrashServer(EventKind):

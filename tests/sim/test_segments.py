@@ -1,4 +1,4 @@
-"""A balancer switch starts a new segment of figures; the run's totals carry on."""
+"""A balancer switch starts a new segment of figures (the run's totals carry on); counted words."""
 
 from __future__ import annotations
 
@@ -134,3 +134,20 @@ def test_state_saved_before_segments_still_restores():
     assert view["metrics"]["cart_breaks"] == saved["metrics"]["cart_breaks"] == 8
     next_20 = [[d.server, d.cart_items, d.cart_broken] for d in sim.step(20)]
     assert next_20 == saved["next_20"]
+
+
+def test_event_sentences_count_carts_with_plurals():
+    sim = restaurant("cookie_insert")
+    (me,) = customers(sim)
+    sim.request(me, "add_to_cart")
+    assert sim.apply({"do": "remove_server", "server": "B"}).summary == (
+        "Table B is draining: it holds no carts and takes no new customers."
+    )
+    assert sim.apply({"do": "crash_server", "server": "A"}).summary.startswith(
+        "Table A crashed: the 1 cart in its memory is lost."
+    )
+    assert sim.apply({"do": "crash_server", "server": "C"}).summary.startswith(
+        "Table C crashed; it held no carts, so none was lost."
+    )
+    outcome = sim.client_event(me, "clear_cookies")
+    assert outcome.summary.startswith("1 customer cleared their cookies.")
