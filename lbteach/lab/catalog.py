@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
 from lbteach.sim import BALANCERS, PRESETS
 
-# What a learner should press to replay a preset's scheduled events in the live lab.
-BUTTON_FOR_EVENT = {
+# The label on each lab button, by its action name: a preset's Try this text names the
+# buttons of its actions by these labels (a test checks).
+BUTTON_LABELS = {
+    "add_customers": "Add customers",
     "change_ip": "Change IPs",
     "clear_cookies": "Clear cookies",
     "expire_sessions": "Expire sessions",
-    "add_server": "Add table",
-    "remove_server": "Remove table",
-    "crash_server": "Crash table",
-    "restore_server": "Restore table",
-    "set_balancer": "the balancer picker",
-    "spike": "Add customers",
+    "add_table": "Add table",
+    "remove_table": "Remove table",
+    "crash_table": "Crash table",
+    "restore_table": "Restore table",
+    "set_balancer": "Balancer",
+    "shared_sessions": "Shared session store",
 }
+
+
+@dataclass(frozen=True)
+class PresetStory:
+    """What the lab page says a preset is for: Try this, what to expect, what to compare."""
+
+    text: str
+    outcome: str
+    expect: str  # "breaks" or "none"
+    compare: tuple[str, str]  # balancer titles, left and right
+    compare_query: str  # the query string of the compare page that opens the pair
 
 
 def balancer_groups() -> list[tuple[str, list]]:
@@ -25,11 +41,15 @@ def balancer_groups() -> list[tuple[str, list]]:
     return list(groups.items())
 
 
-def preset_story(name: str) -> list[str]:
-    """The preset's scheduled events, told as buttons to press in order."""
-    steps = []
-    for event in PRESETS[name].scenario.get("events", []):
-        button = BUTTON_FOR_EVENT.get(event.get("do"), event.get("do"))
-        target = f" (table {event['server']})" if event.get("server") else ""
-        steps.append(f"Press “{button}”{target}.")
-    return steps
+def preset_story(name: str) -> PresetStory:
+    """The preset's own instruction and comparison, from its data in lbteach.sim.presets."""
+    preset = PRESETS[name]
+    try_this = preset.try_this
+    left, right = preset.compare
+    return PresetStory(
+        text=try_this.text,
+        outcome=try_this.outcome,
+        expect=try_this.expect,
+        compare=(BALANCERS[left].title, BALANCERS[right].title),
+        compare_query=urlencode({"scenario": name, "left": left, "right": right}),
+    )

@@ -35,8 +35,9 @@ The public API::
     sim.request(client_id, action) -> Decision   # action: browse, add_to_cart, view_cart, checkout
     sim.client_event(client_id, do) -> EventOutcome   # do: change_ip or clear_cookies
     sim.view() -> dict                    # JSON-able picture: balancer, shared_sessions, time_ms,
-                                          #   requests, tables, clients, metrics
-    sim.metrics() -> dict                 # the same keys as the CLI's JSON run
+                                          #   requests, segment, tables, clients, metrics (since
+                                          #   the last balancer switch), totals (the whole run)
+    sim.metrics() -> dict                 # the whole run, the same keys as the CLI's JSON run
     sim.to_dict() -> dict; Simulation.from_dict(d) -> Simulation  # full state incl. RNG states
 
     route(balancer, servers, ip, cookie=None, path=None, **options) -> (table, reason)
@@ -50,10 +51,12 @@ Decision: .index .time_ms .client .action .server .reason .cart_items .cart_brok
 .carts_stranded_at .redispatched .latency_ms .story (plus .ip .path .error).
 EventOutcome: .do .at .summary .remapped .details.
 
-Modules: `model` (names and codes), `hashing`, `base` / `stateless` / `hashed` / `sticky`
-(the balancers) and `balancers` (their catalogue), `checks` / `events` / `scenario`
-(validation), `presets`, `scenario_files`, `workload` (customers and arrivals),
-`restaurant` (routing, queues, carts, metrics), `stories`, `simulation`, `routing`.
+Modules: `model` (names and codes), `words` (counted nouns), `hashing`, `base` /
+`stateless` / `hashed` / `sticky` (the balancers) and `balancers` (their catalogue),
+`checks` / `scenario` (validation), `events` (each event kind: its fields, check and
+effect), `presets`, `scenario_files`, `workload` (customers and arrivals), `restaurant`
+(the state: tables, carts, the request paths, segments), `latency` (the histogram),
+`readout` (metrics and the view), `stories`, `simulation`, `one_request` (route()).
 Every field, event, balancer and preset is documented in docs/scenarios.md.
 """
 
@@ -61,9 +64,9 @@ from __future__ import annotations
 
 from lbteach.sim.balancers import BALANCERS, BalancerInfo
 from lbteach.sim.errors import ScenarioError
+from lbteach.sim.one_request import route, route_explained
 from lbteach.sim.presets import PRESETS, Preset, scenario_from_preset
 from lbteach.sim.results import Decision, EventOutcome, RunResult
-from lbteach.sim.routing import route, route_explained
 from lbteach.sim.scenario import Scenario
 from lbteach.sim.scenario_files import load_scenario
 from lbteach.sim.simulation import Simulation, compare

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from lbteach.sim.model import DOWN, DRAINING, STATUS_NAMES, UP
+from lbteach.sim.model import DOWN, DRAINING, UP
 
 if TYPE_CHECKING:
     from lbteach.sim.restaurant import Restaurant
@@ -77,10 +77,6 @@ class TakesTurns(Picker):
 
 def table_list(r: Restaurant, tables: list[int]) -> str:
     return ", ".join(r.names[t] for t in tables)
-
-
-def state_word(status: int) -> str:
-    return STATUS_NAMES[status]
 
 
 def honoured(r: Restaurant, c: int, t: int, persist: bool) -> bool:

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import TypeGuard
 
 from lbteach.sim.errors import ScenarioError
 
 
-def is_int(value: object) -> bool:
+def is_int(value: object) -> TypeGuard[int]:
     return isinstance(value, int) and not isinstance(value, bool)
 
 
@@ -18,13 +19,12 @@ def check_int(field: str, value: object, lo: int, hi: int) -> int:
 
 
 def check_number(field: str, value: object, lo: float, hi: float) -> float:
-    ok = (
-        isinstance(value, int | float)
-        and not isinstance(value, bool)
-        and math.isfinite(value)
-        and lo <= value <= hi
-    )
-    if not ok:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or not math.isfinite(value)
+        or not lo <= value <= hi
+    ):
         raise ScenarioError(field, value, f"a number from {lo:g} to {hi:g}")
     return float(value)
 

@@ -1,7 +1,19 @@
-"""What events exist, which fields each takes, and how one is checked before it is applied."""
+"""Every event kind in one place: its fields, how it is checked, what it draws, what it does.
+
+An event is checked (`check_event`) before anything happens, so a bad one changes nothing.
+Applying it has two halves: the customer side (`draw`: which customers change IP, clear
+cookies ...) is drawn once by the Simulation from the workload, so restaurants run in
+lockstep see the same customers; the restaurant side (`apply`) then changes one restaurant
+and returns a sentence for the narration with the event's details.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, ClassVar
+
+from lbteach.sim.balancers import BALANCERS, make_balancer
 from lbteach.sim.checks import (
     check_bool,
     check_choice,
@@ -11,27 +23,365 @@ from lbteach.sim.checks import (
     check_share,
 )
 from lbteach.sim.errors import ScenarioError
-from lbteach.sim.model import MAX_TABLES, TABLE_NAMES
+from lbteach.sim.model import (
+    DOWN,
+    DRAINING,
+    MAX_TABLES,
+    NETWORK_NAMES,
+    STATUS_NAMES,
+    TABLE_NAMES,
+    UP,
+    ip_to_str,
+)
+from lbteach.sim.words import count, plural
+
+if TYPE_CHECKING:
+    from lbteach.sim.restaurant import Restaurant
+    from lbteach.sim.workload import Workload
 
 MAX_AT = 5_000_000
 
-# do -> {field: default}; a default of None means the field is required.
-EVENT_FIELDS: dict[str, dict[str, object]] = {
-    "add_server": {"weight": 1, "region": ""},
-    "remove_server": {"server": None},
-    "crash_server": {"server": None},
-    "restore_server": {"server": None},
-    "change_ip": {"share": 1.0},
-    "clear_cookies": {"share": 1.0},
-    "expire_sessions": {"share": 1.0},
-    "set_balancer": {"balancer": None},
-    "set_shared_sessions": {"value": None},
-    "spike": {"factor": None},
+
+@dataclass(frozen=True)
+class Where:
+    """What an event's fields are checked against: the tables that exist when it happens."""
+
+    tables: int
+    regions: list[str]
+
+
+@dataclass(frozen=True)
+class Field:
+    check: Callable[[str, object, Where], object]
+    needs: Callable[[str, Where], str] = lambda do, where: f"{do} needs this field"
+
+
+def _region(name: str, value: object, where: Where) -> object:
+    return value if value == "" else check_choice(name, value, where.regions)
+
+
+# field -> how its value is checked, and what to say when a required one is missing
+FIELDS: dict[str, Field] = {
+    "share": Field(lambda name, value, where: check_share(name, value)),
+    "weight": Field(lambda name, value, where: check_int(name, value, 1, 10)),
+    "region": Field(_region),
+    "server": Field(
+        lambda name, value, where: check_choice(name, value, TABLE_NAMES[: where.tables]),
+        lambda do, where: (
+            f"{do} needs a table name: one of " + ", ".join(TABLE_NAMES[: where.tables])
+        ),
+    ),
+    "balancer": Field(
+        lambda name, value, where: check_choice(name, value, BALANCERS),
+        lambda do, where: "set_balancer needs one of " + ", ".join(BALANCERS),
+    ),
+    "value": Field(
+        lambda name, value, where: check_bool(name, value),
+        lambda do, where: "set_shared_sessions needs true or false",
+    ),
+    "factor": Field(
+        lambda name, value, where: check_number(name, value, 0.01, 100),
+        lambda do, where: "spike needs a factor: a number from 0.01 to 100",
+    ),
 }
-EVENT_TYPES = tuple(EVENT_FIELDS)
-SERVER_EVENTS = ("remove_server", "crash_server", "restore_server")
-# Events about the tables; the rest are about customers, the host's rule or the arrival rate.
-TOPOLOGY_EVENTS = ("add_server", *SERVER_EVENTS)
+
+Outcome = tuple[str, dict]  # the sentence for the narration, and the event's details
+
+
+class EventKind:
+    """One kind of event. `fields` maps each field to its default (None: required)."""
+
+    do: ClassVar[str]
+    fields: ClassVar[dict[str, object]] = {}
+    # False when the event's own sentence already says whom it moved (a balancer switch).
+    tells_moves: ClassVar[bool] = True
+
+    def draw(self, wl: Workload, event: dict) -> dict:
+        """The customer side, drawn once for every restaurant; most events have none."""
+        return {}
+
+    def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
+        raise NotImplementedError
+
+
+class CustomerEvent(EventKind):
+    """An event that happens to chosen customers; one customer can also ask for it (a phone)."""
+
+    def draw_for(self, wl: Workload, clients: list[int]) -> dict:
+        raise NotImplementedError
+
+
+class AddServer(EventKind):
+    do = "add_server"
+    fields = {"weight": 1, "region": ""}
+
+    def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
+        region = event.get("region") or ""
+        index = len(r.names)
+        g = r.region_names.index(region) if region else index % len(r.region_names)
+        t = r.new_table(event["weight"], g)
+        r.balancer.topology_changed()
+        return f"Table {r.names[t]} joined (weight {r.weights[t]}).", {
+            "server": r.names[t],
+            "weight": r.weights[t],
+            "region": r.region_names[g],
+        }
+
+
+class RemoveServer(EventKind):
+    do = "remove_server"
+    fields = {"server": None}
+
+    def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
+        t = r.names.index(event["server"])
+        name = r.names[t]
+        if r.status[t] != UP:
+            return f"Table {name} is already {STATUS_NAMES[r.status[t]]}.", {"server": name}
+        r.status[t] = DRAINING
+        r.balancer.topology_changed()
+        carts = len(r.carts_at(t))
+        if carts:
+            summary = (
+                f"Table {name} is draining: it finishes the {count(carts, 'cart')} it holds for"
+                " customers who come back to it and takes no new customers."
+            )
+        else:
+            summary = f"Table {name} is draining: it holds no carts and takes no new customers."
+        return summary, {"server": name, "carts_held": carts}
+
+
+class CrashServer(EventKind):
+    do = "crash_server"
+    fields = {"server": None}
+
+    def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
+        t = r.names.index(event["server"])
+        name = r.names[t]
+        if r.status[t] == DOWN:
+            return f"Table {name} is already down.", {"server": name, "carts_lost": 0}
+        lost = r.carts_at(t)
+        for c in lost:
+            r.cart_items[c] = 0
+            r.cart_table[c] = -1
+            r.notes[c] = f"lost their cart when table {name} crashed"
+        r.lost += len(lost)
+        r.stranded[t] = 0
+        r.status[t] = DOWN
+        r.inflight[t].clear()
+        r.last_end[t] = 0.0
+        r.balancer.topology_changed()
+        if r.shared:
+            summary = f"Table {name} crashed; carts live in the shared store, so none was lost."
+        elif lost:
+            n = len(lost)
+            are = "is" if n == 1 else "are"
+            summary = f"Table {name} crashed: the {count(n, 'cart')} in its memory {are} lost."
+        else:
+            summary = f"Table {name} crashed; it held no carts, so none was lost."
+        return summary, {"server": name, "carts_lost": len(lost)}
+
+
+class RestoreServer(EventKind):
+    do = "restore_server"
+    fields = {"server": None}
+
+    def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
+        t = r.names.index(event["server"])
+        name = r.names[t]
+        if r.status[t] == UP:
+            return f"Table {name} is already up.", {"server": name}
+        was = STATUS_NAMES[r.status[t]]
+        r.status[t] = UP
+        r.balancer.topology_changed()
+        return f"Table {name} is back up (it was {was}).", {"server": name, "was": was}
+
+
+class ChangeIp(CustomerEvent):
+    do = "change_ip"
+    fields = {"share": 1.0}
+
+    def draw(self, wl: Workload, event: dict) -> dict:
+        return self.draw_for(wl, wl.pick(event["share"], wl.mobile_clients()))
+
+    def draw_for(self, wl: Workload, clients: list[int]) -> dict:
+        return {"moves": [(c, *wl.switch_network(c)) for c in clients]}
+
+    def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
+        moves = drawn["moves"]
+        for c, old_ip, old_net, ip, net in moves:
+            r.ips[c] = ip
+            r.notes[c] = (
+                f"switched from {NETWORK_NAMES[old_net]} to {NETWORK_NAMES[net]}:"
+                f" {ip_to_str(old_ip)} -> {ip_to_str(ip)}"
+            )
+        who = plural(len(moves), "customer")
+        summary = f"{len(moves)} mobile {who} switched network and got a new IP address."
+        return summary, {"clients": len(moves)}
+
+
+class PicksCustomers(CustomerEvent):
+    """An event that happens to a share of all customers."""
+
+    fields = {"share": 1.0}
+
+    def draw(self, wl: Workload, event: dict) -> dict:
+        return self.draw_for(wl, wl.pick(event["share"], range(len(wl.ips))))
+
+    def draw_for(self, wl: Workload, clients: list[int]) -> dict:
+        return {"clients": clients}
+
+
+class ClearCookies(PicksCustomers):
+    do = "clear_cookies"
+
+    def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
+        chosen = drawn["clients"]
+        for c in chosen:
+            r.cookie[c] = -1
+            r.session[c] = 0
+            r.notes[c] = "cleared their cookies"
+        return f"{count(len(chosen), 'customer')} cleared their cookies.", {"clients": len(chosen)}
+
+
+class ExpireSessions(PicksCustomers):
+    do = "expire_sessions"
+
+    def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
+        chosen = drawn["clients"]
+        for c in chosen:
+            r.balancer.forget(c)
+            r.cookie[c] = -1
+            r.notes[c] = "found their sticky session expired"
+        return (
+            f"The sticky sessions of {count(len(chosen), 'customer')} expired (cookies,"
+            " stick-table entries and learned sessions).",
+            {"clients": len(chosen)},
+        )
+
+
+# What a balancer remembers of a customer's seat, as (one, many), for the switch's sentence.
+SEAT_MEMORY = {
+    "cookie_insert": ("cookie for their table", "cookies for their tables"),
+    "stick_table": ("stick-table entry", "stick-table entries"),
+    "session_id": ("learned session", "learned sessions"),
+}
+HASHED_SEAT = ("seat by IP hash", "seats by IP hash")
+
+
+class SetBalancer(EventKind):
+    """The host changes its rule. The restaurant starts a new segment of figures."""
+
+    do = "set_balancer"
+    fields = {"balancer": None}
+    tells_moves = False
+
+    def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
+        name = event["balancer"]
+        info = BALANCERS[name]
+        if name == r.balancer_name:
+            return f"The host already uses {info.title}.", {"balancer": name, "switched": False}
+        old = r.balancer_name
+        before = r.predictions()
+        r.redispatch_base += r.balancer.redispatches
+        r.balancer_name = name
+        r.balancer = make_balancer(name, r)
+        after = r.predictions()
+        pinned = sum(1 for t in before.values() if t >= 0)
+        ignored = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) != t)
+        carts = 0 if r.shared else sum(1 for items in r.cart_items if items)
+        r.start_segment()
+        one, many = SEAT_MEMORY.get(old, HASHED_SEAT)
+        if ignored:
+            memory = one if ignored == 1 else many
+            verb = "is" if ignored == 1 else "are"
+            seats = f"{count(ignored, 'customer')}'s" if ignored == 1 else f"{ignored} customers'"
+            seats = f"{seats} {memory} {verb} ignored from now on"
+        elif pinned:
+            seats = "every customer's remembered table still holds"
+        else:
+            seats = "the old host remembered no customer's table"
+        if r.shared:
+            fate = "carts live in the shared store, so none can break"
+        elif carts:
+            fate = (
+                f"{count(carts, 'cart')} {'stays' if carts == 1 else 'stay'} where"
+                f" {'it is' if carts == 1 else 'they are'} until"
+                f" {'its customer is' if carts == 1 else 'their customers are'} seated elsewhere"
+            )
+        else:
+            fate = "no customer has a cart yet"
+        summary = (
+            f"The host now uses {info.title} ({info.imitates}): {seats}; {fate}."
+            " The figures start again from here; the run's totals are kept."
+        )
+        return summary, {
+            "balancer": name,
+            "switched": True,
+            "was": old,
+            "seats_ignored": ignored,
+            "carts_in_place": carts,
+        }
+
+
+class SetSharedSessions(EventKind):
+    do = "set_shared_sessions"
+    fields = {"value": None}
+
+    def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
+        value = event["value"]
+        if value == r.shared:
+            word = "on" if value else "off"
+            return f"The shared session store is already {word}.", {"value": value}
+        r.shared = value
+        if value:
+            return "Carts now live in a shared session store that every table reads.", {
+                "value": True
+            }
+        # Each cart lands on the table that served its customer last.
+        for c, items in enumerate(r.cart_items):
+            if items:
+                r.cart_table[c] = r.last_table[c]
+        return "The shared store is off: each cart now lives on one table again.", {"value": False}
+
+
+class Spike(EventKind):
+    do = "spike"
+    fields = {"factor": None}
+
+    def draw(self, wl: Workload, event: dict) -> dict:
+        wl.set_rate_factor(event["factor"])
+        return {"rate": wl.rate}
+
+    def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
+        factor = event["factor"]
+        rate = round(drawn["rate"], 3)
+        return (
+            f"Arrivals now {factor:g}x the normal rate ({rate:g} requests per second).",
+            {"factor": factor, "rate": rate},
+        )
+
+
+EVENT_KINDS: dict[str, EventKind] = {
+    kind.do: kind
+    for kind in (
+        AddServer(),
+        RemoveServer(),
+        CrashServer(),
+        RestoreServer(),
+        ChangeIp(),
+        ClearCookies(),
+        ExpireSessions(),
+        SetBalancer(),
+        SetSharedSessions(),
+        Spike(),
+    )
+}
+# do -> {field: default}; a default of None means the field is required.
+EVENT_FIELDS: dict[str, dict[str, object]] = {do: k.fields for do, k in EVENT_KINDS.items()}
+EVENT_TYPES = tuple(EVENT_KINDS)
+CUSTOMER_EVENTS: dict[str, CustomerEvent] = {
+    do: kind for do, kind in EVENT_KINDS.items() if isinstance(kind, CustomerEvent)
+}
 
 
 def check_event(
@@ -39,7 +389,6 @@ def check_event(
     event: object,
     tables: int,
     regions: list[str],
-    balancers,
     need_at: bool = True,
 ) -> dict:
     """A normalised copy of one event (defaults filled in), or a ScenarioError.
@@ -52,42 +401,17 @@ def check_event(
     if do is None:
         raise ScenarioError(f"{field}.do", None, "one of " + ", ".join(EVENT_TYPES))
     check_choice(f"{field}.do", do, EVENT_TYPES)
-    fields = EVENT_FIELDS[do]
-    check_keys(field, event, {"at", "do", *fields})
+    kind = EVENT_KINDS[do]
+    check_keys(field, event, {"at", "do", *kind.fields})
+    where = Where(tables, regions)
     out: dict[str, object] = {"do": do}
     if "at" in event or need_at:
         out["at"] = check_int(f"{field}.at", event.get("at"), 0, MAX_AT)
-    for name, default in fields.items():
+    for name, default in kind.fields.items():
+        spec = FIELDS[name]
         if name not in event and default is None:
-            raise ScenarioError(f"{field}.{name}", None, _required(do, name, tables, balancers))
-        value = event.get(name, default)
-        where = f"{field}.{name}"
-        if name == "share":
-            value = check_share(where, value)
-        elif name == "weight":
-            value = check_int(where, value, 1, 10)
-        elif name == "region":
-            if value != "":
-                value = check_choice(where, value, regions)
-        elif name == "server":
-            value = check_choice(where, value, TABLE_NAMES[:tables])
-        elif name == "balancer":
-            value = check_choice(where, value, balancers)
-        elif name == "value":
-            value = check_bool(where, value)
-        elif name == "factor":
-            value = check_number(where, value, 0.01, 100)
-        out[name] = value
+            raise ScenarioError(f"{field}.{name}", None, spec.needs(do, where))
+        out[name] = spec.check(f"{field}.{name}", event.get(name, default), where)
     if do == "add_server" and tables >= MAX_TABLES:
         raise ScenarioError(f"{field}.do", do, f"at most {MAX_TABLES} tables (A to Z)")
     return out
-
-
-def _required(do: str, name: str, tables: int, balancers) -> str:
-    if name == "server":
-        return f"{do} needs a table name: one of " + ", ".join(TABLE_NAMES[:tables])
-    if name == "balancer":
-        return "set_balancer needs one of " + ", ".join(balancers)
-    if name == "value":
-        return "set_shared_sessions needs true or false"
-    return "spike needs a factor: a number from 0.01 to 100"

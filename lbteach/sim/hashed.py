@@ -152,10 +152,10 @@ class NginxIpHash(Balancer):
         if t < 0:
             t = self.rr.pick(now, explain)
         if explain:
-            self.reason = self._explain(ip, t)
+            self.reason = self._explain(ip)
         return t
 
-    def _explain(self, ip: int, chosen: int) -> str:
+    def _explain(self, ip: int) -> str:
         names = self.r.names
         a, b, c = ip >> 24 & 255, ip >> 16 & 255, ip >> 8 & 255
         found, steps = self.trace(ip)

@@ -185,7 +185,7 @@ def _events(value: object, servers: int, regions: list[str]) -> tuple[dict, ...]
     tables = servers
     checked: dict[int, dict] = {}
     for i in order:
-        event = check_event(f"events[{i}]", items[i], tables, regions, BALANCERS)
+        event = check_event(f"events[{i}]", items[i], tables, regions)
         if event["do"] == "add_server":
             tables += 1
         checked[i] = event

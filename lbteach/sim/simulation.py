@@ -5,8 +5,9 @@ from __future__ import annotations
 from lbteach.sim.balancers import BALANCERS
 from lbteach.sim.checks import check_choice, check_int, is_int
 from lbteach.sim.errors import ScenarioError
-from lbteach.sim.events import check_event
+from lbteach.sim.events import CUSTOMER_EVENTS, EVENT_KINDS, check_event
 from lbteach.sim.model import ACTION_CODES, ACTIONS
+from lbteach.sim.readout import metrics, view
 from lbteach.sim.restaurant import Restaurant
 from lbteach.sim.results import Decision, EventOutcome, RunResult
 from lbteach.sim.scenario import MAX_CLIENTS, Scenario
@@ -69,23 +70,10 @@ class Simulation:
         return client_id - 1
 
     # -- events -----------------------------------------------------------------------------
-    def _effects(self, event: dict) -> dict:
-        """The customer side of an event, drawn once so every restaurant sees the same."""
-        wl = self.workload
-        do = event["do"]
-        if do == "change_ip":
-            chosen = wl.pick(event["share"], wl.mobile_clients())
-            return {"moves": [(c, *wl.switch_network(c)) for c in chosen]}
-        if do in ("clear_cookies", "expire_sessions"):
-            return {"clients": wl.pick(event["share"], range(len(wl.ips)))}
-        if do == "spike":
-            wl.set_rate_factor(event["factor"])
-            return {"rate": wl.rate}
-        return {}
-
     def _apply_checked(self, event: dict) -> EventOutcome:
-        effects = self._effects(event)
-        outcomes = [r.apply(event, effects) for r in self.restaurants]
+        # The customer side is drawn once, so every restaurant sees the same customers move.
+        drawn = EVENT_KINDS[event["do"]].draw(self.workload, event)
+        outcomes = [r.apply(event, drawn) for r in self.restaurants]
         return outcomes[0]
 
     def _apply_due(self) -> None:
@@ -107,7 +95,6 @@ class Simulation:
             event,
             len(self.restaurant.names),
             list(self.scenario.regions),
-            BALANCERS,
             need_at=False,
         )
         checked["at"] = self.index
@@ -117,12 +104,9 @@ class Simulation:
         """One customer switches network or clears cookies (a student's phone buttons)."""
         check_choice("do", do, CLIENT_EVENTS)
         c = self._client(client_id)
-        if do == "change_ip":
-            effects = {"moves": [(c, *self.workload.switch_network(c))]}
-        else:
-            effects = {"clients": [c]}
+        drawn = CUSTOMER_EVENTS[do].draw_for(self.workload, [c])
         event = {"do": do, "at": self.index, "share": 1.0}
-        outcomes = [r.apply(event, effects) for r in self.restaurants]
+        outcomes = [r.apply(event, drawn) for r in self.restaurants]
         return outcomes[0]
 
     # -- requests ---------------------------------------------------------------------------
@@ -170,41 +154,16 @@ class Simulation:
         return self._metrics(0)
 
     def _metrics(self, i: int) -> dict:
-        metrics = self.restaurants[i].metrics()
-        metrics["balancer"] = self.started_with[i]
-        return metrics
+        figures = metrics(self.restaurants[i])
+        figures["balancer"] = self.started_with[i]
+        return figures
 
     def result(self) -> RunResult:
         return RunResult.from_metrics(self.metrics())
 
     def view(self) -> dict:
-        """A JSON-able, read-only picture of the restaurant for rendering."""
-        r = self.restaurant
-        wl = self.workload
-        m = r.metrics()
-        return {
-            "balancer": r.balancer_name,
-            "shared_sessions": r.shared,
-            "time_ms": int(r.now),
-            "requests": r.index,
-            "tables": r.tables_view(),
-            "clients": [r.client_view(c, wl.mobile[c], wl.nets[c]) for c in range(len(wl.ips))],
-            "metrics": {
-                "per_server": m["per_server"],
-                "imbalance": m["imbalance"],
-                "cart_breaks": m["cart_breaks"],
-                "carts_lost": m["carts_lost"],
-                "sticky_ratio": m["sticky_ratio"],
-                "p50_ms": m["latency_ms"]["p50"],
-                "p95_ms": m["latency_ms"]["p95"],
-                "p99_ms": m["latency_ms"]["p99"],
-                "errors": m["errors"],
-                "redispatched": m["redispatched"],
-                "checkouts": m["checkouts"],
-                "empty_checkouts": m["empty_checkouts"],
-                "remapped_clients": m["remapped_clients"],
-            },
-        }
+        """A JSON-able, read-only picture of the restaurant for rendering (see `readout`)."""
+        return view(self.restaurant, self.workload)
 
     # -- state ------------------------------------------------------------------------------
     def to_dict(self) -> dict:
@@ -225,7 +184,11 @@ class Simulation:
             raise ScenarioError(
                 "version", version, f"state saved by this engine (version {STATE_VERSION})"
             )
-        scenario = Scenario.from_dict(data["scenario"])
+        saved = dict(data["scenario"])
+        # Rooms saved before the consistent-hash rings followed HAProxy and nginx carried a
+        # ring size; the rings are now the products' own, so the old field is dropped.
+        saved.pop("ring_points", None)
+        scenario = Scenario.from_dict(saved)
         sim = cls._bare(scenario, data["started_with"])
         sim._next_event = data["next_event"]
         sim.workload.load(data["workload"])

@@ -47,64 +47,133 @@ class Persistent(Balancer):
         self.fallback.load_state(state["fallback"])
 
 
-class StickTable(Persistent):
+class Remembered:
+    """Keys (an IP, a session id) remembered with a table and when they were last used.
+
+    An entry unused for longer than `ttl` ms is stale: it no longer decides the table. The
+    stick table and learned sessions share it; entries are [table, last use] lists so the
+    hot path refreshes one in place.
+    """
+
+    __slots__ = ("entries", "ttl")
+
+    def __init__(self, ttl: float):
+        self.ttl = ttl
+        self.entries: dict[int, list] = {}
+
+    def table(self, key: int, now: float) -> int:
+        """The remembered table, or -1 when the key is unknown or stale."""
+        entry = self.entries.get(key)
+        return -1 if entry is None or now - entry[1] > self.ttl else entry[0]
+
+    def remember(self, key: int, t: int, now: float) -> None:
+        self.entries[key] = [t, now]
+
+    def forget(self, key: int) -> None:
+        self.entries.pop(key, None)
+
+    def rows(self) -> list[list]:
+        return [[key, t, last] for key, (t, last) in self.entries.items()]
+
+    def load(self, rows: list[list]) -> None:
+        # In place: a host binds `entries` once, for speed.
+        self.entries.clear()
+        self.entries.update({key: [t, last] for key, t, last in rows})
+
+
+class RemembersKeys(Persistent):
+    """A host that keeps key -> table in a `Remembered` (stick table, learned sessions).
+
+    `route` is shared: a fresh entry on a table that can take the customer decides; a stale
+    one or none means a fresh balancing decision, and the table chosen is remembered. A
+    subclass says which key a customer presents and how to tell each case.
+    """
+
+    def __init__(self, r, fallback, ttl: float, keys: list[int]):
+        super().__init__(r, fallback)
+        self.memory = Remembered(ttl)
+        # Bound once for the hot path: the restaurant's lists and this dict change in place.
+        self.entries = self.memory.entries
+        self.ttl = ttl
+        self.keys = keys  # each customer's key now; 0 for none yet
+
+    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
+        r = self.r
+        key = self.keys[c]
+        entry = self.entries.get(key) if key else None
+        if entry is not None:
+            t, last = entry
+            if now - last <= self.ttl:
+                if self.status[t] == UP or honoured(r, c, t, self.persist):
+                    entry[1] = now
+                    if explain:
+                        self.reason = self.kept(key, t, now - last) + persist_note(r, t)
+                    return t
+                why = f"{self.kept(key, t, None)}, but {why_not(r, t)}"
+                t = self._redispatch(now, explain, why)
+            else:
+                t = self._rebalance(now, explain, self.stale(key, now - last))
+        else:
+            t = self._rebalance(now, explain, self.unknown(key))
+            if t >= 0 and not key:
+                key = self.new_key(c)
+        if t >= 0:
+            self.memory.remember(key, t, now)
+            if explain:
+                self.reason += self.stored(key, t)
+        return t
+
+    def new_key(self, c: int) -> int:
+        """The key of a customer who presented none (an app session is issued now)."""
+        return self.keys[c]
+
+    def kept(self, key: int, t: int, idle: float | None) -> str:
+        raise NotImplementedError
+
+    def stale(self, key: int, idle: float) -> str:
+        raise NotImplementedError
+
+    def unknown(self, key: int) -> str:
+        raise NotImplementedError
+
+    def stored(self, key: int, t: int) -> str:
+        raise NotImplementedError
+
+    def peek(self, c: int, now: float) -> int:
+        t = self.memory.table(self.keys[c], now)
+        return t if t >= 0 and honoured(self.r, c, t, self.persist) else -1
+
+    def forget(self, c: int) -> None:
+        self.memory.forget(self.keys[c])
+
+
+class StickTable(RemembersKeys):
     """HAProxy `stick on src`: IP -> table, forgotten `stick_expire_s` after its last use."""
 
     name = "stick_table"
 
     def __init__(self, r, fallback):
-        super().__init__(r, fallback)
-        self.expire = r.settings.stick_expire_s * MS
-        self.entries: dict[int, list] = {}
+        super().__init__(r, fallback, r.settings.stick_expire_s * MS, r.ips)
 
-    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
-        r = self.r
-        ip = r.ips[c]
-        entry = self.entries.get(ip)
-        if entry is not None:
-            t, last = entry
-            if now - last <= self.expire:
-                if self.status[t] == UP or honoured(r, c, t, self.persist):
-                    entry[1] = now
-                    if explain:
-                        self.reason = (
-                            f"stick table: {ip_to_str(ip)} -> table {r.names[t]}"
-                            f" (last used {fmt_s(now - last)} ago){persist_note(r, t)}"
-                        )
-                    return t
-                why = f"stick table: {ip_to_str(ip)} -> table {r.names[t]}, but {why_not(r, t)}"
-                t = self._redispatch(now, explain, why)
-            else:
-                why = (
-                    f"the stick entry for {ip_to_str(ip)} expired (unused for {fmt_s(now - last)})"
-                )
-                t = self._rebalance(now, explain, why)
-        else:
-            t = self._rebalance(now, explain, f"no stick entry for {ip_to_str(ip)}")
-        if t >= 0:
-            self.entries[ip] = [t, now]
-            if explain:
-                self.reason += "; entry stored"
-        return t
+    def kept(self, key: int, t: int, idle: float | None) -> str:
+        said = f"stick table: {ip_to_str(key)} -> table {self.r.names[t]}"
+        return said if idle is None else f"{said} (last used {fmt_s(idle)} ago)"
 
-    def peek(self, c: int, now: float) -> int:
-        entry = self.entries.get(self.r.ips[c])
-        if entry is None or now - entry[1] > self.expire:
-            return -1
-        return entry[0] if honoured(self.r, c, entry[0], self.persist) else -1
+    def stale(self, key: int, idle: float) -> str:
+        return f"the stick entry for {ip_to_str(key)} expired (unused for {fmt_s(idle)})"
 
-    def forget(self, c: int) -> None:
-        self.entries.pop(self.r.ips[c], None)
+    def unknown(self, key: int) -> str:
+        return f"no stick entry for {ip_to_str(key)}"
+
+    def stored(self, key: int, t: int) -> str:
+        return "; entry stored"
 
     def state(self) -> dict:
-        return {
-            **super().state(),
-            "entries": [[ip, t, last] for ip, (t, last) in self.entries.items()],
-        }
+        return {**super().state(), "entries": self.memory.rows()}
 
     def load_state(self, state: dict) -> None:
         super().load_state(state)
-        self.entries = {ip: [t, last] for ip, t, last in state["entries"]}
+        self.memory.load(state["entries"])
 
 
 class CookieInsert(Persistent):
@@ -170,7 +239,7 @@ class CookieInsert(Persistent):
         return t if honoured(self.r, c, t, self.persist) else -1
 
 
-class SessionId(Persistent):
+class SessionId(RemembersKeys):
     """The app's session cookie, learned (nginx sticky learn, ALB application cookie AWSALBAPP).
 
     A learned session is forgotten after `session_idle_s` without use. When its table cannot
@@ -181,56 +250,26 @@ class SessionId(Persistent):
     name = "session_id"
 
     def __init__(self, r, fallback):
-        super().__init__(r, fallback)
-        self.idle = r.settings.session_idle_s * MS
-        self.learned: dict[int, list] = {}
+        super().__init__(r, fallback, r.settings.session_idle_s * MS, r.session)
 
-    def route(self, c: int, path: str, now: float, explain: bool = False) -> int:
-        r = self.r
-        s = r.session[c]
-        if s:
-            entry = self.learned.get(s)
-            if entry is not None and now - entry[1] <= self.idle:
-                t = entry[0]
-                if self.status[t] == UP or honoured(r, c, t, self.persist):
-                    entry[1] = now
-                    if explain:
-                        self.reason = (
-                            f"session s{s} was learned on table {r.names[t]}{persist_note(r, t)}"
-                        )
-                    return t
-                why = f"session s{s} was learned on table {r.names[t]}, but {why_not(r, t)}"
-                t = self._redispatch(now, explain, why)
-            elif entry is not None:
-                why = f"session s{s} was forgotten (idle {fmt_s(now - entry[1])})"
-                t = self._rebalance(now, explain, why)
-            else:
-                t = self._rebalance(now, explain, f"session s{s} is not known to the host")
-        else:
-            t = self._rebalance(now, explain, "no session cookie yet")
-            if t >= 0:
-                s = r.issue_session(c)
-        if t >= 0:
-            self.learned[s] = [t, now]
-            if explain:
-                self.reason += f"; session s{s} learned on table {r.names[t]}"
-        return t
+    def new_key(self, c: int) -> int:
+        return self.r.issue_session(c)
 
-    def peek(self, c: int, now: float) -> int:
-        entry = self.learned.get(self.r.session[c])
-        if entry is None or now - entry[1] > self.idle:
-            return -1
-        return entry[0] if honoured(self.r, c, entry[0], self.persist) else -1
+    def kept(self, key: int, t: int, idle: float | None) -> str:
+        return f"session s{key} was learned on table {self.r.names[t]}"
 
-    def forget(self, c: int) -> None:
-        self.learned.pop(self.r.session[c], None)
+    def stale(self, key: int, idle: float) -> str:
+        return f"session s{key} was forgotten (idle {fmt_s(idle)})"
+
+    def unknown(self, key: int) -> str:
+        return f"session s{key} is not known to the host" if key else "no session cookie yet"
+
+    def stored(self, key: int, t: int) -> str:
+        return f"; session s{key} learned on table {self.r.names[t]}"
 
     def state(self) -> dict:
-        return {
-            **super().state(),
-            "learned": [[s, t, last] for s, (t, last) in self.learned.items()],
-        }
+        return {**super().state(), "learned": self.memory.rows()}
 
     def load_state(self, state: dict) -> None:
         super().load_state(state)
-        self.learned = {s: [t, last] for s, t, last in state["learned"]}
+        self.memory.load(state["learned"])

@@ -71,7 +71,7 @@ async def test_every_action_is_carried_out_and_reported(monkeypatch):
             "(cookies, stick-table entries and learned sessions).",
         ),
         "add_table": ({}, "Table E joined (weight 1)."),
-        "remove_table": ({"server": "A"}, "Table A is draining: it finishes the "),
+        "remove_table": ({"server": "A"}, "Table A is draining: it holds no carts and takes no "),
         "crash_table": ({"server": "B"}, "Table B crashed; carts live in the shared store, so "),
         "restore_table": ({"server": "B"}, "Table B is back up (it was down)."),
         "reset": ({}, "Reset: a fresh restaurant with the same seed."),

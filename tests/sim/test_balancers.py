@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from lbteach.sim import BALANCERS, Simulation, route, scenario_from_preset
+from lbteach.sim.sticky import Remembered
 
 from .helpers import customers, restaurant, wait
 
@@ -262,3 +264,34 @@ def test_consistent_hashing_moves_few_customers_when_a_table_joins():
     moved_modulo = Simulation(modulo).run().events[0]["remapped"]
     moved_consistent = Simulation(consistent).run().events[0]["remapped"]
     assert moved_modulo > 2 * moved_consistent
+
+
+def test_a_restored_stick_table_and_learned_sessions_still_decide():
+    # Both hosts keep their memory in a `Remembered`, restored in place: the restored host
+    # must route by the restored entries, not by an empty table.
+    for balancer, reason in (
+        ("stick_table", "stick table: "),
+        ("session_id", "session s2 was learned on table B"),
+    ):
+        sim = restaurant(balancer)
+        first, second = customers(sim, 2)
+        sim.request(first, "browse")
+        assert sim.request(second, "add_to_cart").server == "B"
+        copy = Simulation.from_dict(json.loads(json.dumps(sim.to_dict())))
+        again = copy.request(second, "view_cart")
+        assert (again.server, again.cart_broken, again.cart_items) == ("B", False, 1), balancer
+        assert again.reason.startswith(reason), balancer
+
+
+def test_remembered_entries_go_stale_after_their_ttl():
+    memory = Remembered(ttl=5000.0)
+    memory.remember(7, 2, now=1000.0)
+    assert memory.table(7, now=6000.0) == 2
+    assert memory.table(7, now=6000.1) == -1
+    assert memory.table(8, now=1000.0) == -1
+    entries = memory.entries
+    memory.load([[9, 1, 0.0]])
+    assert memory.entries is entries  # loaded in place, so a host's binding stays valid
+    assert memory.rows() == [[9, 1, 0.0]]
+    memory.forget(9)
+    assert memory.rows() == []

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from lbteach.sim import BALANCERS, PRESETS, RunResult, Scenario
 from lbteach.sim.events import EVENT_FIELDS
+from lbteach.sim.readout import VIEW_FIGURES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"
 
@@ -86,3 +87,18 @@ def test_every_reported_figure_is_explained():
     section = _section("What a run reports")
     for f in fields(RunResult):
         assert f"`{f.name}`" in section, f.name
+
+
+def test_every_preset_documents_its_try_this_and_comparison():
+    text = " ".join(_text().split())
+    for name, preset in PRESETS.items():
+        assert f"Try this: {preset.try_this.text}" in text, name
+        assert preset.try_this.outcome in text, name
+        left, right = preset.compare
+        assert f"Compare: `{left}` vs `{right}`." in text, name
+
+
+def test_the_live_figures_are_documented():
+    section = _section("Live figures and balancer switches")
+    for key in (*VIEW_FIGURES, "since_request", "since_ms", "totals", "segment"):
+        assert f"`{key}`" in section, key

@@ -141,7 +141,9 @@ def test_the_view_is_a_json_picture_of_the_restaurant():
         "requests",
         "tables",
         "clients",
+        "segment",
         "metrics",
+        "totals",
     }
     table_a = view["tables"][0]
     assert table_a == {
@@ -174,6 +176,9 @@ def test_the_view_is_a_json_picture_of_the_restaurant():
         "sticky_ratio",
         "p95_ms",
     } <= set(view["metrics"])
+    # Before any balancer switch the segment is the whole run.
+    assert view["segment"] == 0
+    assert view["metrics"] == {**view["totals"], "since_request": 0, "since_ms": 0}
 
 
 def test_compare_feeds_every_balancer_the_same_customers():
@@ -222,7 +227,7 @@ def test_a_room_driven_only_by_phones_still_sees_time_pass():
 
 def test_the_fast_path_inlines_the_latency_bucket_constants():
     # Restaurant.consume spells these numbers out for speed; they must match bucket().
-    from lbteach.sim.restaurant import LINEAR_BUCKETS, LINEAR_SCALE, LOG_SCALE, bucket
+    from lbteach.sim.latency import LINEAR_BUCKETS, LINEAR_SCALE, LOG_SCALE, bucket
 
     assert (LINEAR_SCALE, LINEAR_BUCKETS, LOG_SCALE) == (10.0, 4096, 100.0)
     assert bucket(8.26) == 82

@@ -1,0 +1,157 @@
+"""The read-out: figures and JSON-able pictures of a restaurant, for the CLI, the lab and tests.
+
+Nothing here changes state. `metrics` gives a run's figures, either for the whole run or
+for the current segment (since the last balancer switch: see `Restaurant.mark`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from lbteach.sim import latency
+from lbteach.sim.model import COLOURS, NAT, NETWORK_NAMES, STATUS_NAMES, ip_to_str
+
+if TYPE_CHECKING:
+    from lbteach.sim.restaurant import Restaurant
+    from lbteach.sim.workload import Workload
+
+# The figures the lab shows, in view()["metrics"] (since the last switch) and ["totals"].
+VIEW_FIGURES = (
+    "requests",
+    "per_server",
+    "imbalance",
+    "cart_breaks",
+    "switch_breaks",
+    "carts_lost",
+    "sticky_ratio",
+    "p50_ms",
+    "p95_ms",
+    "p99_ms",
+    "errors",
+    "redispatched",
+    "checkouts",
+    "empty_checkouts",
+    "remapped_clients",
+)
+
+
+def metrics(r: Restaurant, segment: bool = False) -> dict:
+    """The run's figures (the CLI's JSON run); with `segment`, only those since the last switch.
+
+    A segment's `cart_breaks` leaves out the carts the switch stranded (carts last filled
+    under the old balancer): `figures` reports those as `switch_breaks`. The run's
+    `cart_breaks` counts every break.
+    """
+    mark = r.mark if segment else r.zero_mark()
+    before = mark["served"]
+    served = [n - (before[t] if t < len(before) else 0) for t, n in enumerate(r.served)]
+    total = sum(served)
+    imbalance = round(max(served) / (total / len(served)), 3) if total else 1.0
+    outcomes = r.outcomes[mark["outcomes"] :]
+    pairs = r.pairs - mark["pairs"]
+    same = r.same - mark["same"]
+    breaks = r.breaks - mark["breaks"]
+    switch_breaks = r.switch_breaks - mark["switch_breaks"]
+    return {
+        "balancer": r.balancer_name,
+        "requests": r.index - mark["index"],
+        "per_server": dict(zip(r.names, served, strict=True)),
+        "imbalance": imbalance,
+        "cart_breaks": breaks - switch_breaks if segment else breaks,
+        "carts_lost": r.lost - mark["lost"],
+        "sticky_ratio": round(same / pairs, 4) if pairs else 0.0,
+        "latency_ms": latency.percentiles(r.hist, mark["hist"]),
+        "events": [outcome.to_dict() for outcome in outcomes],
+        "remapped_clients": sum(outcome.remapped for outcome in outcomes),
+        "errors": r.errors - mark["errors"],
+        "redispatched": r.redispatch_base + r.balancer.redispatches - mark["redispatched"],
+        "checkouts": r.checkouts - mark["checkouts"],
+        "empty_checkouts": r.empty_checkouts - mark["empty_checkouts"],
+        "shared_sessions": r.shared,
+    }
+
+
+def figures(r: Restaurant, segment: bool = False) -> dict:
+    """The lab's figures: `metrics` with latency flattened and the carts switches stranded."""
+    m = metrics(r, segment)
+    m["switch_breaks"] = r.switch_breaks - (r.mark["switch_breaks"] if segment else 0)
+    m.update({f"{key}_ms": value for key, value in m["latency_ms"].items()})
+    return {key: m[key] for key in VIEW_FIGURES}
+
+
+def view(r: Restaurant, wl: Workload) -> dict:
+    """A JSON-able, read-only picture of the restaurant for rendering."""
+    totals = figures(r)
+    # Before any switch the segment is the whole run: no need to measure it twice.
+    segment = figures(r, segment=True) if r.segment else dict(totals)
+    segment["since_request"] = r.mark["index"]
+    segment["since_ms"] = int(r.mark["time_ms"])
+    return {
+        "balancer": r.balancer_name,
+        "shared_sessions": r.shared,
+        "time_ms": int(r.now),
+        "requests": r.index,
+        "segment": r.segment,
+        "tables": tables_view(r),
+        "clients": [client_view(r, c, wl.mobile[c], wl.nets[c]) for c in range(len(wl.ips))],
+        "metrics": segment,
+        "totals": totals,
+    }
+
+
+def cookie_text(r: Restaurant, c: int) -> str | None:
+    parts = []
+    if r.cookie[c] >= 0:
+        parts.append(f"SERVERID={r.names[r.cookie[c]]}")
+    if r.session[c]:
+        parts.append(f"SESSION=s{r.session[c]}")
+    return "; ".join(parts) or None
+
+
+def tables_view(r: Restaurant) -> list[dict]:
+    carts: list[dict[int, int]] = [{} for _ in r.names]
+    if not r.shared:
+        for c, items in enumerate(r.cart_items):
+            if items:
+                carts[r.cart_table[c]][c + 1] = items
+    tables = []
+    for t, name in enumerate(r.names):
+        flying = r.in_flight(t)
+        tables.append(
+            {
+                "name": name,
+                "status": STATUS_NAMES[r.status[t]],
+                "weight": r.weights[t],
+                "region": r.region_names[r.table_region[t]],
+                "in_flight": flying,
+                "queue": max(0, flying - 1),
+                "served": r.served[t],
+                "carts": carts[t],
+                "stranded": r.stranded[t],
+            }
+        )
+    return tables
+
+
+def client_view(r: Restaurant, c: int, mobile: bool, net: int) -> dict:
+    items = r.cart_items[c]
+    if not items:
+        cart_table = None
+    elif r.shared:
+        cart_table = "shared"
+    else:
+        cart_table = r.names[r.cart_table[c]]
+    last = r.last_table[c]
+    return {
+        "id": c + 1,
+        "ip": ip_to_str(r.ips[c]),
+        "region": r.region_names[r.client_region[c]],
+        "mobile": mobile,
+        "behind_nat": net == NAT,
+        "network": NETWORK_NAMES[net],
+        "cookie": cookie_text(r, c),
+        "cart_table": cart_table,
+        "cart_items": items,
+        "last_table": r.names[last] if last >= 0 else None,
+        "colour": c % COLOURS,
+    }

@@ -1,0 +1,62 @@
+"""The lab page tells each preset's own Try this and opens the comparison it is about."""
+
+from __future__ import annotations
+
+import html
+
+import pytest
+
+from lbteach.lab.actions import EVENTS as EVENT_ACTIONS
+from lbteach.lab.catalog import BUTTON_LABELS, preset_story
+from lbteach.sim import PRESETS
+from lbteach.sim.presets import LAB_ACTIONS
+from tests.sim.test_try_this import BUTTON_EVENTS
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_engine_test_sends_the_events_the_lab_buttons_send():
+    assert BUTTON_EVENTS == EVENT_ACTIONS
+
+
+def test_every_lab_action_has_its_button_label():
+    assert set(BUTTON_LABELS) == set(LAB_ACTIONS)
+
+
+def test_each_try_this_names_the_buttons_it_asks_for():
+    for name, preset in PRESETS.items():
+        text = preset.try_this.text
+        for action in preset.try_this.actions:
+            assert BUTTON_LABELS[action.name] in text, (name, action.name)
+            if action.name.endswith("_table") and action.target:
+                assert f"table {action.target}" in text, (name, action.target)
+
+
+def test_the_default_lab_promises_no_breaks_and_compares_source_ip_with_cookies(client):
+    page = html.unescape(client.get("/lab/").content.decode())
+    story = preset_story("ecommerce_cart")
+    assert (
+        f"<strong>Try this:</strong> {story.text} <strong>Expect:</strong> {story.outcome}" in page
+    )
+    assert "Watch the cart breaks" not in page
+    assert 'data-expect="none"' in page
+    assert (
+        '<a href="/lab/compare/?scenario=ecommerce_cart&left=source_ip&right=cookie_insert">'
+        "Compare Source IP hash and Cookie insert side by side</a>"
+    ) in page
+
+
+def test_every_preset_page_shows_its_own_instruction_and_pair(client):
+    for name, preset in PRESETS.items():
+        page = html.unescape(client.get(f"/lab/?scenario={name}").content.decode())
+        assert preset.try_this.text in page, name
+        assert f'data-expect="{preset.try_this.expect}"' in page, name
+        left, right = preset.compare
+        assert f"/lab/compare/?scenario={name}&left={left}&right={right}" in page, name
+
+
+def test_the_compare_link_opens_the_pair(client):
+    page = client.get("/lab/compare/?scenario=mobile_ip_change&left=source_ip&right=cookie_insert")
+    text = page.content.decode()
+    assert '<option value="source_ip" selected>' in text
+    assert '<option value="cookie_insert" selected>' in text
