@@ -1,8 +1,21 @@
-"""Websocket routes of every app, all under /ws/."""
+"""Websocket routes of every app, all under /ws/, and a clean refusal for any other path."""
 
 from __future__ import annotations
+
+from channels.generic.websocket import AsyncWebsocketConsumer
+from django.urls import re_path
 
 from lbteach.classroom.routing import websocket_urlpatterns as class_routes
 from lbteach.lab.routing import websocket_urlpatterns as lab_routes
 
-websocket_urlpatterns = [*lab_routes, *class_routes]
+CLOSE_NOT_FOUND = 4404  # like HTTP 404: no live room answers at this address
+
+
+class NoSuchRoute(AsyncWebsocketConsumer):
+    """Refuses the handshake: without it the router raises and the server answers 500."""
+
+    async def connect(self):
+        await self.close(code=CLOSE_NOT_FOUND)
+
+
+websocket_urlpatterns = [*lab_routes, *class_routes, re_path(r"", NoSuchRoute.as_asgi())]

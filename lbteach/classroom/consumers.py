@@ -12,6 +12,7 @@ from lbteach.classroom.handle import Member, RoomEnded, RoomHandle, ended_frame
 from lbteach.classroom.placement import open_room
 from lbteach.classroom.room import STUDENT
 from lbteach.lab.consumers import RoomConsumer
+from lbteach.lab.ratelimit import TokenBucket, people
 from lbteach.lab.service import Reply
 
 FORBIDDEN = 4403
@@ -58,13 +59,19 @@ class ClassConsumer(RoomConsumer):
             await self.close(code=1000)
             return
         await self.accept()
-        self.bucket = self.rate_bucket()
         self.viewer = self.new_viewer()
         self.member = Member(self.viewer, self.role, student)
+        self.bucket = self.rate_bucket()
         # Join first, so the card that seating produces finds this screen (here or remote).
         self.handle.join(self.member)
         if self.role == STUDENT:
             await self.handle.seat(self.member, nickname)
+
+    def rate_bucket(self) -> TokenBucket:
+        """One budget per person: a student's every socket shares it, and so do the teacher's
+        screens (the teacher page and the projector)."""
+        who = ("student", self.member.student) if self.role == STUDENT else ("teacher",)
+        return people.get((self.code, *who), settings.LAB_COMMAND_RATE, settings.LAB_COMMAND_BURST)
 
     async def command(self, text: str | None) -> Reply:
         return await self.handle.command(self.member, text)

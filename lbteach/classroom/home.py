@@ -192,7 +192,7 @@ class ClassHome:
     async def _seat(self, student: int, nickname: str) -> None:
         self.room.seat(student, nickname)
         self.active = True
-        self.live.push()
+        self.live.push_soon()
         await self._save_customers()
 
     async def _save_customers(self) -> None:
@@ -224,7 +224,7 @@ class ClassHome:
             return Reply("")
         self.active = True
         if not self.closed:
-            self.live.push()
+            self.live.push_soon()
             await self._save_customers()
         return Reply(message)
 

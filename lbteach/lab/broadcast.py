@@ -127,6 +127,8 @@ class LiveRoom:
         self.changed = False  # pushed since it was last saved
         # Called with each pushed frame, after local viewers have it (a class relays it on).
         self.on_push: Callable[[str], None] | None = None
+        self._last_push = 0.0
+        self._push_later: asyncio.TimerHandle | None = None
 
     @property
     def watched(self) -> bool:
@@ -158,8 +160,24 @@ class LiveRoom:
         if self._ticker is not None:
             self._ticker.discard(self)
 
+    def push_soon(self) -> None:
+        """A frame for a change: now, unless one went out less than a tick ago; then at the
+        tick's time, carrying every change made meanwhile. However many people press buttons,
+        viewers get at most one frame per tick."""
+        if self._push_later is not None:
+            return
+        wait = self._last_push + settings.LIVE_TICK_SECONDS - time.monotonic()
+        if wait <= 0:
+            self.push()
+        else:
+            self._push_later = asyncio.get_running_loop().call_later(wait, self.push)
+
     def push(self) -> None:
         """Render the next frame once and hand it to every viewer."""
+        if self._push_later is not None:
+            self._push_later.cancel()
+            self._push_later = None
+        self._last_push = time.monotonic()
         frame = self.renderer.render()
         self.changed = True
         if self.on_push:  # first, so other processes' viewers do not wait for ours

@@ -1,9 +1,14 @@
-"""A token bucket: each connection may send a burst of commands, then a steady trickle."""
+"""Token buckets: a person may send a burst of commands, then a steady trickle.
+
+A private lab has one bucket per connection; in a class a bucket belongs to a person (a
+student, or the teacher), shared by every socket they open, so twenty tabs buy no more.
+"""
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
 
 
 class TokenBucket:
@@ -25,3 +30,24 @@ class TokenBucket:
             self.tokens -= 1
             return True
         return False
+
+
+class SharedBuckets:
+    """One bucket per key, remembered for the most recent `limit` keys (bounded memory)."""
+
+    def __init__(self, limit: int = 20_000) -> None:
+        self.limit = limit
+        self.buckets: OrderedDict[Hashable, TokenBucket] = OrderedDict()
+
+    def get(self, key: Hashable, rate: float, burst: int) -> TokenBucket:
+        bucket = self.buckets.get(key)
+        if bucket is None:
+            bucket = self.buckets[key] = TokenBucket(rate, burst)
+            if len(self.buckets) > self.limit:
+                self.buckets.popitem(last=False)
+        else:
+            self.buckets.move_to_end(key)
+        return bucket
+
+
+people = SharedBuckets()

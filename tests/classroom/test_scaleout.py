@@ -90,7 +90,7 @@ def test_frames_and_commands_cross_between_two_processes(two_processes):
 
             # A student on process one: command to the home, their card back again.
             send(ben_phone, action="add_to_cart")
-            card = wait_for(ben_phone, lambda f: "Added to your cart" in f)
+            card = wait_for(ben_phone, lambda f: 'id="me"' in f and "Added to your cart" in f)
             assert "Ben" in card
 
 
