@@ -141,6 +141,8 @@ LAB_RUN_KEEP_MINUTES = float(os.environ.get("LAB_RUN_KEEP_MINUTES", "60"))
 CLASS_IDLE_MINUTES = int(os.environ.get("CLASS_IDLE_MINUTES", "120"))
 CLASS_JOIN_ATTEMPTS = int(os.environ.get("CLASS_JOIN_ATTEMPTS", "30"))
 CLASS_JOIN_WINDOW_SECONDS = int(os.environ.get("CLASS_JOIN_WINDOW_SECONDS", "600"))
+CLASS_STARTS_PER_HOUR = int(os.environ.get("CLASS_STARTS_PER_HOUR", "20"))
+CLASS_MAX_STUDENTS = int(os.environ.get("CLASS_MAX_STUDENTS", "200"))
 CLASS_HOME_STALE_SECONDS = float(os.environ.get("CLASS_HOME_STALE_SECONDS", "4"))
 # The study queue introduces at most this many never-seen questions per learner per UTC day.
 QUIZ_NEW_PER_DAY = int(os.environ.get("QUIZ_NEW_PER_DAY", "20"))

@@ -59,3 +59,11 @@ def postgres_url(request) -> str:
     assert request.node.get_closest_marker("postgres"), "mark the test with @pytest.mark.postgres"
     require(postgres_up(), f"PostgreSQL is not reachable at {POSTGRES_URL}")
     return POSTGRES_URL
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Counters in the cache (missed join codes, classes started) start at zero each test."""
+    from django.core.cache import cache
+
+    cache.clear()

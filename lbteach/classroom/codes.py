@@ -20,6 +20,21 @@ NICKNAME_MIN, NICKNAME_MAX = 2, 24
 NICKNAME_PATTERN = re.compile(r"^[\w][\w .'\-]*$", re.UNICODE)
 
 
+# The leaderboard without names calls a student "Student 7": nobody may be called that.
+ANONYMOUS_LABEL = re.compile(r"^student\s*\d*$")
+# Letters of other alphabets drawn exactly like Latin ones ("А" is Cyrillic): two names that
+# differ only by these look the same on a projector.
+LOOKALIKES = str.maketrans(
+    {
+        **dict(zip("авсдеһіјкмнорѕтхуԁԛԝ", "abcdehijkmhopstxydqw", strict=True)),
+        **dict(zip("αβεικμνορτυχ", "abeikmnoptux", strict=True)),
+        "0": "o",
+        "1": "l",
+        "|": "l",
+    }
+)
+
+
 class NicknameError(ValueError):
     """A nickname the class refuses, with the reason in words."""
 
@@ -56,4 +71,24 @@ def clean_nickname(raw: object) -> str:
         raise NicknameError(f"Use at most {NICKNAME_MAX} characters.")
     if not NICKNAME_PATTERN.match(name) or "_" in name:
         raise NicknameError("Use letters, digits, spaces, dots, dashes or apostrophes only.")
+    if len(scripts(name)) > 1:
+        raise NicknameError("Use the letters of one alphabet: mixed alphabets look like others.")
+    if ANONYMOUS_LABEL.match(" ".join(name.casefold().split())):
+        raise NicknameError(
+            "“Student” and a number is how the leaderboard hides names: pick another."
+        )
     return name
+
+
+def scripts(name: str) -> set[str]:
+    """The alphabets a name's letters come from ("LATIN", "CYRILLIC", ...)."""
+    return {unicodedata.name(char, "?").split()[0] for char in name if char.isalpha()}
+
+
+def skeleton(name: str) -> str:
+    """What a name looks like, for telling look-alike names apart: no accents, no case, and
+    letters of other alphabets that are drawn like Latin ones read as those."""
+    plain = "".join(
+        char for char in unicodedata.normalize("NFKD", name) if not unicodedata.combining(char)
+    )
+    return " ".join(plain.casefold().translate(LOOKALIKES).split())

@@ -6,6 +6,7 @@ All synchronous Django ORM code; async callers wrap these with `database_sync_to
 from __future__ import annotations
 
 import hmac
+import logging
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -23,8 +24,11 @@ from lbteach.classroom.codes import (
     new_code,
     new_secret,
     normalise_code,
+    skeleton,
 )
 from lbteach.classroom.models import ClassAnswer, ClassQuestion, Classroom, Student
+
+log = logging.getLogger(__name__)
 
 TEACHER_SESSION_KEY = "class_teacher"
 STUDENT_SESSION_KEY = "class_student"
@@ -32,10 +36,6 @@ STUDENT_SESSION_KEY = "class_student"
 
 class ClassNotFound(LookupError):
     """No class that is still open has this code."""
-
-
-class Throttled(RuntimeError):
-    """Too many attempts from one place in a short time."""
 
 
 def start_class() -> tuple[Classroom, str]:
@@ -74,23 +74,41 @@ def _attempts_key(client: str) -> str:
     return f"class-join-misses:{client}"
 
 
-def check_join_attempt(client: str) -> None:
-    """Refuse a client that missed too many codes lately: codes cannot be guessed quickly.
-
-    Only misses count, so students reloading their own class's page are never refused.
-    """
-    if cache.get(_attempts_key(client), 0) >= settings.CLASS_JOIN_ATTEMPTS:
-        raise Throttled
-
-
-def count_missed_join(client: str) -> None:
-    key = _attempts_key(client)
-    if cache.add(key, 1, timeout=settings.CLASS_JOIN_WINDOW_SECONDS):
-        return
+def _count(key: str, window: int) -> int:
+    """Add one to a counter that lives `window` seconds; its new value."""
+    if cache.add(key, 1, timeout=window):
+        return 1
     try:
-        cache.incr(key)
+        return cache.incr(key)
     except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.CLASS_JOIN_WINDOW_SECONDS)
+        cache.set(key, 1, timeout=window)
+        return 1
+
+
+def missed_join(client: str) -> bool:
+    """Count a code that matched no open class; True once this address has missed too many.
+
+    Only wrong codes count, and only they are ever refused: a right code, and the pages of a
+    class this browser already belongs to, always open, so a school behind one address
+    cannot lock itself out with a few typos. If the cache is unreachable (Redis down), the
+    miss goes uncounted rather than the page failing.
+    """
+    try:
+        misses = _count(_attempts_key(client), settings.CLASS_JOIN_WINDOW_SECONDS)
+    except Exception:
+        log.warning("could not count a missed join code", exc_info=True)
+        return False
+    return misses > settings.CLASS_JOIN_ATTEMPTS
+
+
+def may_start_class(client: str) -> bool:
+    """Whether this address may start another class now (CLASS_STARTS_PER_HOUR)."""
+    try:
+        started = _count(f"class-starts:{client}", 3600)
+    except Exception:
+        log.warning("could not count a class start", exc_info=True)
+        return True
+    return started <= settings.CLASS_STARTS_PER_HOUR
 
 
 def is_teacher(classroom: Classroom, session) -> bool:
@@ -118,8 +136,16 @@ def student_in(classroom: Classroom, session) -> Student | None:
 def join(classroom: Classroom, session, nickname: object) -> Student:
     """Add a student with this nickname (unique in the class) and remember them in the session."""
     name = clean_nickname(nickname)
-    if Student.objects.filter(classroom=classroom, nickname__iexact=name).exists():
-        raise NicknameError(f"Someone in this class is already called “{name}”. Pick another.")
+    if Student.objects.filter(classroom=classroom).count() >= settings.CLASS_MAX_STUDENTS:
+        raise NicknameError(
+            f"This class is full: it has its {settings.CLASS_MAX_STUDENTS} students. "
+            "Ask the teacher to start another."
+        )
+    looks = skeleton(name)
+    taken = Student.objects.filter(classroom=classroom).values_list("nickname", flat=True)
+    for other in taken:
+        if skeleton(other) == looks:
+            raise NicknameError(f"Someone in this class is already called “{other}”. Pick another.")
     key = new_secret()
     try:
         with transaction.atomic():

@@ -9,6 +9,7 @@ import segno
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lbteach.classroom import service
@@ -30,15 +31,13 @@ def _forbidden(request, classroom):
 
 
 def _find(request, code: str):
-    """The open class, counting the lookup against this client's join-code budget."""
-    try:
-        service.check_join_attempt(_client(request))
-    except service.Throttled:
-        return None, render(request, "classroom/throttled.html", status=429)
+    """The open class; a wrong code counts against this address, and past its budget is
+    refused outright (a right code never is)."""
     try:
         return service.open_class(code), None
     except service.ClassNotFound:
-        service.count_missed_join(_client(request))
+        if service.missed_join(_client(request)):
+            return None, render(request, "classroom/throttled.html", status=429)
         return None, _not_found(request, code)
 
 
@@ -58,6 +57,8 @@ def index(request):
 
 @require_POST
 def start(request):
+    if not service.may_start_class(_client(request)):
+        return render(request, "classroom/throttled.html", {"starting": True}, status=429)
     classroom, key = service.start_class()
     service.remember_teacher(request.session, classroom.code, key)
     request.session.modified = True
@@ -107,6 +108,8 @@ def student(request, code: str):
     )
 
 
+# The page carries the teacher-key link: no cache, shared or private, may keep it.
+@never_cache
 @require_GET
 def teach(request, code: str):
     key = request.GET.get("key")

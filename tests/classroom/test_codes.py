@@ -13,6 +13,7 @@ from lbteach.classroom.codes import (
     new_code,
     new_secret,
     normalise_code,
+    skeleton,
 )
 
 
@@ -63,8 +64,18 @@ def test_good_nicknames_are_tidied(raw, clean):
         ("<script>", "letters, digits"),
         ("a_b", "letters, digits"),
         ("-dash", "letters, digits"),
+        ("\u0410lice", "letters of one alphabet"),  # a Cyrillic A before Latin letters
+        ("Student 1", "how the leaderboard hides names"),
+        ("student 12", "how the leaderboard hides names"),
     ],
 )
 def test_bad_nicknames_say_why(raw, says):
     with pytest.raises(NicknameError, match=says):
         clean_nickname(raw)
+
+
+def test_look_alike_names_share_a_skeleton_and_different_names_do_not():
+    assert skeleton("\u0410\u0441\u0435") == skeleton("Ace") == "ace"  # all Cyrillic
+    assert skeleton("Jos\u00e9  Mar\u00eda") == skeleton("jose maria")
+    assert skeleton("B0b") == skeleton("Bob")
+    assert skeleton("Ana") != skeleton("Ann")

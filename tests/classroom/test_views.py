@@ -69,7 +69,7 @@ def test_nicknames_are_unique_in_a_class_ignoring_case():
     join(code, "Ana")
     response = Client().post(f"/class/{code}/", {"nickname": "ana"})
     assert response.status_code == 400
-    assert "already called “ana”" in response.content.decode()
+    assert "already called “Ana”" in response.content.decode()
 
 
 @pytest.mark.parametrize(
@@ -110,16 +110,63 @@ def test_joining_by_code_finds_the_class_and_an_unknown_code_says_so():
     assert Client().get("/class/ZZZZZZ/").status_code == 404
 
 
-def test_guessing_codes_is_throttled_per_address(settings):
+def test_guessing_codes_is_slowed_per_address_but_a_right_code_always_opens(settings):
     settings.CLASS_JOIN_ATTEMPTS = 3
-    _, code = start_class()
-    guesser = Client(REMOTE_ADDR="203.0.113.9")
+    teacher, code = start_class(Client(REMOTE_ADDR="203.0.113.9"))
+    ana = join(code, "Ana", Client(REMOTE_ADDR="203.0.113.9"))
+    school = Client(REMOTE_ADDR="203.0.113.9")  # every browser of a school shares an address
     for guess in ("AAAAAA", "BBBBBB", "CCCCCC"):
-        assert guesser.get(f"/class/{guess}/").status_code == 404
-    assert guesser.get(f"/class/{code}/").status_code == 429  # even the right one, for a while
-    for page in ("qr.svg", "teach/", "projector/"):  # no other page tells codes apart either
-        assert guesser.get(f"/class/{code}/{page}").status_code == 429
-    assert Client(REMOTE_ADDR="203.0.113.10").get(f"/class/{code}/").status_code == 200
+        assert school.get(f"/class/{guess}/").status_code == 404
+    assert school.get("/class/DDDDDD/").status_code == 429  # past the budget: wrong codes wait
+    assert school.get("/class/join/?code=EEEEEE").status_code == 429
+    # ...but a right code still opens, and nobody already in the class is turned away.
+    assert school.get(f"/class/{code}/").status_code == 200
+    assert school.get(f"/class/join/?code={code}")["Location"] == f"/class/{code}/"
+    assert ana.get(f"/class/{code}/").status_code == 200
+    for page in ("teach/", "projector/", "qr.svg", "results.csv"):
+        assert teacher.get(f"/class/{code}/{page}").status_code == 200, page
+
+
+def test_starting_classes_is_limited_per_address(settings):
+    settings.CLASS_STARTS_PER_HOUR = 2
+    client = Client(REMOTE_ADDR="203.0.113.20")
+    for _ in range(2):
+        assert client.post("/class/start/").status_code == 302
+    refused = client.post("/class/start/")
+    assert refused.status_code == 429
+    assert "started many classes in the last hour" in refused.content.decode()
+    assert Classroom.objects.count() == 2
+    assert Client(REMOTE_ADDR="203.0.113.21").post("/class/start/").status_code == 302
+
+
+def test_a_full_class_says_so_and_adds_nobody(settings):
+    settings.CLASS_MAX_STUDENTS = 2
+    _, code = start_class()
+    join(code, "Ana")
+    join(code, "Ben")
+    response = Client().post(f"/class/{code}/", {"nickname": "Cleo"})
+    assert response.status_code == 400
+    assert "This class is full: it has its 2 students." in response.content.decode()
+    assert Student.objects.filter(classroom__code=code).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [("Ace", "\u0410\u0441\u0435"), ("Jose", "Jos\u00e9"), ("Bob", "B0b")],
+)
+def test_a_name_that_looks_like_a_classmates_is_refused(first, second):
+    _, code = start_class()
+    join(code, first)
+    response = Client().post(f"/class/{code}/", {"nickname": second})
+    assert response.status_code == 400
+    assert f"already called “{first}”" in response.content.decode()
+
+
+def test_the_teacher_page_is_never_cached():
+    teacher, code = start_class()
+    cache_control = teacher.get(f"/class/{code}/teach/")["Cache-Control"]
+    assert "no-store" in cache_control
+    assert "private" in cache_control
 
 
 def test_the_qr_code_is_an_svg_of_the_join_address():
