@@ -26,7 +26,7 @@ def fresh_budgets():
 
 async def test_a_student_with_many_sockets_shares_one_budget(settings):
     settings.LAB_COMMAND_RATE, settings.LAB_COMMAND_BURST = 1, 10
-    teacher, code = await sync_to_async(start_class)()
+    _teacher, code = await sync_to_async(start_class)()
     ana = await sync_to_async(join)(code, "Ana")
     phones = [await connected(ana, code, "student") for _ in range(5)]
     for phone in phones:
