@@ -22,6 +22,17 @@ from lbteach.classroom.room import ClassRoom
 _locks: dict[str, asyncio.Lock] = {}
 
 
+def restore(code: str, state: dict) -> ClassRoom:
+    """The room as saved, with the quiz as the database has it: an answer a student was told
+    was saved counts even if the process died before it saved the room."""
+    if not state:
+        return ClassRoom(code)
+    room = ClassRoom.from_dict(state)
+    stored = service.stored_answers(code, room.quiz["id"] if room.quiz else None)
+    room.agree_with_database(stored.scores, stored.current)
+    return room
+
+
 async def open_room(code: str) -> RoomHandle:
     """This process's way into a class's room: its home if here, else a relay to the home."""
     lock = _locks.setdefault(code, asyncio.Lock())
@@ -45,7 +56,7 @@ async def open_room(code: str) -> RoomHandle:
             channel = await layer.new_channel("home.")
             claim = service.claim_home if shared else service.take_home
             if await database_sync_to_async(claim)(code, channel):
-                room = ClassRoom.from_dict(info.state) if info.state else ClassRoom(code)
+                room = await database_sync_to_async(restore)(code, info.state)
                 if not info.state:  # saved at once: a home that dies early leaves its room
                     await database_sync_to_async(service.heartbeat)(
                         code, channel, room.to_dict(), True

@@ -178,6 +178,18 @@ class ClassRoom(Room):
         if correct:
             self.scores[student] = self.scores.get(student, 0) + 1
 
+    def agree_with_database(self, scores: dict[int, int], current: list) -> None:
+        """After a restart: the scores and the open question's answers as the database has
+        them (an answer stored just before a crash may be missing from the saved room)."""
+        self.scores = {student: score for student, score in scores.items() if score}
+        if self.quiz is None:
+            return
+        options = {key: number for number, key in self.quiz["bank_keys"].items()}
+        self.quiz["answers"] = {
+            str(student): {"choice": sorted(options[key] for key in keys), "correct": correct}
+            for student, keys, correct in current
+        }
+
     def set_leaderboard(self, show: bool, names: bool) -> str:
         self.show_leaderboard = show
         self.leaderboard_names = names

@@ -251,6 +251,29 @@ def record_answer(question_id: int, student_id: int, choice: list[str], correct:
     return True
 
 
+@dataclass(frozen=True)
+class StoredAnswers:
+    """What the database holds of a class's quiz: the source of truth after a restart."""
+
+    scores: dict[int, int]  # student id -> right answers over the whole class
+    current: list[tuple[int, list[str], bool]]  # (student, bank keys, correct) for one question
+
+
+def stored_answers(code: str, question_id: int | None) -> StoredAnswers:
+    answers = ClassAnswer.objects.filter(question__classroom__code=code)
+    scores: dict[int, int] = {}
+    for student, correct in answers.values_list("student_id", "correct"):
+        if correct:
+            scores[student] = scores.get(student, 0) + 1
+    current = [
+        (student, list(choice), correct)
+        for student, choice, correct in answers.filter(question_id=question_id).values_list(
+            "student_id", "choice", "correct"
+        )
+    ]
+    return StoredAnswers(scores, current)
+
+
 def mark_revealed(question_id: int) -> None:
     ClassQuestion.objects.filter(pk=question_id).update(revealed=True)
 

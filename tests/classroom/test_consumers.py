@@ -3,6 +3,7 @@ bad input, and a room that survives its process restarting."""
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 import re
@@ -358,3 +359,45 @@ async def test_an_ended_class_refuses_every_command_on_every_screen():
     assert running.room.customers == 1  # nothing happened
     await phone.disconnect()
     await screen.disconnect()
+
+
+async def test_an_answer_survives_a_crash_before_the_room_was_saved():
+    await sync_to_async(call_command)("load_questions", stdout=io.StringIO())
+    teacher, code, (ana,) = await a_class("Ana")
+    screen = await connected(teacher, code, "teacher")
+    await receive_until(screen, lambda f: 'id="floor"' in f)
+    phone = await connected(ana, code, "student")
+    await receive_until(phone, card)
+    await send(screen, action="push_question", question="ip-mobile-wifi-lte", seconds=60)
+    await receive_until(screen, lambda f: status(f) is not None)
+    await receive_until(phone, lambda f: "answer-form" in f)
+    home = home_module.homes[code]
+    # The question is saved; then the process dies right after Ana's answer, before the next
+    # save: the room it saved knows nothing of her answer, the database does.
+    from lbteach.classroom import service
+
+    await sync_to_async(service.heartbeat)(code, home.channel, home.room.to_dict(), True)
+    right = home.room.quiz["correct"][0]
+    await send(phone, action="answer", choice=right)
+    await receive_until(phone, lambda f: status(f) == "Answer received. Wait for the reveal.")
+    home._stop()
+    home_module.homes.clear()
+    placement._locks.clear()
+    await phone.disconnect()
+    await screen.disconnect()
+
+    phone = await connected(ana, code, "student")
+    await receive_until(phone, card)
+    wrong = next(n for n in "1234" if n != right)
+    await send(phone, action="answer", choice=wrong)  # a second try, with another choice
+    again = await receive_until(phone, lambda f: status(f) is not None)
+    assert status(again) == "Not done: You already answered this question."
+    room = home_module.homes[code].room
+    student = await sync_to_async(Student.objects.get)(nickname="Ana")
+    assert room.quiz["answers"] == {str(student.pk): {"choice": [right], "correct": True}}
+    assert room.scores == {student.pk: 1}
+    # The histogram the class sees and the CSV the teacher downloads agree.
+    download = await sync_to_async(teacher.get)(f"/class/{code}/results.csv")
+    rows = list(csv.DictReader(io.StringIO(download.content.decode())))
+    assert [(row["nickname"], row["correct"]) for row in rows] == [("Ana", "yes")]
+    await phone.disconnect()
