@@ -3,6 +3,7 @@
 // the figure's own transform); we only animate. With reduced motion, figures simply appear.
 (function () {
   "use strict";
+  if (window.lbteachScene) { return; } // included once per restaurant: run once
   var reduce = window.matchMedia ? window.matchMedia("(prefers-reduced-motion: reduce)") : null;
   var walked = typeof WeakSet === "function" ? new WeakSet() : null;
   var SEAT = /translate\(\s*([-\d.]+)[\s,]+([-\d.]+)\s*\)/;
