@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from weakref import WeakKeyDictionary
 
+from django.utils.safestring import SafeString
+
 CELL_W = 200
 CELL_H = 172
 LEFT = 150  # door and host stand
@@ -22,10 +24,12 @@ TOP = 44  # the host's speech line
 PANTRY_H = 92
 SEATS = ((62, 22), (138, 22), (62, 100), (138, 100))
 SHELF_Y = 128
-SHELF_SLOTS = 8
+SHELF_SLOTS = 8  # carts drawn on a shelf, the last slot for "+N" when more
+BUSY_SHELF_SLOTS = 6  # with many tables: the frame stays small and quick to render
+BUSY_TABLES = 6
 SLOT_W = 23
 PANTRY_SLOTS = 24
-MAX_WALKERS = 24
+MAX_WALKERS = 16
 MAX_REASON = 54
 
 
@@ -66,6 +70,15 @@ def remember(owner: Any, view: dict, recent: list) -> SceneMemory:
     return memory
 
 
+def _n(value: int) -> SafeString:
+    """A number as text the template need not localise or escape: digits hold no markup.
+
+    Django localises and escapes every value it renders, which was two thirds of the
+    scene's render time for its several hundred coordinates and customer numbers.
+    """
+    return SafeString(str(int(value)))
+
+
 def _columns(count: int) -> int:
     if count <= 2:
         return max(count, 1)
@@ -76,14 +89,8 @@ def _columns(count: int) -> int:
     return 4
 
 
-def _cart(cid: int | None, state: str, colour: int, slot: int, items: int = 0) -> dict:
-    return {
-        "id": cid,
-        "state": state,
-        "colour": colour,
-        "x": 10 + slot * SLOT_W,
-        "items": items,
-    }
+def _cart(cid: int, state: str, colour: int, slot: int) -> dict:
+    return {"id": _n(cid), "state": state, "colour": _n(colour), "x": _n(10 + slot * SLOT_W)}
 
 
 def _walkers(recent: list, places: dict[str, dict]) -> list:
@@ -110,6 +117,7 @@ def scene_context(owner: Any, view: dict, recent: list, last_decision: Any = Non
     mid_y = TOP + floor_h // 2
     door = (28, mid_y)
     host = (104, mid_y)
+    slots = SHELF_SLOTS if len(tables) <= BUSY_TABLES else BUSY_SHELF_SLOTS
 
     places: dict[str, dict] = {}
     for i, table in enumerate(tables):
@@ -135,13 +143,13 @@ def scene_context(owner: Any, view: dict, recent: list, last_decision: Any = Non
         client = clients[decision.client - 1] if decision.client <= len(clients) else {}
         at.append(
             {
-                "id": decision.client,
-                "colour": client.get("colour", 0),
+                "id": _n(decision.client),
+                "colour": _n(client.get("colour", 0)),
                 "mobile": client.get("mobile", False),
                 "nat": client.get("behind_nat", False),
                 "broken": decision.cart_broken,
-                "x": place["x"] + sx,
-                "y": place["y"] + sy,
+                "x": _n(place["x"] + sx),
+                "y": _n(place["y"] + sy),
             }
         )
 
@@ -165,30 +173,30 @@ def scene_context(owner: Any, view: dict, recent: list, last_decision: Any = Non
             shelf.append(_cart(cid, "stranded", clients[cid - 1]["colour"], len(shelf)))
         unnamed_stranded = table["stranded"] - len(known)
         lost = memory.lost.get(name, []) if down else []
-        for cid in lost[: SHELF_SLOTS - 1 - len(shelf)]:
+        for cid in lost[: slots - 1 - len(shelf)]:
             shelf.append(_cart(cid, "lost", clients[cid - 1]["colour"], len(shelf)))
         kept = [(cid, n) for cid, n in sorted(table["carts"].items()) if cid not in broken_ids]
-        room_left = max(0, SHELF_SLOTS - 1 - len(shelf))
+        room_left = max(0, slots - 1 - len(shelf))
         if len(kept) <= room_left + 1:
             room_left += 1
-        for cid, items in kept[:room_left]:
-            shelf.append(_cart(cid, "kept", clients[cid - 1]["colour"], len(shelf), items))
+        for cid, _items in kept[:room_left]:
+            shelf.append(_cart(cid, "kept", clients[cid - 1]["colour"], len(shelf)))
         hidden_kept = len(kept) - min(len(kept), room_left)
         hidden_lost = max(0, len(lost) - sum(1 for c in shelf if c["state"] == "lost"))
         drawn.append(
             {
                 "name": name,
                 "state": table["status"],
-                "x": place["x"],
-                "y": place["y"],
-                "weight": table["weight"],
+                "x": _n(place["x"]),
+                "y": _n(place["y"]),
                 "figures": figures,
-                "more_arrived": arrived.get(name, 0) - len(figures),
+                "words": _table_words(table),
+                "queue_words": _queue_words(arrived.get(name, 0) - len(figures), table["queue"]),
                 "waiting": table["queue"],
                 "served": table["served"],
                 "shelf": shelf,
-                "more_carts": hidden_kept + hidden_lost,
-                "more_x": 10 + len(shelf) * SLOT_W,
+                "more_carts": _n(hidden_kept + hidden_lost) if hidden_kept + hidden_lost else "",
+                "more_x": _n(10 + len(shelf) * SLOT_W),
                 "cart_count": len(table["carts"]),
                 "stranded_count": table["stranded"],
                 "unnamed_stranded": unnamed_stranded,
@@ -204,8 +212,7 @@ def scene_context(owner: Any, view: dict, recent: list, last_decision: Any = Non
             "y": TOP + floor_h + 14,
             "width": cols * CELL_W - 12,
             "carts": [
-                _cart(c["id"], "kept", c["colour"], i, c["cart_items"])
-                for i, c in enumerate(stored[:PANTRY_SLOTS])
+                _cart(c["id"], "kept", c["colour"], i) for i, c in enumerate(stored[:PANTRY_SLOTS])
             ],
             "more": max(0, len(stored) - PANTRY_SLOTS),
             "more_x": 10 + min(len(stored), PANTRY_SLOTS) * SLOT_W,
@@ -217,12 +224,28 @@ def scene_context(owner: Any, view: dict, recent: list, last_decision: Any = Non
         "height": height,
         "door": door,
         "host": host,
+        "walk_from": f"{door[0]} {door[1]} {host[0]} {host[1]}",
         "tables": drawn,
-        "walking": sum(len(t["figures"]) for t in drawn),
+        "figures": [f for t in drawn for f in t["figures"]],
         "pantry": pantry,
         "says": _host_line(last_decision),
         "summary": _summary(drawn, pantry, walkers, view),
     }
+
+
+def _table_words(table: dict) -> str:
+    if table["status"] == "down":
+        return "closed"
+    if table["status"] == "draining":
+        return "draining"
+    return f"{table['served']} served"
+
+
+def _queue_words(more: int, waiting: int) -> str:
+    words = [f"+{more} more"] if more > 0 else []
+    if waiting:
+        words.append(f"{waiting} waiting")
+    return " · ".join(words)
 
 
 def _host_line(decision: Any) -> str:

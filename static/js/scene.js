@@ -1,6 +1,6 @@
 // The restaurant scene's motion: each customer seated this frame walks from the door to the
-// host, then to their seat. The server says where (data-walk: door x y, host x y; the seat is
-// the figure's own transform); we only animate. With reduced motion, figures simply appear.
+// host, then to their seat. The server says where (the scene's data-walk-from: door x y, host
+// x y; the seat is the figure's own transform); we only animate. With reduced motion, figures simply appear.
 (function () {
   "use strict";
   if (window.lbteachScene) { return; } // included once per restaurant: run once
@@ -12,12 +12,12 @@
 
   function walk(root) {
     if (!root || (reduce && reduce.matches) || !walked) { return; }
-    var figures = root.querySelectorAll("g[data-walk]");
+    var figures = root.querySelectorAll("svg[data-walk-from] g[data-customer]");
     for (var i = 0; i < figures.length; i++) {
       var g = figures[i];
       if (walked.has(g) || typeof g.animate !== "function") { continue; }
       walked.add(g);
-      var p = g.getAttribute("data-walk").split(" ");
+      var p = g.ownerSVGElement.getAttribute("data-walk-from").split(" ");
       var seat = SEAT.exec(g.getAttribute("transform") || "");
       if (p.length !== 4 || !seat) { continue; }
       g.animate(
