@@ -130,7 +130,7 @@ def scene_context(owner: Any, view: dict, recent: list, last_decision: Any = Non
     seated: dict[str, list[dict]] = {}
     arrived: dict[str, int] = {}
     for decision in recent:
-        if decision.server in places:
+        if decision.server in places and places[decision.server]["state"] != "down":
             arrived[decision.server] = arrived.get(decision.server, 0) + 1
     for decision in walkers:
         if decision.cart_broken:
