@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from lbteach.lab.catalog import balancer_groups, preset_story
 from lbteach.lab.commands import MAX_ADD_CUSTOMERS, SPEEDS
+from lbteach.lab.figures import UnknownFigure, frames_body
 from lbteach.lab.frames import room_context
 from lbteach.lab.room import LabSetup, Room
 from lbteach.sim import BALANCERS, PRESETS
@@ -52,3 +54,19 @@ def lab(request):
 @require_GET
 def compare(request):
     return _page(request, compare=True)
+
+
+@require_GET
+def figure_frames(request, name: str):
+    """A lesson figure's frames: the same cached bytes for every reader, no room, no socket."""
+    try:
+        plain, packed = frames_body(name)
+    except UnknownFigure:
+        raise Http404(f"There is no figure called {name!r}.") from None
+    zipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = HttpResponse(packed if zipped else plain, content_type="text/html; charset=utf-8")
+    if zipped:
+        response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
