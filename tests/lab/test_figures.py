@@ -37,7 +37,7 @@ def test_two_presets_stand_side_by_side():
 
 
 def test_an_unknown_preset_in_a_lesson_names_the_file():
-    with pytest.raises(LessonError, match="x.md: no scenario preset called 'nope'"):
+    with pytest.raises(LessonError, match=r"x\.md: no scenario preset called 'nope'"):
         _with_figures("{% figure nope %}\n", "x.md")
 
 
