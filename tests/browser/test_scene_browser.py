@@ -29,6 +29,10 @@ def test_a_lesson_figure_plays_on_screen_and_steps_when_asked(page, site):
     expect(moment).not_to_have_text(shown)
     assert figure.locator("svg.scene [data-table]").count() == 4
     screenshot(page, "lesson-figure-source-ip", full_page=False)
+    page.emulate_media(media="print")
+    expect(figure.locator(".figure-controls")).to_be_hidden()
+    expect(figure.locator("figcaption")).to_be_visible()
+    page.emulate_media(media="screen")
     page.get_by_role("heading", level=1).scroll_into_view_if_needed()
     assert serious_violations(page) == []
     assert errors == []
