@@ -13,8 +13,9 @@ from dataclasses import dataclass
 from lbteach.classroom.actions import CLASS_ACTIONS
 from lbteach.lab.actions import PROJECTOR, STUDENT, TEACHER
 from lbteach.lab.commands import BadCommand
-from lbteach.lab.room import Room, plural
+from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup
+from lbteach.sim.words import count
 
 __all__ = ["PROJECTOR", "STUDENT", "TEACHER", "ClassRoom", "Seat"]
 
@@ -249,7 +250,7 @@ def student_note(decision) -> str:
         return f"You checked out at table {table}. Why this table: {decision.reason}."
     items = decision.cart_items
     return (
-        f"Added to your cart at table {table}: {plural(items, 'item')} now. "
+        f"Added to your cart at table {table}: {count(items, 'item')} now. "
         f"Why this table: {decision.reason}."
     )
 

@@ -15,10 +15,9 @@ from django.template.loader import get_template
 
 from lbteach.lab.commands import SPEEDS
 from lbteach.lab.room import LiveRestaurant, Room
+from lbteach.lab.scene import scene_context
 from lbteach.sim import BALANCERS
 
-MAX_CART_CHIPS = 12
-MAX_ARRIVALS = 8
 CHART_WIDTH = 300
 CHART_HEIGHT = 80
 
@@ -27,60 +26,15 @@ def _percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
-def seated_chip(decision, client: dict) -> dict:
-    """A customer seated this tick: classes for the look, words for a screen reader."""
-    classes = [f"chip c{client.get('colour', 0)}"]
-    spoken = [decision.action.replace("_", " ")]
-    if client.get("mobile"):
-        classes.append("mobile")
-        spoken.append("mobile")
-    if client.get("behind_nat"):
-        classes.append("nat")
-        spoken.append("behind NAT")
-    if decision.cart_broken:
-        classes.append("broken")
-        spoken.append("cart broken: empty cart")
-    return {
-        "id": str(decision.client),
-        "classes": " ".join(classes),
-        "spoken": ", " + ", ".join(spoken),
-    }
-
-
-def table_contexts(restaurant: LiveRestaurant, view: dict) -> list[dict]:
-    clients = {client["id"]: client for client in view["clients"]}
-    arrivals: dict[str, list] = {}
-    for decision in restaurant.recent:
-        arrivals.setdefault(decision.server, []).append(decision)
+def table_contexts(view: dict) -> list[dict]:
+    """Each table's name and load, for the metrics' bars (the scene draws the rest)."""
     per_server = view["metrics"]["per_server"]
     busiest = max(per_server.values(), default=0) or 1
     tables = []
     for table in view["tables"]:
-        carts = sorted(table["carts"].items(), key=lambda item: int(item[0]))
-        chips = [
-            {
-                "id": str(cid),
-                "items": str(items),
-                "colour": clients.get(int(cid), {}).get("colour", 0),
-            }
-            for cid, items in carts[:MAX_CART_CHIPS]
-        ]
-        seated = [
-            seated_chip(d, clients.get(d.client, {})) for d in arrivals.get(table["name"], [])
-        ]
-        seated = seated[-MAX_ARRIVALS:]
         served = per_server.get(table["name"], 0)
         tables.append(
-            {
-                **table,
-                "cart_chips": chips,
-                "more_carts": max(0, len(carts) - MAX_CART_CHIPS),
-                "cart_count": len(carts),
-                "seated": seated,
-                "breaks_here": any(d.cart_broken for d in arrivals.get(table["name"], [])),
-                "served": served,
-                "load_width": round(100 * served / busiest),
-            }
+            {"name": table["name"], "served": served, "load_width": round(100 * served / busiest)}
         )
     return tables
 
@@ -108,21 +62,6 @@ def chart_context(restaurant: LiveRestaurant) -> dict:
     }
 
 
-def shared_store_context(view: dict) -> dict | None:
-    """The carts in the shared session store (the hybrid approach), or None when it is off."""
-    if not view["shared_sessions"]:
-        return None
-    carts = [c for c in view["clients"] if c["cart_table"] == "shared"]
-    return {
-        "cart_chips": [
-            {"id": str(c["id"]), "items": str(c["cart_items"]), "colour": c["colour"]}
-            for c in carts[: MAX_CART_CHIPS * 2]
-        ],
-        "more_carts": max(0, len(carts) - MAX_CART_CHIPS * 2),
-        "cart_count": len(carts),
-    }
-
-
 def restaurant_context(restaurant: LiveRestaurant) -> dict:
     view = restaurant.sim.view()
     metrics = view["metrics"]
@@ -133,8 +72,8 @@ def restaurant_context(restaurant: LiveRestaurant) -> dict:
         "balancer": balancer,
         "shared_sessions": view["shared_sessions"],
         "last_decision": restaurant.last_decision,
-        "tables": table_contexts(restaurant, view),
-        "store": shared_store_context(view),
+        "tables": table_contexts(view),
+        "scene": scene_context(restaurant.scene, view, restaurant.recent, restaurant.last_decision),
         "customers": len(view["clients"]),
         "mobile_customers": sum(1 for c in view["clients"] if c["mobile"]),
         "nat_customers": sum(1 for c in view["clients"] if c["behind_nat"]),

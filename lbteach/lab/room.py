@@ -18,17 +18,15 @@ from django.urls import reverse
 
 from lbteach.lab.actions import EVENTS, LAB, LAB_ACTIONS, ActionTable, Sender
 from lbteach.lab.commands import SPEEDS, BadCommand, Command
+from lbteach.lab.scene import SceneMemory
 from lbteach.lab.sharelink import LOG_LIMIT, MAX_CUSTOMERS, LabSetup, log_entry
 from lbteach.sim import BALANCERS, Decision, ScenarioError, Simulation, scenario_from_preset
+from lbteach.sim.words import count
 
 NARRATION_LINES = 8
 HISTORY_POINTS = 60
 STORIES_PER_TICK = 3
 LAB_SENDER = Sender(LAB)
-
-
-def plural(count: int, word: str, many: str | None = None) -> str:
-    return f"{count} {word if count == 1 else many or word + 's'}"
 
 
 @dataclass
@@ -42,6 +40,7 @@ class LiveRestaurant:
     recent: list[Decision] = field(default_factory=list)  # decisions of the last tick
     last_decision: Decision | None = None  # the latest decision of any tick, for the host
     narration_count: int = 0
+    scene: SceneMemory = field(default_factory=SceneMemory)  # whose carts the scene shows
 
     def narrate(self, line: str) -> None:
         self.narration_count += 1
@@ -58,6 +57,7 @@ class LiveRestaurant:
             # after a restart shows what the page before it did.
             "recent": [decision.to_dict() for decision in self.recent],
             "last_decision": self.last_decision.to_dict() if self.last_decision else None,
+            "scene": self.scene.to_dict(),
         }
 
     @classmethod
@@ -69,6 +69,7 @@ class LiveRestaurant:
         restaurant.recent = [Decision(**decision) for decision in saved.get("recent", [])]
         last = saved.get("last_decision")
         restaurant.last_decision = Decision(**last) if last else None
+        restaurant.scene = SceneMemory.from_dict(saved.get("scene", {}))
         return restaurant
 
 
@@ -131,23 +132,23 @@ class Room:
             self.log.append(log_entry(requests, command, self.actions))
         return message
 
-    def add_customers(self, count: int, who: str = "customer") -> str:
+    def add_customers(self, number: int, who: str = "customer") -> str:
         room_left = MAX_CUSTOMERS - self.customers
         if room_left <= 0:
             raise BadCommand(f"The restaurant is full: at most {MAX_CUSTOMERS} customers.")
-        count = min(count, room_left)
+        number = min(number, room_left)
         for restaurant in self.restaurants:
-            ids = restaurant.sim.add_clients(count)
+            ids = restaurant.sim.add_clients(number)
             restaurant.narrate(
-                f"{count} customers walked in (customers {ids[0]} to {ids[-1]})."
-                if count > 1
+                f"{number} customers walked in (customers {ids[0]} to {ids[-1]})."
+                if number > 1
                 else f"Customer {ids[0]} walked in."
             )
-        return f"Added {plural(count, who)}."
+        return f"Added {count(number, who)}."
 
     def set_speed(self, speed: int) -> str:
         self.speed = speed
-        return f"Speed {speed}: {plural(SPEEDS[speed - 1], 'request')} per tick."
+        return f"Speed {speed}: {count(SPEEDS[speed - 1], 'request')} per tick."
 
     def pause(self) -> str:
         self.running = False
@@ -262,7 +263,7 @@ class Room:
             if len(stories) > STORIES_PER_TICK:
                 more = len(stories) - STORIES_PER_TICK
                 restaurant.narrate(
-                    f"…and {plural(more, 'more notable seating')} in the same moment."
+                    f"…and {count(more, 'more notable seating')} in the same moment."
                 )
             restaurant.history.append((len(decisions), breaks))
 

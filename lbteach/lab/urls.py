@@ -10,4 +10,5 @@ app_name = "lab"
 urlpatterns = [
     path("", views.lab, name="lab"),
     path("compare/", views.compare, name="compare"),
+    path("figures/<str:name>/", views.figure_frames, name="figure_frames"),
 ]

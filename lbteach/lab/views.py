@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from lbteach.lab.catalog import balancer_groups, preset_story
 from lbteach.lab.commands import MAX_ADD_CUSTOMERS, SPEEDS, BadCommand
+from lbteach.lab.figures import UnknownFigure, frames_body
 from lbteach.lab.frames import room_context
 from lbteach.lab.room import Room
 from lbteach.lab.service import BUSY_MESSAGE, lab_is_busy
@@ -66,3 +67,19 @@ def lab(request: HttpRequest) -> HttpResponse:
 @require_GET
 def compare(request: HttpRequest) -> HttpResponse:
     return _page(request, compare=True)
+
+
+@require_GET
+def figure_frames(request, name: str):
+    """A lesson figure's frames: the same cached bytes for every reader, no room, no socket."""
+    try:
+        plain, packed = frames_body(name)
+    except UnknownFigure:
+        raise Http404(f"There is no figure called {name!r}.") from None
+    zipped = "gzip" in request.headers.get("Accept-Encoding", "")
+    response = HttpResponse(packed if zipped else plain, content_type="text/html; charset=utf-8")
+    if zipped:
+        response["Content-Encoding"] = "gzip"
+    response["Vary"] = "Accept-Encoding"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response

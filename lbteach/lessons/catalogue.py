@@ -16,6 +16,8 @@ from markdown_it import MarkdownIt
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 FILE_NAME = re.compile(r"^(?P<order>\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
+# A live figure is one line: `{% figure preset %}`, or two presets side by side.
+FIGURE_LINE = re.compile(r"^\{% figure (?P<presets>[a-z0-9_]+(?: [a-z0-9_]+)?) %\}[ \t]*$", re.M)
 REQUIRED_FIELDS = ("title", "summary", "minutes", "objectives", "takeaways", "lab_preset")
 
 
@@ -111,7 +113,7 @@ def parse_lesson(path: Path, md: MarkdownIt | None = None) -> Lesson:
     if missing:
         raise LessonError(f"{path.name}: front matter lacks {', '.join(missing)}")
     md = md or _markdown()
-    tokens = md.parse(body)
+    tokens = md.parse(_with_figures(body, path.name))
     headings = tuple(
         Heading(int(token.tag[1]), tokens[i + 1].content, slugify(tokens[i + 1].content))
         for i, token in enumerate(tokens)
@@ -131,6 +133,19 @@ def parse_lesson(path: Path, md: MarkdownIt | None = None) -> Lesson:
         headings=headings,
         source=body,
     )
+
+
+def _with_figures(body: str, name: str) -> str:
+    """The Markdown with each figure line replaced by the figure's HTML (its still and caption)."""
+    from lbteach.lab.figures import UnknownFigure, figure_html
+
+    def expand(match: re.Match) -> str:
+        try:
+            return figure_html(tuple(match["presets"].split()))
+        except UnknownFigure as error:
+            raise LessonError(f"{name}: no scenario preset called {error.args[0]!r}") from None
+
+    return FIGURE_LINE.sub(expand, body)
 
 
 def _fingerprint(directory: Path) -> tuple[tuple[str, int], ...]:

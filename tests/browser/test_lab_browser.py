@@ -11,6 +11,12 @@ from tests.browser.test_lessons_browser import serious_violations, watch_console
 pytestmark = pytest.mark.browser
 
 LAB = "/lab/?scenario=mobile_ip_change&seed=11&customers=0"
+# A stranded cart at one table whose customer has a cart at another: a cart break, drawn.
+STRANDED_PAIR = """() => [...document.querySelectorAll('#floor [data-cart=stranded]')].some(old => {
+  const at = old.closest('[data-table]').dataset.table;
+  return [...document.querySelectorAll(`#floor [data-cart-of="${old.dataset.cartOf}"]`)].some(
+    c => c.dataset.cart !== 'stranded' && c.closest('[data-table]')?.dataset.table !== at);
+})"""
 
 
 def metric(page, name: str) -> int:
@@ -33,7 +39,7 @@ def fill_restaurant(page, customers: int = 40):
     expect(page.locator("#lab-status")).to_have_text(f"Added {customers} customers.")
     # Wait until most tables hold carts: customers have been shopping for a while.
     page.wait_for_function(
-        "() => document.querySelectorAll('#floor .cart:not(.more)').length >= 20", timeout=20_000
+        "() => document.querySelectorAll('#floor [data-cart=kept]').length >= 16", timeout=20_000
     )
 
 
@@ -58,6 +64,7 @@ def test_source_ip_breaks_carts_when_mobile_customers_change_network(page, site)
         timeout=15_000,
     )
     expect(page.locator(".narration-list").first).to_contain_text("Cart broken")
+    page.wait_for_function(STRANDED_PAIR, timeout=15_000)
     screenshot(page, "lab-source-ip-after-change-ips")
     assert serious_violations(page) == []
     assert errors == []
@@ -70,6 +77,8 @@ def test_cookie_affinity_survives_new_ips_but_not_cleared_cookies(page, site):
     expect(page.locator("#lab-status")).to_contain_text("switched network")
     frames_later(page, 5)  # five ticks' worth of requests after the change, not a guess
     assert metric(page, "cart_breaks") == 0
+    assert page.locator("#floor [data-cart=stranded]").count() == 0
+    assert page.locator("#floor [data-cart=broken]").count() == 0
     screenshot(page, "lab-cookie-after-change-ips")
     page.get_by_role("button", name="Clear cookies").click()
     page.wait_for_function(
@@ -88,15 +97,19 @@ def test_a_crash_loses_carts_unless_sessions_are_shared(page, site, shared):
     fill_restaurant(page)
     page.get_by_label("Which table").select_option("B")
     page.get_by_role("button", name="Crash table").click()
-    expect(page.locator("#table-B")).to_have_class("table status-down")
+    table = page.locator('#floor [data-table="B"]')
+    expect(table).to_have_attribute("data-state", "down")
     frames_later(page, 3)
     lost = metric(page, "carts_lost")
     screenshot(page, f"lab-crash-{'shared' if shared else 'in-memory'}")
     if shared:
         assert lost == 0
         assert metric(page, "cart_breaks") == 0
+        assert table.locator("[data-cart=lost]").count() == 0
+        assert page.locator("#floor .pantry [data-cart=kept]").count() > 0
     else:
         assert lost > 0
+        assert table.locator("[data-cart=lost]").count() > 0
 
 
 def test_bad_input_shows_in_the_status_region_and_the_lab_keeps_running(page, site):

@@ -100,10 +100,10 @@ async def test_events_change_the_restaurant_the_way_the_engine_says():
     frame = await receive_until(communicator, lambda f: 'id="table-E"' in f)
     assert 'id="table-E"' in frame
     await send(communicator, action="remove_table", server="E")
-    frame = await receive_until(communicator, lambda f: "status-draining" in f)
+    frame = await receive_until(communicator, lambda f: 'data-state="draining"' in f)
     await send(communicator, action="crash_table", server="A")
-    frame = await receive_until(communicator, lambda f: "status-down" in f)
-    assert 'class="table status-down' in frame
+    frame = await receive_until(communicator, lambda f: 'data-state="down"' in f)
+    assert 'data-table="A" data-state="down"' in frame
     await communicator.disconnect()
 
 

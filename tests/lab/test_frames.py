@@ -117,3 +117,43 @@ def test_frames_number_themselves_and_a_snapshot_keeps_the_number():
     assert 'data-seq="2"' in renderer.render(full=True)
     stamp = int(re.search(r'data-ts="(\d+)"', second)[1])
     assert abs(stamp - time.time() * 1000) < 60_000
+
+
+def scene_of(document: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    return document.find_class("scene")[0]
+
+
+@pytest.mark.parametrize("shared", [False, True])
+def test_applied_frames_draw_the_same_scene_as_a_fresh_render(shared):
+    room = Room(
+        "t",
+        LabSetup("mobile_ip_change", ("source_ip",), seed=3, customers=0, shared_sessions=shared),
+    )
+    renderer = FrameRenderer(room)
+    document = render_page(room)
+    play(
+        room,
+        renderer,
+        document,
+        [
+            Command("add_customers", {"count": 40}),
+            *["tick"] * 8,
+            Command("change_ip", {}),
+            "tick",
+            "tick",
+            Command("crash_table", {"server": "B"}),
+            "tick",
+        ],
+    )
+    fresh = render_page(room)
+    assert live_region(document) == live_region(fresh)
+    scene = scene_of(document)
+    assert lxml.html.tostring(scene) == lxml.html.tostring(scene_of(fresh))
+    down = scene.xpath('.//*[@data-table="B"]')[0]
+    assert down.get("data-state") == "down"
+    lost = down.xpath('.//*[@data-cart="lost"]')
+    if shared:
+        assert lost == []
+        assert scene.xpath('.//*[contains(@class, "pantry")]//*[@data-cart="kept"]')
+    else:
+        assert lost, "the crashed table's carts are drawn as lost"
