@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 
 from channels.db import database_sync_to_async
 from django.conf import settings
 
 from lbteach.classroom import service
-from lbteach.classroom.handle import Member, RoomEnded, RoomHandle, ended_frame
+from lbteach.classroom.handle import RECONNECTING, Member, RoomEnded, RoomHandle, ended_frame
 from lbteach.classroom.placement import open_room
 from lbteach.classroom.room import STUDENT
+from lbteach.lab.broadcast import CLOSE_MOVED
 from lbteach.lab.consumers import RoomConsumer
 from lbteach.lab.ratelimit import TokenBucket, people
 from lbteach.lab.service import Reply
 
 FORBIDDEN = 4403
+log = logging.getLogger(__name__)
 
 
 def session_from(cookies: dict):
@@ -57,6 +60,11 @@ class ClassConsumer(RoomConsumer):
             await self.accept()
             await self.send(text_data=ended_frame())
             await self.close(code=1000)
+            return
+        except Exception:
+            # The other servers cannot be reached (Redis down): the page tries again shortly.
+            log.warning("class %s: could not open its room", self.code, exc_info=True)
+            await self.refuse(RECONNECTING, CLOSE_MOVED)
             return
         await self.accept()
         self.viewer = self.new_viewer()

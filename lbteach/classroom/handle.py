@@ -8,15 +8,24 @@ which it has; `lbteach.classroom.placement` decides.
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.template.loader import render_to_string
 
 from lbteach.lab.actions import Sender
 from lbteach.lab.broadcast import Viewer
 from lbteach.lab.service import Reply
+
+log = logging.getLogger(__name__)
+# Waits between tries while the channel layer (Redis) cannot be reached: short at first, so
+# a blip costs little, never long, so frames flow again within seconds of it coming back.
+LAYER_RETRY_SECONDS = (0.2, 0.5, 1.0, 2.0)
+RECONNECTING = "The class is reconnecting to the other servers: one moment."
 
 
 class RoomEnded(LookupError):
@@ -61,3 +70,29 @@ class RoomHandle(Protocol):
 
     def snapshot_for(self, member: Member) -> str | None:
         """This screen's full picture now, or None when it arrives as a frame later."""
+
+
+async def receive_forever(
+    layer: Any, channel: str, handle: Callable[[dict], Awaitable[None]], code: str
+) -> None:
+    """Hand every message on `channel` to `handle`, surviving a channel layer that goes away
+    (Redis restarting, say) and carrying on when it is back."""
+    failures = 0
+    while True:
+        try:
+            message = await layer.receive(channel)
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            if not failures:
+                log.warning("class %s: the channel layer is unreachable; retrying", code)
+            await asyncio.sleep(LAYER_RETRY_SECONDS[min(failures, len(LAYER_RETRY_SECONDS) - 1)])
+            failures += 1
+            continue
+        if failures:
+            log.warning("class %s: the channel layer is back after %d tries", code, failures)
+            failures = 0
+        try:
+            await handle(message)
+        except Exception:
+            log.exception("class %s: failed on %s", code, message.get("type"))

@@ -20,7 +20,7 @@ from django.conf import settings
 from lbteach.classroom import service
 from lbteach.classroom.actions import CLASS_ACTIONS
 from lbteach.classroom.frames import ClassFrameRenderer, render_student, render_students
-from lbteach.classroom.handle import Member, ended_frame, group_name
+from lbteach.classroom.handle import Member, ended_frame, group_name, receive_forever
 from lbteach.classroom.room import ENDED, STUDENT, ClassRoom
 from lbteach.lab.actions import Sender
 from lbteach.lab.broadcast import CLOSE_MOVED, LiveRoom, Viewer
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 KEEPER_SECONDS = 1.0
 # A home with no viewers anywhere stops ticking after this long (it resumes on the next one).
 UNWATCHED_SECONDS = 30.0
+OUTBOX_LIMIT = 200  # messages waiting for the channel layer, at most
 homes: dict[str, ClassHome] = {}
 
 
@@ -48,7 +49,7 @@ class ClassHome:
         self.live.on_push = self._after_push
         self.phones: dict[int, set[Viewer]] = {}
         self.cards: dict[int, str] = {}
-        self.outbox: asyncio.Queue = asyncio.Queue()
+        self.outbox: asyncio.Queue = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         self.dirty = True
         self.active = True
         self.remote_seen = 0.0
@@ -101,7 +102,7 @@ class ClassHome:
                 self._drop_everyone(code=CLOSE_MOVED)
                 self._stop()
                 return
-            self.outbox.put_nowait({"type": "room.beat"})
+            self._post({"type": "room.beat"})
             if time.monotonic() - self.last_used > settings.CLASS_IDLE_MINUTES * 60:
                 log.info(
                     "class %s: idle for %s minutes, ending it",
@@ -121,7 +122,10 @@ class ClassHome:
                 asyncio.get_running_loop().create_task(viewer.close(code))
 
     async def _send_outbox(self) -> None:
-        """One sender, so relays get frames in the order they were made."""
+        """One sender, so relays get frames in the order they were made. While the channel
+        layer is unreachable the messages are dropped (relays resync from a snapshot), and
+        that is logged once per outage, not once per frame."""
+        unreachable = False
         while True:
             message = await self.outbox.get()
             try:
@@ -130,26 +134,36 @@ class ClassHome:
                     await self.layer.send(to, message)
                 else:
                     await self.layer.group_send(group_name(self.code), message)
-            except Exception:
-                log.exception("class %s: could not reach the other processes", self.code)
+            except Exception as error:
+                if not unreachable:
+                    log.warning("class %s: cannot reach the other processes: %s", self.code, error)
+                unreachable = True
+                continue
+            if unreachable:
+                log.warning("class %s: the other processes are reachable again", self.code)
+                unreachable = False
 
     async def _listen(self) -> None:
         """Commands, seats and snapshot requests from viewers on other processes."""
-        while True:
-            message = await self.layer.receive(self.channel)
-            self.remote_seen = time.monotonic()
-            handler = getattr(self, message.get("type", "").replace(".", "_"), None)
-            if handler is None:
-                continue
-            try:
-                await handler(message)
-            except Exception:
-                log.exception("class %s: failed on %s", self.code, message.get("type"))
+        await receive_forever(self.layer, self.channel, self._on_message, self.code)
+
+    async def _on_message(self, message: dict) -> None:
+        self.remote_seen = time.monotonic()
+        handler = getattr(self, message.get("type", "").replace(".", "_"), None)
+        if handler is not None:
+            await handler(message)
+
+    def _post(self, message: dict) -> None:
+        """Queue a message for the other processes; while they cannot be reached, the oldest
+        queued frames give way (a relay that misses one asks for a snapshot)."""
+        if self.outbox.full():
+            self.outbox.get_nowait()
+        self.outbox.put_nowait(message)
 
     # -- frames -----------------------------------------------------------------------------
     def _after_push(self, frame: str) -> None:
         self.dirty = True
-        self.outbox.put_nowait({"type": "room.frame", "frame": frame})
+        self._post({"type": "room.frame", "frame": frame})
         self._push_cards()
 
     def _push_cards(self) -> None:
@@ -159,7 +173,7 @@ class ClassHome:
             self.cards[student] = card
             for viewer in self.phones.get(student, ()):
                 viewer.offer_now(card)
-            self.outbox.put_nowait({"type": "room.student", "student": student, "frame": card})
+            self._post({"type": "room.student", "student": student, "frame": card})
 
     def snapshot_for(self, member: Member) -> str | None:
         return self._snapshot(member.role, member.student)
@@ -261,7 +275,7 @@ class ClassHome:
 
     def _reply(self, message: dict, frame: str) -> None:
         if frame:
-            self.outbox.put_nowait(
+            self._post(
                 {
                     "to": message["reply_to"],
                     "type": "room.reply",

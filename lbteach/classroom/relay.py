@@ -14,7 +14,13 @@ import time
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from lbteach.classroom.handle import Member, ended_frame, group_name
+from lbteach.classroom.handle import (
+    RECONNECTING,
+    Member,
+    ended_frame,
+    group_name,
+    receive_forever,
+)
 from lbteach.classroom.home import KEEPER_SECONDS
 from lbteach.classroom.room import STUDENT
 from lbteach.lab.broadcast import CLOSE_MOVED
@@ -51,22 +57,31 @@ class ClassRelay:
         for task in self.tasks:
             if task is not asyncio.current_task():
                 task.cancel()
-        await self.layer.group_discard(group_name(self.code), self.channel)
+        try:
+            await self.layer.group_discard(group_name(self.code), self.channel)
+        except Exception:  # the layer is gone; the group entry expires by itself
+            log.warning("class %s: could not leave the room's group", self.code)
 
     async def _listen(self) -> None:
-        while True:
-            message = await self.layer.receive(self.channel)
-            self.last_beat = time.monotonic()
-            handler = getattr(self, message.get("type", "").replace(".", "_"), None)
-            if handler is not None:
-                handler(message)
+        await receive_forever(self.layer, self.channel, self._on_message, self.code)
+
+    async def _on_message(self, message: dict) -> None:
+        self.last_beat = time.monotonic()
+        handler = getattr(self, message.get("type", "").replace(".", "_"), None)
+        if handler is not None:
+            handler(message)
 
     async def _watch(self) -> None:
-        """Keep the home ticking for us; if it falls silent, take the room over."""
+        """Keep the home ticking for us and our place in the room's group (a restarted Redis
+        forgets groups); if the home falls silent, send our viewers to find the room anew."""
         while True:
             await asyncio.sleep(RELAY_KEEPALIVE_SECONDS / 2)
-            if self.members:
-                await self._to_home({"type": "room.keepalive"})
+            try:
+                await self.layer.group_add(group_name(self.code), self.channel)
+                if self.members:
+                    await self._to_home({"type": "room.keepalive"})
+            except Exception:
+                log.warning("class %s: the channel layer is unreachable", self.code)
             silent = time.monotonic() - self.last_beat
             if silent > settings.CLASS_HOME_STALE_SECONDS + KEEPER_SECONDS:
                 log.warning("class %s: home silent for %.1f s; taking over", self.code, silent)
@@ -93,9 +108,13 @@ class ClassRelay:
     def join(self, member: Member) -> None:
         self.members[member.id] = member
         member.viewer.start()
-        asyncio.get_running_loop().create_task(
-            self._to_home(self._ask(member, type="room.snapshot_request"))
-        )
+        asyncio.get_running_loop().create_task(self._ask_snapshot(member))
+
+    async def _ask_snapshot(self, member: Member) -> None:
+        try:
+            await self._to_home(self._ask(member, type="room.snapshot_request"))
+        except Exception:
+            member.viewer.offer_now(Reply(RECONNECTING, error=True).render())
 
     def leave(self, member: Member) -> None:
         member.viewer.stop()
@@ -104,10 +123,16 @@ class ClassRelay:
             asyncio.get_running_loop().create_task(self._stop())
 
     async def seat(self, member: Member, nickname: str) -> None:
-        await self._to_home(self._ask(member, type="room.seat", nickname=nickname))
+        try:
+            await self._to_home(self._ask(member, type="room.seat", nickname=nickname))
+        except Exception:
+            log.warning("class %s: could not seat a student: the layer is unreachable", self.code)
 
     async def command(self, member: Member, text: str | None) -> Reply:
-        await self._to_home(self._ask(member, type="room.command", text=text))
+        try:
+            await self._to_home(self._ask(member, type="room.command", text=text))
+        except Exception:
+            return Reply(RECONNECTING, error=True)
         return Reply("")  # the reply comes back through the relay channel
 
     def snapshot_for(self, member: Member) -> str | None:
