@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from lbteach.classroom.address import host_and_origin, public_base
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -36,6 +38,19 @@ SECRET_KEY = os.environ.get(
 )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# Where `make run` listens (HOST=0.0.0.0 serves the room's network) and the address students
+# are shown: PUBLIC_URL if set, else this machine's LAN address when listening everywhere.
+# Only that one address is added to the hosts the site answers (and the websocket origins).
+HOST = os.environ.get("HOST", "127.0.0.1")
+PORT = int(os.environ.get("PORT", "8000"))
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+CLASS_PUBLIC_URL = public_base(HOST, PORT, PUBLIC_URL)
+if CLASS_PUBLIC_URL:
+    _public_host, _public_origin = host_and_origin(CLASS_PUBLIC_URL)
+    if _public_host and _public_host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(_public_host)
+    if _public_origin not in CSRF_TRUSTED_ORIGINS:
+        CSRF_TRUSTED_ORIGINS.append(_public_origin)
 # HTTPS=true when the site is served over TLS (behind a terminating load balancer).
 HTTPS = env_bool("HTTPS", False)
 
@@ -137,6 +152,8 @@ CLASS_IDLE_MINUTES = int(os.environ.get("CLASS_IDLE_MINUTES", "120"))
 CLASS_JOIN_ATTEMPTS = int(os.environ.get("CLASS_JOIN_ATTEMPTS", "30"))
 CLASS_JOIN_WINDOW_SECONDS = int(os.environ.get("CLASS_JOIN_WINDOW_SECONDS", "600"))
 CLASS_HOME_STALE_SECONDS = float(os.environ.get("CLASS_HOME_STALE_SECONDS", "4"))
+# An ended class's results stay for its teacher this many days, then are deleted.
+CLASS_RESULTS_DAYS = int(os.environ.get("CLASS_RESULTS_DAYS", "30"))
 # The benchmark's bare echo websocket (bench/lab_frame.py); off unless asked for.
 BENCH_ECHO = env_bool("BENCH_ECHO", False)
 

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from lbteach.classroom import service
 from lbteach.classroom.codes import NicknameError, normalise_code
-from lbteach.classroom.pages import class_page_context, join_url, phone_page_context
+from lbteach.classroom.pages import absolute, class_page_context, join_url, phone_page_context
 from lbteach.quiz import bank
 
 
@@ -125,8 +125,8 @@ def teach(request, code: str):
     teacher_key = request.session[service.TEACHER_SESSION_KEY][classroom.code]
     context = class_page_context(classroom, request)
     context |= {
-        "teacher_link": request.build_absolute_uri(
-            reverse("classroom:teach", args=[classroom.code]) + f"?key={teacher_key}"
+        "teacher_link": absolute(
+            request, reverse("classroom:teach", args=[classroom.code]) + f"?key={teacher_key}"
         ),
         "questions": bank.list_questions(kinds=("single", "multiple", "true_false", "scenario")),
     }

@@ -51,8 +51,11 @@ def prepare_database(env: dict[str, str]) -> None:
 class Server:
     """A daphne process serving lbteach on a free port until stopped."""
 
-    def __init__(self, env: dict[str, str], port: int | None = None) -> None:
+    def __init__(
+        self, env: dict[str, str], port: int | None = None, bind: str = "127.0.0.1"
+    ) -> None:
         self.env = env
+        self.bind = bind
         self.port = port or free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -64,7 +67,7 @@ class Server:
                 "-m",
                 "daphne",
                 "-b",
-                "127.0.0.1",
+                self.bind,
                 "-p",
                 str(self.port),
                 "lbteach.asgi:application",

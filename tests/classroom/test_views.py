@@ -179,3 +179,12 @@ def test_a_phone_page_shows_its_saved_card_before_the_socket_connects():
     assert "Your cart: <strong>1 item</strong>" in html
     assert "Finding your table" not in html
     assert "hx-swap-oob" not in html.split('id="me"')[1].split(">")[0]
+
+
+def test_a_students_phone_has_no_site_menu_to_tap_away_on():
+    _, code = start_class()
+    phone = join(code, "Ana")
+    html = phone.get(f"/class/{code}/").content.decode()
+    assert 'aria-label="Main"' not in html
+    assert 'href="/lessons/"' not in html
+    assert 'aria-label="Main"' in Client().get("/class/").content.decode()
