@@ -77,7 +77,7 @@ def test_a_class_sees_a_cart_break_and_answers_a_question(chromium, site, tmp_pa
         phone.locator(".answer-option").first.click()
         phone.get_by_role("button", name="Send answer").click()
         expect(phone.locator("#lab-status")).to_have_text("Answer received. Wait for the reveal.")
-    expect(projector.locator("#class-quiz")).to_contain_text("3 of 3 answered")
+    expect(projector.locator("#class-quiz")).to_contain_text("answers in: 3 / 3")
     screenshot(phones[1], "class-phone-answered")
     teach.get_by_role("button", name="Reveal answer").click()
     expect(projector.locator("#class-quiz")).to_contain_text("Why:")
