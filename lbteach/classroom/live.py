@@ -238,7 +238,12 @@ class ClassHome:
         room = self.room
         action, params = command.action, command.params
         if action in ("add_to_cart", "switch_network", "clear_cookies", "checkout"):
-            return room.student_action(student, action)
+            note = room.student_action(student, action)
+            if action == "checkout" or room.seats[student].broken:  # tallied for the results
+                await database_sync_to_async(service.count_action)(
+                    student, action, room.seats[student].broken
+                )
+            return note
         if action == "answer":
             correct = room.answer(student, params["choice"], now_ms())
             bank_keys = sorted(room.quiz["bank_keys"][n] for n in params["choice"])
@@ -271,7 +276,9 @@ class ClassHome:
         record = await database_sync_to_async(service.record_question)(
             self.code, key, question.prompt, seconds
         )
-        return self.room.open_question(question, seconds, record, now_ms())
+        message = self.room.open_question(question, seconds, record, now_ms())
+        await database_sync_to_async(service.record_layout)(record, self.room.quiz)
+        return message
 
     async def end(self) -> None:
         self.room.ended = True

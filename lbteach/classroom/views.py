@@ -6,6 +6,7 @@ import csv
 import io
 
 import segno
+from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -46,6 +47,22 @@ def _teacher_class(request, code: str):
     classroom, refusal = _find(request, code)
     if refusal is not None:
         return None, refusal
+    if not service.is_teacher(classroom, request.session):
+        return None, _forbidden(request, classroom)
+    return classroom, None
+
+
+def _teacher_results(request, code: str):
+    """The class (open or ended, while its results are kept) if this browser is its teacher."""
+    try:
+        service.check_join_attempt(_client(request))
+    except service.Throttled:
+        return None, render(request, "classroom/throttled.html", status=429)
+    try:
+        classroom = service.kept_class(code)
+    except service.ClassNotFound:
+        service.count_missed_join(_client(request))
+        return None, _not_found(request, code)
     if not service.is_teacher(classroom, request.session):
         return None, _forbidden(request, classroom)
     return classroom, None
@@ -121,6 +138,9 @@ def teach(request, code: str):
         return HttpResponseRedirect(reverse("classroom:teach", args=[classroom.code]))
     classroom, refusal = _teacher_class(request, code)
     if refusal is not None:
+        kept, _ = _teacher_results(request, code)
+        if kept is not None and kept.ended_at is not None:  # an ended class: its results
+            return HttpResponseRedirect(reverse("classroom:results_page", args=[kept.code]))
         return refusal
     teacher_key = request.session[service.TEACHER_SESSION_KEY][classroom.code]
     context = class_page_context(classroom, request)
@@ -129,6 +149,7 @@ def teach(request, code: str):
             request, reverse("classroom:teach", args=[classroom.code]) + f"?key={teacher_key}"
         ),
         "questions": bank.list_questions(kinds=("single", "multiple", "true_false", "scenario")),
+        "results_days": settings.CLASS_RESULTS_DAYS,
     }
     return render(request, "classroom/teach.html", context)
 
@@ -160,8 +181,26 @@ def qr(request, code: str):
 
 
 @require_GET
+def results_page(request, code: str):
+    classroom, refusal = _teacher_results(request, code)
+    if refusal is not None:
+        return refusal
+    context = {"classroom": classroom, **service.class_results(classroom)}
+    return render(request, "classroom/results.html", context)
+
+
+@require_GET
+def results_print(request, code: str):
+    classroom, refusal = _teacher_results(request, code)
+    if refusal is not None:
+        return refusal
+    context = {"classroom": classroom, "printable": True, **service.class_results(classroom)}
+    return render(request, "classroom/results.html", context)
+
+
+@require_GET
 def results(request, code: str):
-    classroom, refusal = _teacher_class(request, code)
+    classroom, refusal = _teacher_results(request, code)
     if refusal is not None:
         return refusal
     response = HttpResponse(content_type="text/csv; charset=utf-8")

@@ -19,4 +19,17 @@
 
   document.addEventListener("htmx:wsAfterMessage", focusNewQuestion);
   document.addEventListener("DOMContentLoaded", focusNewQuestion);
+
+  // A button with data-opens="<dialog id>" opens that dialog (Escape and "Keep teaching" close it).
+  document.addEventListener("click", function (event) {
+    var opener = event.target.closest("[data-opens]");
+    if (!opener) { return; }
+    var dialog = document.getElementById(opener.dataset.opens);
+    if (dialog && dialog.showModal && !dialog.open) { dialog.showModal(); }
+  });
+  // A websocket form inside a dialog has done its job once sent: close the dialog.
+  document.addEventListener("htmx:wsAfterSend", function (event) {
+    var dialog = event.target.closest && event.target.closest("dialog[open]");
+    if (dialog) { dialog.close(); }
+  });
 })();
