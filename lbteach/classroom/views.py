@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lbteach.classroom import service
+from lbteach.classroom import lesson_plans, service
 from lbteach.classroom.codes import NicknameError, normalise_code
 from lbteach.classroom.pages import absolute, class_page_context, join_url, phone_page_context
 from lbteach.quiz import bank
@@ -150,6 +150,8 @@ def teach(request, code: str):
         ),
         "questions": bank.list_questions(kinds=("single", "multiple", "true_false", "scenario")),
         "results_days": settings.CLASS_RESULTS_DAYS,
+        "plans": lesson_plans.all_plans(),
+        "plan": lesson_plans.get_plan(request.GET.get("plan", "")),
     }
     return render(request, "classroom/teach.html", context)
 

@@ -32,4 +32,58 @@
     var dialog = event.target.closest && event.target.closest("dialog[open]");
     if (dialog) { dialog.close(); }
   });
+
+  // -- the lesson plan beside the teacher's controls ---------------------------------------
+  var socket = null;
+  document.addEventListener("htmx:wsOpen", function (event) { socket = event.detail.socketWrapper; });
+
+  function plan() { return document.querySelector("[data-plan]"); }
+  function steps() { return plan() ? plan().querySelectorAll(".plan-step") : []; }
+  function storeKey() { return "lbteach-plan:" + plan().dataset.plan; }
+
+  function showStep(number) {
+    var all = steps();
+    all.forEach(function (li) {
+      var current = parseInt(li.dataset.step, 10) === number;
+      li.classList.toggle("is-current", current);
+      li.classList.toggle("is-done", parseInt(li.dataset.step, 10) < number);
+      if (current) { li.setAttribute("aria-current", "step"); } else { li.removeAttribute("aria-current"); }
+    });
+    var next = plan().querySelector("[data-plan-next]");
+    var progress = plan().querySelector(".plan-progress");
+    var following = all[number] ? all[number].dataset.title : null;
+    if (number > 0) {
+      progress.textContent = "Step " + number + " of " + all.length + ": " +
+        all[number - 1].dataset.title + ". The room is set up.";
+    }
+    next.textContent = following ? "Next step: " + following : "Plan finished";
+    next.disabled = !following;
+  }
+
+  function runStep(number) {
+    var li = document.getElementById("plan-step-" + number);
+    if (!li || !socket) { return; }
+    JSON.parse(li.dataset.commands).forEach(function (command) { socket.send(JSON.stringify(command)); });
+    try { sessionStorage.setItem(storeKey(), String(number)); } catch (e) { /* private mode */ }
+    showStep(number);
+    li.scrollIntoView({ block: "nearest" });
+  }
+
+  document.addEventListener("click", function (event) {
+    if (!plan()) { return; }
+    var run = event.target.closest("[data-plan-run]");
+    if (run) { runStep(parseInt(run.dataset.planRun, 10)); return; }
+    if (event.target.closest("[data-plan-next]")) {
+      var current = plan().querySelector(".plan-step.is-current");
+      runStep(current ? parseInt(current.dataset.step, 10) + 1 : 1);
+    }
+  });
+
+  // A reload keeps the teacher's place in the plan (without sending the step again).
+  document.addEventListener("DOMContentLoaded", function () {
+    if (!plan()) { return; }
+    var saved = null;
+    try { saved = parseInt(sessionStorage.getItem(storeKey()) || "", 10); } catch (e) { saved = null; }
+    if (saved > 0) { showStep(saved); }
+  });
 })();
