@@ -54,16 +54,27 @@
     var following = all[number] ? all[number].dataset.title : null;
     if (number > 0) {
       progress.textContent = "Step " + number + " of " + all.length + ": " +
-        all[number - 1].dataset.title + ". The room is set up.";
+        all[number - 1].dataset.title + " (room set up)";
     }
     next.textContent = following ? "Next step: " + following : "Plan finished";
     next.disabled = !following;
   }
 
+  // The controls beside the plan show what the step just set.
+  function mirrorControl(command) {
+    var balancer = document.getElementById("balancer");
+    var shared = document.getElementById("shared_sessions");
+    if (command.action === "set_balancer" && balancer) { balancer.value = command.balancer; }
+    if (command.action === "shared_sessions" && shared) { shared.checked = command.shared_sessions === "on"; }
+  }
+
   function runStep(number) {
     var li = document.getElementById("plan-step-" + number);
     if (!li || !socket) { return; }
-    JSON.parse(li.dataset.commands).forEach(function (command) { socket.send(JSON.stringify(command)); });
+    JSON.parse(li.dataset.commands).forEach(function (command) {
+      socket.send(JSON.stringify(command));
+      mirrorControl(command);
+    });
     try { sessionStorage.setItem(storeKey(), String(number)); } catch (e) { /* private mode */ }
     showStep(number);
     li.scrollIntoView({ block: "nearest" });
