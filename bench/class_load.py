@@ -71,6 +71,11 @@ class Student:
     answered: bool = False
 
 
+async def drain(ws) -> None:
+    async for _ in ws:
+        pass
+
+
 def join_students(server: Server, code: str, count: int) -> list[Student]:
     students = []
     for n in range(count):
@@ -117,6 +122,7 @@ async def run_class(server: Server, code: str, teacher_cookie: str, students: li
                     student.sent = pending
 
     async def phone(student: Student, offset: float) -> None:
+        await asyncio.sleep(offset)  # phones open one after another, as a class joins
         async with connect(
             f"{base}/student/",
             origin=ORIGIN,
@@ -136,7 +142,6 @@ async def run_class(server: Server, code: str, teacher_cookie: str, students: li
                             student.own_ms.append((arrived - sent_at) * 1000)
 
             reader = asyncio.create_task(read())
-            await asyncio.sleep(offset)
             rng = random.Random(student.nickname)
             while not stop.is_set() and not window.get("over"):
                 if student.question_open and not student.answered:
@@ -160,6 +165,13 @@ async def run_class(server: Server, code: str, teacher_cookie: str, students: li
     by_name = {s.nickname: s for s in students}
     stop = asyncio.Event()
     watcher = asyncio.create_task(projector())
+    teacher = await connect(
+        f"{base}/teacher/",
+        origin=ORIGIN,
+        additional_headers={"Cookie": teacher_cookie},
+        max_size=2**22,
+    )
+    teacher_reader = asyncio.create_task(drain(teacher))
     await asyncio.sleep(0.5)
     phones = [
         asyncio.create_task(phone(s, ACT_SECONDS * i / len(students)))
@@ -168,34 +180,34 @@ async def run_class(server: Server, code: str, teacher_cookie: str, students: li
     await asyncio.sleep(args.warmup)
     pid = server.process.pid
     cpu_before = cpu_seconds(pid)
+    client_before = time.process_time()
     load_before = os.getloadavg()[0]
     recording = True
     window["start"] = time.monotonic()
-    async with connect(
-        f"{base}/teacher/",
-        origin=ORIGIN,
-        additional_headers={"Cookie": teacher_cookie},
-        max_size=2**22,
-    ) as teacher:
-        await asyncio.sleep(min(4.0, args.seconds / 4))
-        await teacher.send(
-            json.dumps({"action": "push_question", "question": QUESTION, "seconds": 30})
-        )
-        await asyncio.sleep(args.seconds - min(4.0, args.seconds / 4))
+    await teacher.send(json.dumps({"action": "snapshot"}))
+    await asyncio.sleep(min(4.0, args.seconds / 4))
+    await teacher.send(json.dumps({"action": "push_question", "question": QUESTION, "seconds": 30}))
+    await asyncio.sleep(args.seconds - min(4.0, args.seconds / 4))
     recording = False
     window["over"] = 1.0
     window_s = time.monotonic() - window["start"]
     cpu = cpu_seconds(pid) - cpu_before
+    client_cpu = time.process_time() - client_before
     # Actions sent near the end of the window may still show: give them a moment.
     await asyncio.sleep(1.5)
     stop.set()
-    await asyncio.gather(*phones, return_exceptions=True)
+    outcomes = await asyncio.gather(*phones, return_exceptions=True)
+    failed = [repr(o)[:120] for o in outcomes if isinstance(o, BaseException)]
     watcher.cancel()
+    teacher_reader.cancel()
+    await teacher.close()
     shown = [ms for s in students for ms in s.shown_ms]
     own = [ms for s in students for ms in s.own_ms]
     adds = sum(s.adds for s in students)
     sizes = sorted(frames, key=len)
     return {
+        "students_failed": len(failed),
+        "first_failure": failed[0] if failed else None,
         "actions_add_to_cart": adds,
         "actions_shown_on_projector": len(shown),
         "lost": max(0, adds - len(shown)),
@@ -206,6 +218,7 @@ async def run_class(server: Server, code: str, teacher_cookie: str, students: li
         "server_cpu_ms_per_tick": round(cpu * 1000 / (window_s / TICK_SECONDS), 1),
         "server_cpu_share_of_one_core": round(cpu / window_s, 2),
         "server_peak_rss_mb": peak_rss_mb(pid),
+        "client_cpu_share_of_one_core": round(client_cpu / window_s, 2),
         "load_1m_before_after": [round(load_before, 2), round(os.getloadavg()[0], 2)],
         "median_projector_frame": sizes[len(sizes) // 2] if sizes else "",
     }
