@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.server import Browser, Server
-from tests.browser.test_lessons_browser import watch_console
+from tests.browser.test_lessons_browser import serious_violations, watch_console
 
 pytestmark = pytest.mark.browser
 
@@ -62,6 +62,7 @@ def check_fits(projector, phase: str, size: tuple[int, int]) -> None:
     below = [t["text"] for t in texts if t["bottom"] > height + 0.5 or t["right"] > width + 0.5]
     assert below == [], f"{phase} at {width}x{height}: below the fold or off screen: {below}"
     if width == 1920:
+        assert serious_violations(projector) == [], phase
         small = [(t["text"], t["size"]) for t in texts if t["size"] < MIN_TEXT_PX]
         assert small == [], f"{phase}: text under {MIN_TEXT_PX} px: {small}"
 
