@@ -43,6 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from websockets.asyncio.client import connect  # noqa: E402
+from websockets.typing import Origin  # noqa: E402
 
 from bench.fanout import BaselineServer, cpu_seconds, measure, peak_rss_mb, percentile  # noqa: E402
 from tests.browser.server import Browser, Server, prepare_database, server_env  # noqa: E402
@@ -51,7 +52,7 @@ ACT_SECONDS = 2.0
 TICK_SECONDS = 0.5
 TARGET_STUDENTS, TARGET_P99_MS = 60, 150.0
 QUESTION = "ip-mobile-wifi-lte"
-ORIGIN = "http://127.0.0.1"
+ORIGIN = Origin("http://127.0.0.1")
 ROW = re.compile(r'<span class="nickname">([^<]+)</span> <span class="roster-cart">([^<]*)</span>')
 STATUS = 'id="lab-status"'
 
@@ -101,8 +102,9 @@ async def run_class(server: Server, code: str, teacher_cookie: str, students: li
             max_size=2**22,
             compression=None,
         ) as ws:
-            async for message in ws:
+            async for data in ws:
                 arrived = time.perf_counter()
+                message = data if isinstance(data, str) else data.decode()
                 if recording and len(frames) < 400 and 'id="roster"' in message:
                     frames.append(message)
                 for name, row in ROW.findall(message):
@@ -178,6 +180,7 @@ async def run_class(server: Server, code: str, teacher_cookie: str, students: li
         for i, s in enumerate(students)
     ]
     await asyncio.sleep(args.warmup)
+    assert server.process is not None
     pid = server.process.pid
     cpu_before = cpu_seconds(pid)
     client_before = time.process_time()
@@ -236,7 +239,10 @@ def bench_students(count: int, args, tmp: Path) -> dict:
     try:
         teacher = Browser()
         page = teacher.post(f"{server.url}/class/start/", {}, form_page=f"{server.url}/class/")
-        code = re.search(r"/class/([A-Z0-9]{6})/teach/$", page)[1]
+        found = re.search(r"/class/([A-Z0-9]{6})/teach/$", page)
+        if found is None:
+            raise RuntimeError(f"starting a class led to {page}")
+        code = found[1]
         teacher_cookie = f"sessionid={teacher.cookie('sessionid')}"
         students = join_students(server, code, count)
         lbteach = asyncio.run(run_class(server, code, teacher_cookie, students, args))
@@ -247,6 +253,7 @@ def bench_students(count: int, args, tmp: Path) -> dict:
     baseline_server = BaselineServer(frame, tmp).start()
     try:
         url = f"ws://127.0.0.1:{baseline_server.port}/"
+        assert baseline_server.process is not None
         pid = baseline_server.process.pid
         baseline = measure([url], {}, count + 1, args, [pid])
         baseline.pop("median_frame", None)
