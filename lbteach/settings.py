@@ -170,6 +170,12 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browsers ignore Cross-Origin-Opener-Policy on plain-http origins other than localhost and
+# log an error on every page; a class served at http://<LAN address> would fill every
+# phone's console with it, so the header is left off then.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = (
+    None if CLASS_PUBLIC_URL.startswith("http://") and not HTTPS else "same-origin"
+)
 
 # No inline script or style anywhere, and nothing from another origin: a classroom may be
 # offline, and htmx is configured (meta htmx-config) so it needs neither eval nor inline style.
