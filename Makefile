@@ -6,7 +6,8 @@ PORT ?= 8000
 HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
-.PHONY: run test setup content lint format bench clean
+# A class from a laptop: listen on every interface; only the LAN address is added to the hosts.
+.PHONY: run class test setup content lint format bench clean
 
 # Re-install only when the dependencies change, so a second `make run` is quick and harmless.
 $(STAMP): pyproject.toml
@@ -24,7 +25,11 @@ content: $(STAMP)
 
 run: content
 	@echo "lbteach is being served on http://$(HOST):$(PORT)/ (Ctrl-C stops it)"
-	$(VENV)/bin/daphne -b $(HOST) -p $(PORT) lbteach.asgi:application
+	@HOST=$(HOST) PORT=$(PORT) $(PY) manage.py class_address
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/daphne -b $(HOST) -p $(PORT) lbteach.asgi:application
+
+class:
+	$(MAKE) run HOST=0.0.0.0
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

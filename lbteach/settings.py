@@ -13,6 +13,8 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONE, SELF
 
+from lbteach.classroom.address import host_and_origin, public_base
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -36,6 +38,19 @@ SECRET_KEY = os.environ.get(
 )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# Where `make run` listens (HOST=0.0.0.0 serves the room's network) and the address students
+# are shown: PUBLIC_URL if set, else this machine's LAN address when listening everywhere.
+# Only that one address is added to the hosts the site answers (and the websocket origins).
+HOST = os.environ.get("HOST", "127.0.0.1")
+PORT = int(os.environ.get("PORT", "8000"))
+PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
+CLASS_PUBLIC_URL = public_base(HOST, PORT, PUBLIC_URL)
+if CLASS_PUBLIC_URL:
+    _public_host, _public_origin = host_and_origin(CLASS_PUBLIC_URL)
+    if _public_host and _public_host not in ALLOWED_HOSTS:
+        ALLOWED_HOSTS.append(_public_host)
+    if _public_origin not in CSRF_TRUSTED_ORIGINS:
+        CSRF_TRUSTED_ORIGINS.append(_public_origin)
 # HTTPS=true when the site is served over TLS (behind a terminating load balancer).
 HTTPS = env_bool("HTTPS", False)
 
@@ -146,6 +161,8 @@ CLASS_MAX_STUDENTS = int(os.environ.get("CLASS_MAX_STUDENTS", "200"))
 CLASS_HOME_STALE_SECONDS = float(os.environ.get("CLASS_HOME_STALE_SECONDS", "4"))
 # The study queue introduces at most this many never-seen questions per learner per UTC day.
 QUIZ_NEW_PER_DAY = int(os.environ.get("QUIZ_NEW_PER_DAY", "20"))
+# An ended class's results stay for its teacher this many days, then are deleted.
+CLASS_RESULTS_DAYS = int(os.environ.get("CLASS_RESULTS_DAYS", "30"))
 # The benchmark's bare echo websocket (bench/lab_frame.py); off unless asked for.
 BENCH_ECHO = env_bool("BENCH_ECHO", False)
 
@@ -162,6 +179,12 @@ SECURE_HSTS_PRELOAD = HTTPS
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Browsers ignore Cross-Origin-Opener-Policy on plain-http origins other than localhost and
+# log an error on every page; a class served at http://<LAN address> would fill every
+# phone's console with it, so the header is left off then.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = (
+    None if CLASS_PUBLIC_URL.startswith("http://") and not HTTPS else "same-origin"
+)
 
 # No inline script or style anywhere, and nothing from another origin: a classroom may be
 # offline, and htmx is configured (meta htmx-config) so it needs neither eval nor inline style.

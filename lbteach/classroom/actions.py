@@ -57,6 +57,18 @@ def _student_action(name: str):
     return run
 
 
+def _tally(name: str):
+    async def keep(home: ClassHome, params: Params, sender: Sender) -> str:
+        """Count the student's cart break or checkout for the class's results page."""
+        assert sender.student is not None
+        broken = home.room.seats[sender.student].broken
+        if broken or name == "checkout":
+            await database_sync_to_async(service.count_action)(sender.student, name, broken)
+        return ""
+
+    return keep
+
+
 async def answer(home: ClassHome, params: Params, sender: Sender) -> str:
     """The database is the source of truth: an answer counts once it is stored there."""
     room = home.room
@@ -82,7 +94,10 @@ async def push_question(home: ClassHome, params: Params, sender: Sender) -> str:
     record = await database_sync_to_async(service.record_question)(
         home.code, key, question.prompt, seconds
     )
-    return home.room.open_question(question, seconds, record)
+    message = home.room.open_question(question, seconds, record)
+    # The options in the order the class sees them, so the results show the same letters.
+    await database_sync_to_async(service.record_layout)(record, home.room.quiz)
+    return message
 
 
 async def reveal_question(home: ClassHome, params: Params, sender: Sender) -> str:
@@ -103,7 +118,10 @@ def _leaderboard(room: ClassRoom, params: Params, sender: Sender) -> str:
 
 CLASS_ACTIONS = LAB_ACTIONS.extended(
     [
-        *(Action(name, STUDENT_ONLY, run=_student_action(name)) for name in STUDENT_ACTIONS),
+        *(
+            Action(name, STUDENT_ONLY, run=_student_action(name), keep=_tally(name))
+            for name in STUDENT_ACTIONS
+        ),
         Action("answer", STUDENT_ONLY, parse_answer, run_async=answer),
         Action(
             "add_bots",

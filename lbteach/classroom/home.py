@@ -232,6 +232,8 @@ class ClassHome:
                 message = await action.run_async(self, command.params, sender)
             else:
                 message = self.room.apply(command, sender)
+                if action.keep is not None:
+                    await action.keep(self, command.params, sender)
         except BadCommand as error:
             return Reply(str(error), error=True)
         if not action.pushes:

@@ -33,6 +33,9 @@ class Student(models.Model):
     key_hash = models.CharField(max_length=64, unique=True)
     customer = models.PositiveIntegerField(null=True, blank=True)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # Kept for the results page: how often this student's cart broke, and their checkouts.
+    cart_breaks = models.PositiveIntegerField(default=0)
+    checkouts = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["joined_at"]
@@ -53,6 +56,9 @@ class ClassQuestion(models.Model):
     opened_at = models.DateTimeField(auto_now_add=True)
     closes_at = models.DateTimeField()
     revealed = models.BooleanField(default=False)
+    # The options as the class saw them: [{"key": "1", "text", "bank_key", "correct"}, ...]
+    # in order, so results and the CSV show the letters the students saw.
+    layout = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["opened_at"]

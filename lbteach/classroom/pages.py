@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 
+from django.conf import settings
 from django.urls import reverse
 
 from lbteach.classroom.frames import (
@@ -19,8 +20,15 @@ from lbteach.lab.commands import MAX_ADD_CUSTOMERS, SPEEDS
 from lbteach.lab.frames import room_context
 
 
+def absolute(request, path: str) -> str:
+    """`path` as students reach it: on the public (LAN) address when there is one, since the
+    teacher's own browser often says 127.0.0.1, which no phone can reach."""
+    base = settings.CLASS_PUBLIC_URL
+    return base + path if base else request.build_absolute_uri(path)
+
+
 def join_url(request, classroom: Classroom) -> str:
-    return request.build_absolute_uri(reverse("classroom:student", args=[classroom.code]))
+    return absolute(request, reverse("classroom:student", args=[classroom.code]))
 
 
 def class_page_context(classroom: Classroom, request) -> dict:

@@ -13,7 +13,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 
 from lbteach.classroom.codes import (
@@ -27,6 +27,8 @@ from lbteach.classroom.codes import (
     skeleton,
 )
 from lbteach.classroom.models import ClassAnswer, ClassQuestion, Classroom, Student
+from lbteach.classroom.stage import letter, letters
+from lbteach.quiz import bank
 
 log = logging.getLogger(__name__)
 
@@ -278,23 +280,155 @@ def mark_revealed(question_id: int) -> None:
     ClassQuestion.objects.filter(pk=question_id).update(revealed=True)
 
 
-RESULT_COLUMNS = ["question", "prompt", "nickname", "answer", "correct", "answered_at"]
+def record_layout(question_id: int, quiz: dict) -> None:
+    """Keep the options in the order (and so with the letters) the class saw them."""
+    correct = set(quiz["correct"])
+    layout = [
+        {
+            "key": option["key"],
+            "text": option["text"],
+            "bank_key": quiz["bank_keys"][option["key"]],
+            "correct": option["key"] in correct,
+        }
+        for option in quiz["options"]
+    ]
+    ClassQuestion.objects.filter(pk=question_id).update(layout=layout)
+
+
+def count_action(student_id: int, action: str, broken: bool) -> None:
+    """Tally a student's cart breaks and checkouts for the results page."""
+    changes: dict = {}
+    if broken:
+        changes["cart_breaks"] = F("cart_breaks") + 1
+    if action == "checkout" and not broken:
+        changes["checkouts"] = F("checkouts") + 1
+    if changes:
+        Student.objects.filter(pk=student_id).update(**changes)
+
+
+# -- results, kept after the class ends ------------------------------------------------------
+def purge_expired_results(now=None) -> int:
+    """Delete classes that ended more than CLASS_RESULTS_DAYS ago (with all they hold)."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.CLASS_RESULTS_DAYS)
+    _, per_model = Classroom.objects.filter(ended_at__lt=cutoff).delete()
+    return per_model.get(Classroom._meta.label, 0)
+
+
+def kept_class(code: str) -> Classroom:
+    """A class, open or ended, whose results are still kept."""
+    purge_expired_results()
+    code = normalise_code(code)
+    classroom = Classroom.objects.filter(code=code).first() if is_code(code) else None
+    if classroom is None:
+        raise ClassNotFound(code)
+    return classroom
+
+
+def question_title(prompt: str) -> str:
+    """A question's first line, as a title for tables and the CSV."""
+    first = next((line.strip() for line in prompt.splitlines() if line.strip()), "")
+    return first if len(first) <= 140 else first[:139] + "…"
+
+
+def _layout(question: ClassQuestion) -> list[dict]:
+    if question.layout:
+        return question.layout
+    # Asked before layouts were kept: the bank's order stands in for the class's.
+    data = bank.get_question(question.question_key)
+    options = data.options if data else ()
+    return [
+        {"key": str(n), "text": o.text, "bank_key": o.key, "correct": o.correct}
+        for n, o in enumerate(options, start=1)
+    ]
+
+
+def class_results(classroom: Classroom) -> dict:
+    """Everything the results page shows: each question's histogram, each student's tally."""
+    students = list(classroom.students.all())
+    scores = {s.pk: {"right": 0, "answered": 0} for s in students}
+    questions = []
+    for number, question in enumerate(
+        classroom.questions.prefetch_related("answers").order_by("opened_at"), start=1
+    ):
+        layout = _layout(question)
+        answers = list(question.answers.all())
+        total = len(answers)
+        options = []
+        for option in layout:
+            votes = sum(1 for a in answers if option["bank_key"] in a.choice)
+            options.append(
+                {
+                    **option,
+                    "letter": letter(option["key"]),
+                    "votes": votes,
+                    "width": round(100 * votes / total) if total else 0,
+                }
+            )
+        for answer in answers:
+            tally = scores.setdefault(answer.student_id, {"right": 0, "answered": 0})
+            tally["answered"] += 1
+            tally["right"] += int(answer.correct)
+        questions.append(
+            {
+                "number": number,
+                "title": question_title(question.prompt),
+                "prompt": question.prompt,
+                "options": options,
+                "answered": total,
+                "right": sum(1 for a in answers if a.correct),
+                "right_letters": letters(o["key"] for o in layout if o["correct"]),
+            }
+        )
+    people = [
+        {
+            "nickname": s.nickname,
+            "customer": s.customer,
+            "score": scores[s.pk]["right"],
+            "answered": scores[s.pk]["answered"],
+            "cart_breaks": s.cart_breaks,
+            "checkouts": s.checkouts,
+        }
+        for s in students
+    ]
+    people.sort(key=lambda p: (-p["score"], p["nickname"].lower()))
+    kept_until = (
+        classroom.ended_at + timedelta(days=settings.CLASS_RESULTS_DAYS)
+        if classroom.ended_at
+        else None
+    )
+    return {"questions": questions, "students": people, "kept_until": kept_until}
+
+
+RESULT_COLUMNS = [
+    "question_number",
+    "question",
+    "nickname",
+    "answer",
+    "correct",
+    "right_answer",
+    "answered_at",
+]
 
 
 def result_rows(classroom: Classroom) -> list[list[str]]:
-    answers = (
-        ClassAnswer.objects.filter(question__classroom=classroom)
-        .select_related("question", "student")
-        .order_by("question__opened_at", "answered_at")
-    )
-    return [
-        [
-            a.question.question_key,
-            a.question.prompt,
-            a.student.nickname,
-            " ".join(a.choice),
-            "yes" if a.correct else "no",
-            a.answered_at.isoformat(timespec="seconds"),
-        ]
-        for a in answers
-    ]
+    """One row per answer, with the letters the students saw and the question's title."""
+    rows = []
+    questions = classroom.questions.prefetch_related("answers__student").order_by("opened_at")
+    for number, question in enumerate(questions, start=1):
+        layout = _layout(question)
+        letter_of = {o["bank_key"]: letter(o["key"]) for o in layout}
+        right = letters(o["key"] for o in layout if o["correct"])
+        title = question_title(question.prompt)
+        for a in sorted(question.answers.all(), key=lambda a: a.answered_at):
+            rows.append(
+                [
+                    str(number),
+                    title,
+                    a.student.nickname,
+                    " ".join(sorted(letter_of.get(k, k) for k in a.choice)),
+                    "yes" if a.correct else "no",
+                    right,
+                    a.answered_at.isoformat(timespec="seconds"),
+                ]
+            )
+    return rows

@@ -17,4 +17,6 @@ urlpatterns = [
     re_path(rf"^{CODE}/projector/$", views.projector, name="projector"),
     re_path(rf"^{CODE}/qr\.svg$", views.qr, name="qr"),
     re_path(rf"^{CODE}/results\.csv$", views.results, name="results"),
+    re_path(rf"^{CODE}/results/$", views.results_page, name="results_page"),
+    re_path(rf"^{CODE}/results/print/$", views.results_print, name="results_print"),
 ]

@@ -6,15 +6,16 @@ import csv
 import io
 
 import segno
+from django.conf import settings
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lbteach.classroom import service
+from lbteach.classroom import lesson_plans, service
 from lbteach.classroom.codes import NicknameError, normalise_code
-from lbteach.classroom.pages import class_page_context, join_url, phone_page_context
+from lbteach.classroom.pages import absolute, class_page_context, join_url, phone_page_context
 from lbteach.quiz import bank
 
 
@@ -45,6 +46,19 @@ def _teacher_class(request, code: str):
     classroom, refusal = _find(request, code)
     if refusal is not None:
         return None, refusal
+    if not service.is_teacher(classroom, request.session):
+        return None, _forbidden(request, classroom)
+    return classroom, None
+
+
+def _teacher_results(request, code: str):
+    """The class (open or ended, while its results are kept) if this browser is its teacher."""
+    try:
+        classroom = service.kept_class(code)
+    except service.ClassNotFound:
+        if service.missed_join(_client(request)):
+            return None, render(request, "classroom/throttled.html", status=429)
+        return None, _not_found(request, code)
     if not service.is_teacher(classroom, request.session):
         return None, _forbidden(request, classroom)
     return classroom, None
@@ -124,14 +138,20 @@ def teach(request, code: str):
         return HttpResponseRedirect(reverse("classroom:teach", args=[classroom.code]))
     classroom, refusal = _teacher_class(request, code)
     if refusal is not None:
+        kept, _ = _teacher_results(request, code)
+        if kept is not None and kept.ended_at is not None:  # an ended class: its results
+            return HttpResponseRedirect(reverse("classroom:results_page", args=[kept.code]))
         return refusal
     teacher_key = request.session[service.TEACHER_SESSION_KEY][classroom.code]
     context = class_page_context(classroom, request)
     context |= {
-        "teacher_link": request.build_absolute_uri(
-            reverse("classroom:teach", args=[classroom.code]) + f"?key={teacher_key}"
+        "teacher_link": absolute(
+            request, reverse("classroom:teach", args=[classroom.code]) + f"?key={teacher_key}"
         ),
         "questions": bank.list_questions(kinds=("single", "multiple", "true_false", "scenario")),
+        "results_days": settings.CLASS_RESULTS_DAYS,
+        "plans": lesson_plans.all_plans(),
+        "plan": lesson_plans.get_plan(request.GET.get("plan", "")),
     }
     return render(request, "classroom/teach.html", context)
 
@@ -163,8 +183,26 @@ def qr(request, code: str):
 
 
 @require_GET
+def results_page(request, code: str):
+    classroom, refusal = _teacher_results(request, code)
+    if refusal is not None:
+        return refusal
+    context = {"classroom": classroom, **service.class_results(classroom)}
+    return render(request, "classroom/results.html", context)
+
+
+@require_GET
+def results_print(request, code: str):
+    classroom, refusal = _teacher_results(request, code)
+    if refusal is not None:
+        return refusal
+    context = {"classroom": classroom, "printable": True, **service.class_results(classroom)}
+    return render(request, "classroom/results.html", context)
+
+
+@require_GET
 def results(request, code: str):
-    classroom, refusal = _teacher_class(request, code)
+    classroom, refusal = _teacher_results(request, code)
     if refusal is not None:
         return refusal
     response = HttpResponse(content_type="text/csv; charset=utf-8")

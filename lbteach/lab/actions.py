@@ -58,7 +58,8 @@ class Action:
 
     `run` changes the room and returns the sentence for the sender's status line; an action
     that must also reach the database (a class answer, say) has `run_async` instead, which
-    the class's home awaits. `log` names the param a share link records (`""` for an action
+    the class's home awaits; `keep` records in the database what a `run` did. `log` names
+    the param a share link records (`""` for an action
     without one); `None` keeps the action out of the replay log.
     """
 
@@ -67,6 +68,7 @@ class Action:
     parse: Callable[[dict], Params] = no_fields
     run: Effect | None = None
     run_async: AsyncEffect | None = None
+    keep: AsyncEffect | None = None  # what the database keeps of it, once `run` has run
     log: str | None = None
     pushes: bool = True  # whether the room pushes a frame after it
 

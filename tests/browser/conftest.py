@@ -29,12 +29,17 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def site(tmp_path_factory) -> str:
+def site_server(tmp_path_factory) -> Server:
     env = server_env(tmp_path_factory.mktemp("site") / "db.sqlite3")
     prepare_database(env)
     server = Server(env).start()
-    yield server.url
+    yield server
     server.stop()
+
+
+@pytest.fixture(scope="session")
+def site(site_server) -> str:
+    return site_server.url
 
 
 # Per module, not per session: Playwright's sync API keeps an event loop running while it is

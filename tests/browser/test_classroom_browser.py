@@ -77,7 +77,7 @@ def test_a_class_sees_a_cart_break_and_answers_a_question(chromium, site, tmp_pa
         phone.locator(".answer-option").first.click()
         phone.get_by_role("button", name="Send answer").click()
         expect(phone.locator("#lab-status")).to_have_text("Answer received. Wait for the reveal.")
-    expect(projector.locator("#class-quiz")).to_contain_text("3 of 3 answered")
+    expect(projector.locator("#class-quiz")).to_contain_text("answers in: 3 / 3")
     screenshot(phones[1], "class-phone-answered")
     teach.get_by_role("button", name="Reveal answer").click()
     expect(projector.locator("#class-quiz")).to_contain_text("Why:")
@@ -92,9 +92,22 @@ def test_a_class_sees_a_cart_break_and_answers_a_question(chromium, site, tmp_pa
     with teach.expect_download() as download:
         teach.get_by_role("link", name="Download quiz results (CSV)").click()
     rows = list(csv.reader(io.StringIO(download.value.path().read_text())))
-    assert rows[0] == ["question", "prompt", "nickname", "answer", "correct", "answered_at"]
+    assert rows[0] == [
+        "question_number",
+        "question",
+        "nickname",
+        "answer",
+        "correct",
+        "right_answer",
+        "answered_at",
+    ]
     assert sorted(row[2] for row in rows[1:]) == sorted(STUDENTS)
-    assert {row[0] for row in rows[1:]} == {"ip-mobile-wifi-lte"}
+    # The question's title, not its slug, and the letters the students saw.
+    assert {row[1] for row in rows[1:]} == {
+        "A mobile user's cart empties after switching from Wi-Fi to LTE. The shop keeps carts "
+        "in server memory and its nginx balancer uses `ip_hash`."
+    }
+    assert {row[3] for row in rows[1:]} <= {"A", "B", "C", "D"}
     assert errors == []
     for phone in phones:
         phone.context.close()

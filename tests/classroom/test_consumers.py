@@ -191,7 +191,7 @@ async def test_a_class_quiz_collects_answers_once_and_reveals_them():
     assert status(tampered) == "Not done: That answer is not one of this question's options."
     await send(phones[1], action="answer", choice=right)
     await receive_until(phones[1], lambda f: status(f) == "Answer received. Wait for the reveal.")
-    histogram = await receive_until(screen, lambda f: "2 of 2 answered" in f)
+    histogram = await receive_until(screen, lambda f: "answers in: 2 / 2" in f)
     assert "1 vote" in histogram
 
     await send(screen, action="reveal_question")

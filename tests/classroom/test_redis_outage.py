@@ -37,8 +37,10 @@ class RedisServer:
 
     def start(self) -> RedisServer:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1"]
-            + ["--save", "", "--appendonly", "no"],
+            [
+                *("redis-server", "--port", str(self.port), "--bind", "127.0.0.1"),
+                *("--save", "", "--appendonly", "no"),
+            ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
@@ -107,12 +109,13 @@ def test_a_class_rides_out_a_redis_outage_and_frames_flow_again(class_on_two_pro
         outage_started = time.monotonic()
         # Pages that only read the cache still answer: the join page, and a wrong code.
         assert "Ana" in ana.get(f"{one.url}/class/{code}/")
-        try:
+        with pytest.raises(urllib.error.HTTPError) as wrong_code:
             ana.get(f"{one.url}/class/ZZZZZZ/")
-        except urllib.error.HTTPError as error:
-            assert error.code == 404
+        assert wrong_code.value.code == 404
+        wrong_code.value.close()
         # The relay hears no heartbeat and tells its viewer to reconnect (4012).
         assert close_code(screen) == 4012
+        screen.close()
         # Reconnecting meanwhile is refused the same way, with a sentence for the page.
         with teacher.socket(one, screen_path) as refused:
             assert "reconnecting" in wait_for(refused, lambda f: "lab-status" in f)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from lbteach.classroom import service
 from lbteach.classroom.codes import hash_secret
@@ -179,22 +182,84 @@ def test_the_qr_code_is_an_svg_of_the_join_address():
     assert f"Join class {code}" in svg
 
 
-def test_results_download_as_csv():
+def _asked(code: str, student: Student) -> int:
+    """A question the class saw with options B (right) then A, and Ana's answer to it."""
+    question = service.record_question(code, "q-key", "Why did the cart break?\nExplain.", 30)
+    quiz = {
+        "options": [{"key": "1", "text": "Wrong idea"}, {"key": "2", "text": "Right idea"}],
+        "bank_keys": {"1": "a", "2": "b"},
+        "correct": ["2"],
+    }
+    service.record_layout(question, quiz)
+    assert service.record_answer(question, student.pk, ["b"], True)
+    return question
+
+
+def test_results_download_as_csv_with_the_letters_students_saw_and_question_titles():
     teacher, code = start_class()
     classroom = Classroom.objects.get(code=code)
     phone = join(code, "Ana")
     student = Student.objects.get(classroom=classroom)
-    question = service.record_question(code, "q-key", "Why?", 30)
-    assert service.record_answer(question, student.pk, ["b"], True)
+    question = _asked(code, student)
     assert not service.record_answer(question, student.pk, ["a"], False)  # counts once
     response = teacher.get(f"/class/{code}/results.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.content.decode())))
     assert rows[0] == service.RESULT_COLUMNS
-    assert rows[1][:5] == ["q-key", "Why?", "Ana", "b", "yes"]
+    assert rows[1][:6] == ["1", "Why did the cart break?", "Ana", "B", "yes", "B"]
     assert len(rows) == 2
     assert ClassQuestion.objects.count() == 1
     assert phone.get(f"/class/{code}/results.csv").status_code == 403
+
+
+def test_an_ended_class_keeps_its_results_for_the_teacher_only():
+    teacher, code = start_class()
+    phone = join(code, "Ana")
+    student = Student.objects.get(classroom__code=code)
+    _asked(code, student)
+    service.count_action(student.pk, "add_to_cart", True)
+    service.count_action(student.pk, "checkout", False)
+    service.end_class(code)
+    assert teacher.get(f"/class/{code}/teach/")["Location"] == f"/class/{code}/results/"
+    page = teacher.get(f"/class/{code}/results/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Question 1: Why did the cart break?" in html
+    assert "Right answer: B." in html
+    assert '<th scope="row">Ana</th><td>1 of 1</td><td>1</td><td>1</td><td>1</td>' in html
+    assert teacher.get(f"/class/{code}/results/print/").status_code == 200
+    assert teacher.get(f"/class/{code}/results.csv").status_code == 200
+    for address in ("results/", "results/print/", "results.csv"):
+        assert phone.get(f"/class/{code}/{address}").status_code == 403
+        assert Client().get(f"/class/{code}/{address}").status_code == 403
+
+
+def test_results_are_deleted_after_class_results_days(settings):
+    settings.CLASS_RESULTS_DAYS = 30
+    teacher, code = start_class()
+    join(code, "Ana")
+    service.end_class(code)
+    Classroom.objects.filter(code=code).update(ended_at=timezone.now() - timedelta(days=29))
+    assert teacher.get(f"/class/{code}/results/").status_code == 200
+    Classroom.objects.filter(code=code).update(ended_at=timezone.now() - timedelta(days=31))
+    assert teacher.get(f"/class/{code}/results/").status_code == 404
+    assert not Classroom.objects.filter(code=code).exists()
+    assert not Student.objects.filter(classroom__code=code).exists()
+
+
+def test_the_purge_command_deletes_only_expired_results(settings):
+    settings.CLASS_RESULTS_DAYS = 1
+    _, old = start_class()
+    _, kept = start_class()
+    _, running = start_class()
+    join(old, "Ana")  # her student row goes too, but only the class is counted
+    for code in (old, kept):
+        service.end_class(code)
+    Classroom.objects.filter(code=old).update(ended_at=timezone.now() - timedelta(days=2))
+    out = io.StringIO()
+    call_command("purge_class_results", stdout=out)
+    assert "Deleted 1 ended class" in out.getvalue()
+    assert set(Classroom.objects.values_list("code", flat=True)) == {kept, running}
 
 
 def test_an_ended_or_idle_class_cannot_be_joined(settings):
@@ -226,3 +291,12 @@ def test_a_phone_page_shows_its_saved_card_before_the_socket_connects():
     assert "Your cart: <strong>1 item</strong>" in html
     assert "Finding your table" not in html
     assert "hx-swap-oob" not in html.split('id="me"')[1].split(">")[0]
+
+
+def test_a_students_phone_has_no_site_menu_to_tap_away_on():
+    _, code = start_class()
+    phone = join(code, "Ana")
+    html = phone.get(f"/class/{code}/").content.decode()
+    assert 'aria-label="Main"' not in html
+    assert 'href="/lessons/"' not in html
+    assert 'aria-label="Main"' in Client().get("/class/").content.decode()

@@ -1,0 +1,100 @@
+"""A question takes over a phone; ending a class asks first and keeps its results."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import screenshot
+from tests.browser.test_class_stage import VISIBLE_TEXT
+from tests.browser.test_lessons_browser import serious_violations, watch_console
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_question_takes_over_the_phone_and_ending_the_class_keeps_the_results(chromium, site):
+    teacher = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
+    teach = teacher.new_page()
+    errors = watch_console(teach)
+    teach.goto(site + "/class/")
+    teach.get_by_role("button", name="Start a class").click()
+    teach.wait_for_url("**/teach/")
+    code = teach.locator("h1 .code").inner_text()
+    expect(teach.locator("#connection")).to_have_text("Live")
+
+    phone_context = chromium.new_context(
+        viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+    phone = phone_context.new_page()
+    phone.goto(f"{site}/class/{code}/")
+    phone.get_by_label("Nickname").fill("Ana")
+    phone.get_by_role("button", name="Join the restaurant").click()
+    expect(phone.locator("#connection")).to_have_text("Live")
+    assert phone.get_by_role("navigation", name="Main").count() == 0
+    phone.get_by_role("button", name="Add to cart").click()
+    expect(phone.locator("#me .my-cart")).to_contain_text("1 item")
+    screenshot(phone, "class-phone-390x844", full_page=False)
+
+    teach.get_by_label("Question to send").select_option("ip-mobile-wifi-lte")
+    teach.get_by_role("button", name="Send to the class").click()
+    takeover = phone.locator("#student-quiz.takes-over")
+    expect(takeover).to_be_visible()
+    expect(takeover).to_be_focused()
+    box = takeover.bounding_box()
+    assert (box["x"], box["y"], box["width"], box["height"]) == (0, 0, 390, 844)
+    letters = phone.locator("#student-quiz .answer-option .letter").all_inner_texts()
+    assert letters == ["A", "B", "C", "D"]
+    screenshot(phone, "class-phone-question-390x844", full_page=False)
+    texts = phone.evaluate(VISIBLE_TEXT)
+    assert [t["text"] for t in texts if t["bottom"] > 844] == [], "the phone must not scroll"
+    phone.locator(".answer-option").nth(1).click()
+    phone.get_by_role("button", name="Send answer").click()
+    expect(phone.locator("#student-quiz")).not_to_have_class(re.compile("takes-over"))
+    expect(teach.locator("#class-quiz")).to_contain_text("answers in: 1 / 1")
+    teach.get_by_role("button", name="Reveal answer").click()
+    expect(phone.locator("#student-quiz")).to_contain_text("Why:")
+    screenshot(phone, "class-phone-reveal-390x844", full_page=False)
+    screenshot(teach, "class-teacher-page")
+
+    # Ending asks first, in a dialog; "Keep teaching" changes nothing.
+    teach.get_by_role("button", name="End class…").click()
+    dialog = teach.get_by_role("dialog", name=f"End class {code}?")
+    expect(dialog).to_be_visible()
+    screenshot(teach, "class-teacher-end-dialog", full_page=False)
+    assert serious_violations(teach) == []
+    dialog.get_by_role("button", name="Keep teaching").click()
+    expect(dialog).to_be_hidden()
+    expect(teach.locator("#connection")).to_have_text("Live")
+    teach.get_by_role("button", name="End class…").click()
+    dialog.get_by_role("button", name="End class").click()
+    expect(teach.locator("#class-ended")).to_contain_text("This class has ended")
+    expect(phone.locator("#class-ended")).to_contain_text("This class has ended")
+
+    teach.get_by_role("link", name="Results page").click()
+    teach.wait_for_url(f"**/class/{code}/results/")
+    expect(teach.locator("h1")).to_contain_text(f"Results of class {code}")
+    expect(teach.locator(".result-question")).to_contain_text("Question 1:")
+    expect(teach.locator(".result-question .is-correct .letter")).to_have_count(1)
+    expect(teach.locator(".results-table")).to_contain_text("Ana")
+    screenshot(teach, "class-results")
+    assert serious_violations(teach) == []
+    with teach.expect_download() as download:
+        teach.get_by_role("link", name="Download the CSV").click()
+    rows = list(csv.reader(io.StringIO(download.value.path().read_text())))
+    assert rows[1][0] == "1"
+    assert rows[1][1].startswith("A mobile user's cart empties")
+    assert rows[1][2] == "Ana"
+    assert rows[1][3] == "B"
+    teach.get_by_role("link", name="Print view").click()
+    expect(teach.get_by_role("navigation", name="Main")).to_have_count(0)
+    screenshot(teach, "class-results-print")
+    teach.goto(f"{site}/class/{code}/teach/")
+    teach.wait_for_url(f"**/class/{code}/results/")
+    assert phone.goto(f"{site}/class/{code}/results/").status == 403
+    assert errors == []
+    phone_context.close()
+    teacher.close()

@@ -1,0 +1,54 @@
+"""The projector's stage: phases from the room, option letters, and leaderboard places."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from lbteach.classroom import stage
+from lbteach.classroom.room import ClassRoom
+
+
+def test_options_numbered_by_the_room_are_shown_as_letters():
+    assert [stage.letter(k) for k in ("1", "2", "3", "4", 5)] == ["A", "B", "C", "D", "E"]
+    assert stage.letters(["3", "1"]) == "A C"
+    assert stage.letter("zzz") == "zzz"
+
+
+def test_a_class_moves_from_lobby_to_restaurant_to_question_to_results():
+    room = ClassRoom("ABCDEF")
+    room.seat(1, "Ana")
+    assert stage.phase(room) == stage.LOBBY
+    room.student_action(1, "add_to_cart")
+    assert stage.phase(room) == stage.RESTAURANT
+    room.quiz = {"revealed": False}
+    assert stage.phase(room) == stage.QUESTION
+    room.quiz["revealed"] = True
+    assert stage.phase(room) == stage.RESULTS
+    room.close_question()
+    assert stage.phase(room) == stage.RESTAURANT
+
+
+def seat(name: str, score: int) -> dict:
+    return {"nickname": name, "score": score}
+
+
+def test_ties_share_a_place_and_nobody_is_placed_on_zero_points():
+    board = stage.ranked(
+        [seat("Ana", 2), seat("Ben", 3), seat("Cy", 2), seat("Di", 0), seat("Ed", 1)]
+    )
+    assert [(e["nickname"], e["place"]) for e in board] == [
+        ("Ben", 1),
+        ("Ana", 2),
+        ("Cy", 2),
+        ("Ed", 4),
+        ("Di", None),
+    ]
+    assert [e["place"] for e in stage.ranked([seat("Ana", 0), seat("Ben", 0)])] == [None, None]
+
+
+def test_the_leaderboard_shows_at_most_ten():
+    assert len(stage.ranked([seat(f"S{n}", n % 3) for n in range(30)])) == 10
+
+
+def test_an_unknown_room_is_in_the_lobby():
+    assert stage.phase(SimpleNamespace()) == stage.LOBBY
