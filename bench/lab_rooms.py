@@ -64,6 +64,7 @@ from websockets.asyncio.client import ClientConnection  # noqa: E402
 from websockets.asyncio.client import connect as aconnect  # noqa: E402
 from websockets.frames import Opcode  # noqa: E402
 from websockets.protocol import State  # noqa: E402
+from websockets.typing import Origin  # noqa: E402
 
 from bench.fanout import CONNECTS_AT_ONCE, ORIGIN, cpu_seconds, peak_rss_mb, percentile  # noqa: E402
 from tests.browser.server import Server, prepare_database, server_env  # noqa: E402
@@ -125,15 +126,17 @@ async def open_socket(url: str, kind: str, gate: asyncio.Semaphore) -> tuple[str
         stage = "handshake"
         try:
             async with asyncio.timeout(OPEN_TIMEOUT):
-                ws = await aconnect(
+                connection = await aconnect(
                     url,
-                    origin=ORIGIN,
+                    origin=Origin(ORIGIN),
                     compression=None,
                     max_size=2**22,
                     open_timeout=OPEN_TIMEOUT,
                     close_timeout=CLOSE_TIMEOUT,
                     create_connection=Socket,
                 )
+                assert isinstance(connection, Socket)
+                ws = connection
                 if kind == "echo":
                     return "accepted", ws
                 stage = "first frame"
@@ -300,6 +303,7 @@ def measure(kind: str, sockets: int, args, tmp: Path) -> dict:
         extra["LIVE_TICK_SECONDS"] = str(args.tick)
     server = Server(server_env(tmp / "db.sqlite3", **extra)).start()
     try:
+        assert server.process is not None
         pid = server.process.pid
         per_fetch = page_cpu(f"{server.url}{PAGE_PATH}", pid)
         probe = PageProbe(f"{server.url}{PAGE_PATH}")
