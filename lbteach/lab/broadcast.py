@@ -6,10 +6,13 @@ O(viewers^2)). Each viewer has a one-frame mailbox: a slow viewer gets the lates
 never a backlog; if it missed a frame it gets a full snapshot instead, and one that stays
 stuck is dropped so it reconnects and resyncs.
 
-One ticker per process ticks every room that is watched and busy, in turns, and yields to
-the event loop between rooms; when a round of ticks takes long, the next comes later (the
-process spends at most MAX_TICK_SHARE of its time ticking), so HTTP pages stay responsive
-and a busy process slows its rooms down instead of falling behind.
+One ticker per process ticks every room that is watched and busy, in turns. After each
+slice of rooms that took over YIELD_SECONDS it rests, so that the process spends at most
+MAX_TICK_SHARE of its time ticking, and a round that takes long makes the next come later:
+a busy process slows its rooms down instead of falling behind. The rest comes between
+slices, not after the round, because a Django page needs about 60 turns of the event loop
+(thread hand-offs through its middleware): with one turn per slice it would wait out whole
+rounds (docs/benchmarks.md, "Many labs in one process").
 """
 
 from __future__ import annotations
@@ -209,8 +212,11 @@ class Ticker:
 
     @property
     def interval(self) -> float:
-        """Seconds from one round's start to the next's: longer when a round takes long."""
-        return max(tick_seconds(), self.last_round_seconds / MAX_TICK_SHARE)
+        """Seconds from one round's start to the next's: longer when a round takes long.
+
+        A long round already holds its rests (see `_run`), so it is not stretched again.
+        """
+        return max(tick_seconds(), self.last_round_seconds)
 
     async def _run(self) -> None:
         while self.rooms:
@@ -227,8 +233,10 @@ class Ticker:
                 except Exception:
                     # A bug in one room must not stop the others: log it, keep going.
                     log.exception("room %s failed to tick", live.room.code)
-                if time.monotonic() - slice_started > YIELD_SECONDS:
-                    await asyncio.sleep(0)  # let pages and sockets in between rooms
+                worked = time.monotonic() - slice_started
+                if worked > YIELD_SECONDS:
+                    # Rest in proportion, so pages and sockets get the loop for many turns.
+                    await asyncio.sleep(worked * (1 / MAX_TICK_SHARE - 1))
                     slice_started = time.monotonic()
             self.last_round_seconds = time.monotonic() - started
 
