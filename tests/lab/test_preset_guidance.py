@@ -65,8 +65,7 @@ def test_the_compare_link_opens_the_pair(client):
 
 def test_compare_without_a_pair_opens_the_scenarios_own_pair(client):
     text = client.get("/lab/compare/?scenario=mobile_ip_change").content.decode()
-    left = text[text.index('<select id="left"') : text.index("</select>", text.index('id="left"'))]
-    right = text[text.index('<select id="right"') : text.index("</select>", text.index('id="right"'))]
+    left, right = select_html(text, "left"), select_html(text, "right")
     assert '<option value="source_ip" selected>' in left
     assert '<option value="cookie_insert" selected>' in right
     assert left.count(" selected>") == 1
@@ -78,3 +77,8 @@ def test_a_setup_from_a_compare_query_takes_each_presets_pair():
         assert LabSetup.from_query({"scenario": name}, compare=True).balancers == preset.compare
     mixed = LabSetup.from_query({"scenario": "mobile_ip_change", "left": "least_connections"}, True)
     assert mixed.balancers == ("least_connections", "cookie_insert")
+
+
+def select_html(page: str, name: str) -> str:
+    start = page.index(f'<select id="{name}"')
+    return page[start : page.index("</select>", start)]
