@@ -70,7 +70,11 @@ def remember(memory: SceneMemory, view: dict, recent: list) -> SceneMemory:
         name, status = table["name"], table["status"]
         was = memory.statuses.get(name)
         if status == "down" and was is not None and was != "down":
-            memory.lost[name] = list(memory.carts_at.get(name, []))
+            # Only carts the crash really took: none with the shared store, and not a cart
+            # that moved to another table since the last frame.
+            gone = {c["id"] for c in view["clients"] if c["cart_table"] is None}
+            held = memory.carts_at.get(name, []) if not view["shared_sessions"] else []
+            memory.lost[name] = [c for c in held if c in gone]
             memory.lost_when[name] = view["requests"]
             memory.stranded = {c: t for c, t in memory.stranded.items() if t != name}
         elif status != "down":
