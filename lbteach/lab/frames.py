@@ -20,6 +20,8 @@ from lbteach.sim import BALANCERS
 
 CHART_WIDTH = 300
 CHART_HEIGHT = 80
+# How "Which table" names a table that is not open (an open one needs no word).
+CLOSED_WORDS = {"down": "closed", "draining": "draining"}
 
 
 def _percent(value: float) -> str:
@@ -27,14 +29,19 @@ def _percent(value: float) -> str:
 
 
 def table_contexts(view: dict) -> list[dict]:
-    """Each table's name and load, for the metrics' bars (the scene draws the rest)."""
+    """Each table's name, load and state, for the metrics' bars and "Which table"."""
     per_server = view["metrics"]["per_server"]
     busiest = max(per_server.values(), default=0) or 1
     tables = []
     for table in view["tables"]:
         served = per_server.get(table["name"], 0)
         tables.append(
-            {"name": table["name"], "served": served, "load_width": round(100 * served / busiest)}
+            {
+                "name": table["name"],
+                "served": served,
+                "load_width": round(100 * served / busiest),
+                "closed_word": CLOSED_WORDS.get(table["status"], ""),
+            }
         )
     return tables
 
