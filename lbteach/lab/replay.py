@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import weakref
 
-from lbteach.lab.commands import BadCommand
+from lbteach.lab.commands import SPEEDS, BadCommand
 from lbteach.lab.room import Room
 from lbteach.lab.scene import remember
 from lbteach.lab.sharelink import LabSetup, LogEntry, decode_log
@@ -39,6 +39,9 @@ def replay(code: str, setup: LabSetup, entries: list[LogEntry]) -> Room:
         except BadCommand as error:
             raise BadCommand(f"The shared link's step at request {entry.at}: {error}") from None
     _remember(room)
+    # The floor shows one tick's arrivals, not every request between the last two steps.
+    for restaurant in room.restaurants:
+        restaurant.recent = restaurant.recent[-SPEEDS[room.speed - 1] :]
     return room
 
 

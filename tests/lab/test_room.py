@@ -131,3 +131,11 @@ def test_a_shared_run_draws_the_crashed_tables_lost_carts_as_the_original_did():
         "20 customers. Table A open, 2 carts; Table B closed, 0 carts, 2 lost;"
         " Table C open, 5 carts, 3 waiting; Table D open, 7 carts."
     )
+
+
+def test_a_shared_run_shows_one_ticks_arrivals_not_every_replayed_request():
+    setup = LabSetup("mobile_ip_change", ("source_ip",), seed=11, customers=20)
+    copy = replay("b", setup, decode_log("150.change_ip"))
+    assert copy.requests == 150
+    assert [len(r.recent) for r in copy.restaurants] == [2]  # speed 2: two requests a tick
+    assert copy.restaurants[0].recent[-1].index == 149
