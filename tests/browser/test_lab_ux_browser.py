@@ -42,6 +42,11 @@ def routed(page) -> tuple[int, int]:
     return int(customers), int(requests)
 
 
+def within(box: dict, top: float, bottom: float) -> bool:
+    """Whether a bounding box lies between two heights of the viewport."""
+    return top <= box["y"] and box["y"] + box["height"] <= bottom
+
+
 def option_labels(page) -> list[str]:
     return page.locator("#table-choice option").all_inner_texts()
 
@@ -148,12 +153,16 @@ def test_a_link_to_this_run_replays_its_customers_events_and_figures(page, site)
     replayed = shared.evaluate("window.firstFrame")
     assert ROUTED.search(replayed["routed"]).groups() == (str(customers), str(requests))
     assert replayed["metrics"] == original["metrics"]
-    assert replayed["tables"] == original["tables"] == [
-        "A:up",
-        "B:down",
-        "C:up",
-        "D:up",
-    ]
+    assert (
+        replayed["tables"]
+        == original["tables"]
+        == [
+            "A:up",
+            "B:down",
+            "C:up",
+            "D:up",
+        ]
+    )
     assert replayed["summary"] == original["summary"]
     assert replayed["narration"][-2:] == events
     expect(shared.locator("#connection")).to_have_text("Live")
@@ -172,7 +181,7 @@ def test_a_laptops_first_screen_shows_the_events_and_the_whole_scene(page, site)
     assert scene["y"] + scene["height"] <= 900
     for name in ("Change IPs", "Clear cookies", "Expire sessions", "Crash table", "Add table"):
         button = page.get_by_role("button", name=name).bounding_box()
-        assert button["y"] >= 0 and button["y"] + button["height"] <= 900, name
+        assert within(button, 0, 900), name
     status = page.locator("#lab-status").bounding_box()
     assert status["y"] + status["height"] <= 900
     screenshot(page, "lab-laptop-first-screen", full_page=False)
@@ -201,15 +210,16 @@ def test_on_a_phone_a_control_shows_its_effect_and_the_host_line_fits(phone, sit
     box, panel = floor.bounding_box(), controls.bounding_box()
     assert panel["y"] + panel["height"] <= 844 + 1
     pressed = button.bounding_box()
-    assert panel["y"] <= pressed["y"] and pressed["y"] + pressed["height"] <= 844
+    assert within(pressed, panel["y"], 844)
     status = page.locator("#lab-status").bounding_box()
-    assert panel["y"] <= status["y"] and status["y"] + status["height"] <= 844
+    assert within(status, panel["y"], 844)
     assert box["y"] >= 0
     # The host's two lines stay inside the scene, whatever the reason says.
     scene = page.locator("#floor svg.scene").bounding_box()
     for line in page.locator("#floor .says").all():
         said = line.bounding_box()
-        assert scene["x"] <= said["x"] and said["x"] + said["width"] <= scene["x"] + scene["width"]
+        assert scene["x"] <= said["x"]
+        assert said["x"] + said["width"] <= scene["x"] + scene["width"]
     expect(page.locator("#floor .says").first).to_contain_text("Host: customer ")
     screenshot(page, "lab-phone-after-change-ips", full_page=False)
     assert errors == []
