@@ -38,6 +38,10 @@
     var controls = event.target.closest && event.target.closest(".controls");
     var floor = document.querySelector(".restaurant .floor");
     if (!controls || !floor) return;
+    // Only where the controls really float over the bottom (not, say, a teacher's long panel).
+    var style = window.getComputedStyle(controls);
+    if (style.position !== "sticky" || style.bottom !== "0px") return;
+    if (controls.offsetHeight >= window.innerHeight / 2) return;
     // Where the controls' top will be once they float at the bottom of the screen.
     var room = Math.min(controls.getBoundingClientRect().top, window.innerHeight - controls.offsetHeight);
     var box = floor.getBoundingClientRect();
