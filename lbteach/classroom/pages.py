@@ -45,7 +45,6 @@ def class_page_context(classroom: Classroom, request) -> dict:
         "balancer_groups": balancer_groups(),
         "speeds": range(1, len(SPEEDS) + 1),
         "max_add": MAX_ADD_CUSTOMERS,
-        "table_choices": "ABCDEFGHIJKL",
     }
 
 

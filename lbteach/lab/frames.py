@@ -20,6 +20,8 @@ from lbteach.sim import BALANCERS
 
 CHART_WIDTH = 300
 CHART_HEIGHT = 80
+# How "Which table" names a table that is not open (an open one needs no word).
+CLOSED_WORDS = {"down": "closed", "draining": "draining"}
 
 
 def _percent(value: float) -> str:
@@ -27,14 +29,19 @@ def _percent(value: float) -> str:
 
 
 def table_contexts(view: dict) -> list[dict]:
-    """Each table's name and load, for the metrics' bars (the scene draws the rest)."""
+    """Each table's name, load and state, for the metrics' bars and "Which table"."""
     per_server = view["metrics"]["per_server"]
     busiest = max(per_server.values(), default=0) or 1
     tables = []
     for table in view["tables"]:
         served = per_server.get(table["name"], 0)
         tables.append(
-            {"name": table["name"], "served": served, "load_width": round(100 * served / busiest)}
+            {
+                "name": table["name"],
+                "served": served,
+                "load_width": round(100 * served / busiest),
+                "closed_word": CLOSED_WORDS.get(table["status"], ""),
+            }
         )
     return tables
 
@@ -62,6 +69,19 @@ def chart_context(restaurant: LiveRestaurant) -> dict:
     }
 
 
+def shown_figures(figures: dict) -> dict:
+    """The figures the metrics region shows, as text, from a view's metrics or totals."""
+    return {
+        "requests": figures["requests"],
+        "cart_breaks": figures["cart_breaks"],
+        "switch_breaks": figures["switch_breaks"],
+        "carts_lost": figures["carts_lost"],
+        "sticky_ratio": _percent(figures["sticky_ratio"]),
+        "imbalance": f"{figures['imbalance']:.2f}",
+        "p95_ms": f"{figures['p95_ms']:.0f}",
+    }
+
+
 def restaurant_context(restaurant: LiveRestaurant) -> dict:
     view = restaurant.sim.view()
     metrics = view["metrics"]
@@ -78,13 +98,12 @@ def restaurant_context(restaurant: LiveRestaurant) -> dict:
         "mobile_customers": sum(1 for c in view["clients"] if c["mobile"]),
         "nat_customers": sum(1 for c in view["clients"] if c["behind_nat"]),
         "requests": view["requests"],
-        "metrics": {
-            "cart_breaks": metrics["cart_breaks"],
-            "carts_lost": metrics["carts_lost"],
-            "sticky_ratio": _percent(metrics["sticky_ratio"]),
-            "imbalance": f"{metrics['imbalance']:.2f}",
-            "p95_ms": f"{metrics['p95_ms']:.0f}",
-        },
+        # After a balancer switch the metrics count from the switch; the run's totals stay
+        # beside them, so neither balancer is blamed for the other's figures.
+        "metrics": shown_figures(metrics),
+        "totals": shown_figures(view["totals"]),
+        "segment": view["segment"],
+        "since_request": metrics["since_request"],
         "chart": chart_context(restaurant),
         "chart_width": CHART_WIDTH,
         "chart_height": CHART_HEIGHT,

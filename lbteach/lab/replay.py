@@ -10,8 +10,9 @@ from __future__ import annotations
 import asyncio
 import weakref
 
-from lbteach.lab.commands import BadCommand
+from lbteach.lab.commands import SPEEDS, BadCommand
 from lbteach.lab.room import Room
+from lbteach.lab.scene import remember
 from lbteach.lab.sharelink import LabSetup, LogEntry, decode_log
 
 MAX_PARALLEL_REPLAYS = 2
@@ -22,17 +23,31 @@ _slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] 
 
 
 def replay(code: str, setup: LabSetup, entries: list[LogEntry]) -> Room:
-    """The room a checked log leads to. A step the room refuses refuses the link whole."""
+    """The room a checked log leads to. A step the room refuses refuses the link whole.
+
+    The scene remembers what the original page drew before each step (whose carts a
+    crashed table held, whose carts were stranded), so the shared run draws them too.
+    """
     room = Room(code, setup)
     for entry in entries:
         behind = entry.at - room.requests
         if behind > 0:
             room.advance(behind)
+        _remember(room)
         try:
             room.apply(entry.command)
         except BadCommand as error:
             raise BadCommand(f"The shared link's step at request {entry.at}: {error}") from None
+    _remember(room)
+    # The floor shows one tick's arrivals, not every request between the last two steps.
+    for restaurant in room.restaurants:
+        restaurant.recent = restaurant.recent[-SPEEDS[room.speed - 1] :]
     return room
+
+
+def _remember(room: Room) -> None:
+    for restaurant in room.restaurants:
+        remember(restaurant.scene, restaurant.sim.view(), restaurant.recent)
 
 
 def room_from_link(code: str, setup: LabSetup, log: str) -> tuple[Room, str]:

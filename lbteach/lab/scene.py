@@ -32,6 +32,7 @@ SLOT_W = 23
 PANTRY_SLOTS = 24
 MAX_WALKERS = 16
 MAX_REASON = 54
+REASON_CHAR_W = 9.6  # SVG units per character of the host's reason at its largest (a phone)
 
 
 @dataclass
@@ -70,7 +71,11 @@ def remember(memory: SceneMemory, view: dict, recent: list) -> SceneMemory:
         name, status = table["name"], table["status"]
         was = memory.statuses.get(name)
         if status == "down" and was is not None and was != "down":
-            memory.lost[name] = list(memory.carts_at.get(name, []))
+            # Only carts the crash really took: none with the shared store, and not a cart
+            # that moved to another table since the last frame.
+            gone = {c["id"] for c in view["clients"] if c["cart_table"] is None}
+            held = memory.carts_at.get(name, []) if not view["shared_sessions"] else []
+            memory.lost[name] = [c for c in held if c in gone]
             memory.lost_when[name] = view["requests"]
             memory.stranded = {c: t for c, t in memory.stranded.items() if t != name}
         elif status != "down":
@@ -242,7 +247,7 @@ def scene_context(memory: SceneMemory, view: dict, recent: list, last_decision: 
         "tables": drawn,
         "figures": [f for t in drawn for f in t["figures"]],
         "pantry": pantry,
-        "says": _host_line(last_decision),
+        "says": _host_line(last_decision, width),
         "summary": _summary(drawn, pantry, walkers, view),
     }
 
@@ -262,15 +267,21 @@ def _queue_words(more: int, waiting: int) -> str:
     return " · ".join(words)
 
 
-def _host_line(decision: Any) -> str:
+def _host_line(decision: Any, width: int) -> dict:
+    """The host's words in two lines: who went where, then why, cut to fit the scene's width.
+
+    The second line's budget assumes the larger letters a phone gets (scene.css), so the
+    line is never cut off by the picture's edge; the host stand shows the whole reason.
+    """
     if decision is None:
-        return "Waiting for the first customer."
+        return {"who": "waiting for the first customer.", "why": ""}
     if decision.server is None:
-        return f"Customer {decision.client}: no table is open."
+        return {"who": f"customer {decision.client}: no table is open.", "why": ""}
+    budget = min(MAX_REASON, int((width - 16) / REASON_CHAR_W))
     reason = decision.reason
-    if len(reason) > MAX_REASON:
-        reason = reason[: MAX_REASON - 1] + "…"
-    return f"{decision.client} → {decision.server}: {reason}"
+    if len(reason) > budget:
+        reason = reason[: budget - 1] + "…"
+    return {"who": f"customer {decision.client} → table {decision.server}", "why": reason}
 
 
 def _summary(drawn: list[dict], pantry: dict | None, walkers: list, view: dict) -> str:

@@ -45,8 +45,10 @@ class LabSetup:
             name = DEFAULT_PRESET
         preset_balancer = PRESETS[name].scenario.get("balancer", "round_robin")
         if compare:
-            left = _known_balancer(query.get("left"), "round_robin")
-            right = _known_balancer(query.get("right"), "cookie_insert")
+            # Without left and right, the pair the scenario is about (its preset names it).
+            pair_left, pair_right = PRESETS[name].compare
+            left = _known_balancer(query.get("left"), pair_left)
+            right = _known_balancer(query.get("right"), pair_right)
             balancers: tuple[str, ...] = (left, right)
         else:
             balancers = (_known_balancer(query.get("balancer"), preset_balancer),)

@@ -17,7 +17,6 @@ from lbteach.lab.service import BUSY_MESSAGE, lab_is_busy
 from lbteach.lab.sharelink import LabSetup, decode_log
 from lbteach.sim import BALANCERS, PRESETS
 
-TABLE_CHOICES = "ABCDEFGHIJKL"
 BUSY_RETRY_SECONDS = 60
 
 
@@ -39,7 +38,6 @@ def page_context(room: Room, log: str = "", link_error: str = "") -> dict:
         "balancers": BALANCERS,
         "speeds": range(1, len(SPEEDS) + 1),
         "max_add": MAX_ADD_CUSTOMERS,
-        "table_choices": TABLE_CHOICES,
     }
 
 

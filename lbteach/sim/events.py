@@ -334,9 +334,17 @@ class SetSharedSessions(EventKind):
             return f"The shared session store is already {word}.", {"value": value}
         r.shared = value
         if value:
-            return "Carts now live in a shared session store that every table reads.", {
-                "value": True
-            }
+            # The tables' stale copies of moved carts are read by no one from now on: a table
+            # showing "3 stranded" beside the store that serves every cart would contradict it.
+            dropped = sum(r.stranded)
+            r.stranded[:] = [0] * len(r.stranded)
+            summary = "Carts now live in a shared session store that every table reads."
+            if dropped:
+                summary += (
+                    f" The {count(dropped, 'stranded cart')} the tables held"
+                    f" {'is' if dropped == 1 else 'are'} forgotten."
+                )
+            return summary, {"value": True, "stranded_dropped": dropped}
         # Each cart lands on the table that served its customer last.
         for c, items in enumerate(r.cart_items):
             if items:

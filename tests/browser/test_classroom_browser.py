@@ -56,6 +56,7 @@ def test_a_class_sees_a_cart_break_and_answers_a_question(chromium, site, tmp_pa
     expect(ana.locator("#me .my-cart")).to_contain_text("2 items")
 
     teach.get_by_label("Balancer").select_option("source_ip")
+    teach.get_by_role("button", name="Switch balancer").click()
     expect(projector.locator("#host")).to_contain_text("Source IP hash")
     for _ in range(4):  # a new address hashes to a new table most of the time, not always
         ana.get_by_role("button", name="Switch network").click()

@@ -27,6 +27,7 @@ def open_lab(page, site, balancer: str):
     page.goto(site + LAB)
     expect(page.locator("#connection")).to_have_text("Live")
     page.get_by_label("Balancer").select_option(balancer)
+    page.get_by_role("button", name="Switch balancer").click()
     expect(page.locator("#host")).to_contain_text(
         page.locator(f'option[value="{balancer}"]').inner_text()
     )

@@ -157,3 +157,52 @@ def test_applied_frames_draw_the_same_scene_as_a_fresh_render(shared):
         assert scene.xpath('.//*[contains(@class, "pantry")]//*[@data-cart="kept"]')
     else:
         assert lost, "the crashed table's carts are drawn as lost"
+
+
+def table_options(element: lxml.html.HtmlElement) -> list[tuple[str, str]]:
+    return [(option.get("value"), option.text_content()) for option in element.iter("option")]
+
+
+@pytest.mark.parametrize("compare", [False, True])
+def test_which_table_offers_the_tables_that_exist_in_frames_and_fresh_pages(compare):
+    balancers = ("round_robin", "cookie_insert") if compare else ("cookie_insert",)
+    room = Room("t", LabSetup("ecommerce_cart", balancers, seed=3, customers=10))
+    prefix = "left-" if compare else ""
+    renderer = FrameRenderer(room)
+    document = render_page(room)
+    select = document.get_element_by_id("table-choice")
+    assert select.get("data-options-from") == f"{prefix}table-options"
+    assert table_options(select) == [
+        ("", "Automatic"),
+        ("A", "Table A"),
+        ("B", "Table B"),
+        ("C", "Table C"),
+        ("D", "Table D"),
+    ]
+    play(
+        room,
+        renderer,
+        document,
+        [
+            "tick",
+            Command("add_table", {}),
+            Command("add_table", {}),
+            Command("crash_table", {"server": "B"}),
+            Command("remove_table", {"server": "C"}),
+            "tick",
+        ],
+    )
+    expected = [
+        ("", "Automatic"),
+        ("A", "Table A"),
+        ("B", "Table B (closed)"),
+        ("C", "Table C (draining)"),
+        ("D", "Table D"),
+        ("E", "Table E"),
+        ("F", "Table F"),
+    ]
+    # What the frames left in the floor's template, what a fresh page's select offers.
+    assert table_options(document.get_element_by_id(f"{prefix}table-options")) == expected
+    fresh = render_page(room)
+    assert table_options(fresh.get_element_by_id("table-choice")) == expected
+    assert live_region(document) == live_region(fresh)

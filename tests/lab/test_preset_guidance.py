@@ -8,6 +8,7 @@ import pytest
 
 from lbteach.lab.actions import EVENTS as EVENT_ACTIONS
 from lbteach.lab.catalog import BUTTON_LABELS, preset_story
+from lbteach.lab.sharelink import LabSetup
 from lbteach.sim import PRESETS
 from lbteach.sim.presets import LAB_ACTIONS
 from tests.sim.test_try_this import BUTTON_EVENTS
@@ -60,3 +61,24 @@ def test_the_compare_link_opens_the_pair(client):
     text = page.content.decode()
     assert '<option value="source_ip" selected>' in text
     assert '<option value="cookie_insert" selected>' in text
+
+
+def test_compare_without_a_pair_opens_the_scenarios_own_pair(client):
+    text = client.get("/lab/compare/?scenario=mobile_ip_change").content.decode()
+    left, right = select_html(text, "left"), select_html(text, "right")
+    assert '<option value="source_ip" selected>' in left
+    assert '<option value="cookie_insert" selected>' in right
+    assert left.count(" selected>") == 1
+    assert right.count(" selected>") == 1
+
+
+def test_a_setup_from_a_compare_query_takes_each_presets_pair():
+    for name, preset in PRESETS.items():
+        assert LabSetup.from_query({"scenario": name}, compare=True).balancers == preset.compare
+    mixed = LabSetup.from_query({"scenario": "mobile_ip_change", "left": "least_connections"}, True)
+    assert mixed.balancers == ("least_connections", "cookie_insert")
+
+
+def select_html(page: str, name: str) -> str:
+    start = page.index(f'<select id="{name}"')
+    return page[start : page.index("</select>", start)]

@@ -5,8 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.template.loader import render_to_string
 
 from lbteach.lab.commands import BadCommand, Command
+from lbteach.lab.frames import room_context
 from lbteach.lab.replay import replay, room_from_link
 from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup, decode_log
@@ -98,3 +100,42 @@ def test_odd_query_strings_fall_back_to_the_presets_own_values():
 def test_every_lesson_links_to_a_preset_that_exists():
     for lesson in load_catalogue().lessons:
         assert lesson.lab_preset in PRESETS, lesson.slug
+
+
+def floor_summary(room: Room) -> str:
+    """The scene's words for its floor, without this moment's arrivals (a replay routes the
+    requests between two steps at once, a page a tick at a time)."""
+    context = room_context(room)
+    html = render_to_string("lab/live.html#floor", {**context, "r": context["restaurants"][0]})
+    return re.search(r"<desc [^>]*>(.*?)</desc>", html)[1].split(" Just now")[0]
+
+
+def test_a_shared_run_draws_the_crashed_tables_lost_carts_as_the_original_did():
+    setup = LabSetup("mobile_ip_change", ("source_ip",), seed=11, customers=0)
+    original = Room("a", setup)
+    original.apply(Command("speed", {"speed": 8}))
+    original.apply(Command("add_customers", {"count": 20}))
+    for _ in range(6):
+        original.tick()
+        floor_summary(original)  # the page draws every tick
+    original.running = False  # Pause: the link's last steps happen where the page shows them
+    for command in (Command("change_ip", {}), Command("crash_table", {"server": "B"})):
+        original.apply(command)
+        floor_summary(original)
+    link = original.share_query()
+    assert link["log"] == "0.add_customers.20~180.change_ip~180.crash_table.B"
+    copy = replay("b", LabSetup.from_query(link), decode_log(link["log"]))
+    assert copy.requests == original.requests == 180
+    assert floor_summary(copy) == floor_summary(original)
+    assert floor_summary(copy) == (
+        "20 customers. Table A open, 2 carts; Table B closed, 0 carts, 2 lost;"
+        " Table C open, 5 carts, 3 waiting; Table D open, 7 carts."
+    )
+
+
+def test_a_shared_run_shows_one_ticks_arrivals_not_every_replayed_request():
+    setup = LabSetup("mobile_ip_change", ("source_ip",), seed=11, customers=20)
+    copy = replay("b", setup, decode_log("150.change_ip"))
+    assert copy.requests == 150
+    assert [len(r.recent) for r in copy.restaurants] == [2]  # speed 2: two requests a tick
+    assert copy.restaurants[0].recent[-1].index == 149

@@ -14,6 +14,7 @@ from lbteach.sim import (
     compare,
     load_scenario,
 )
+from lbteach.sim.words import count
 
 # Below this many simulated requests a run is over before a progress bar would help.
 PROGRESS_FROM = 200_000
@@ -112,9 +113,9 @@ class Command(BaseCommand):
 
     def _table(self, scenario, results: list[dict]) -> None:
         self.stdout.write(
-            f"Scenario {scenario.name}: {scenario.servers} tables, {scenario.clients} customers,"
-            f" {scenario.requests} requests, seed {scenario.seed}"
-            + (", shared sessions" if scenario.shared_sessions else "")
+            f"Scenario {scenario.name}: {count(scenario.servers, 'table')},"
+            f" {count(scenario.clients, 'customer')}, {count(scenario.requests, 'request')},"
+            f" seed {scenario.seed}" + (", shared sessions" if scenario.shared_sessions else "")
         )
         tables = sorted({name for r in results for name in r["per_server"]})
         rows = [("", [r["balancer"] for r in results])]

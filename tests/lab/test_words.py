@@ -1,0 +1,106 @@
+"""What the lab says never contradicts itself, and every count has the right plural."""
+
+from __future__ import annotations
+
+import html
+import re
+
+from django.template.loader import render_to_string
+
+from lbteach.lab.commands import Command
+from lbteach.lab.frames import room_context
+from lbteach.lab.room import Room
+from lbteach.lab.sharelink import LabSetup
+
+
+def region(room: Room, name: str) -> str:
+    context = room_context(room)
+    return render_to_string(f"lab/live.html#{name}", {**context, "r": context["restaurants"][0]})
+
+
+def words(markup: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", markup)).split())
+
+
+def ticks(room: Room, count: int) -> None:
+    for _ in range(count):
+        room.tick()
+        region(room, "floor")  # the page draws every tick; the scene remembers what it drew
+
+
+def narration(room: Room) -> list[str]:
+    return [line for _, line in room.restaurants[0].narration]
+
+
+def stranded_room() -> Room:
+    """Source IP hashing after Change IPs: four carts stranded at tables C and D."""
+    room = Room("w", LabSetup("mobile_ip_change", ("source_ip",), seed=11, customers=30))
+    ticks(room, 40)
+    room.apply(Command("change_ip", {}))
+    ticks(room, 20)
+    return room
+
+
+def test_stranded_carts_show_while_each_cart_lives_at_one_table():
+    room = stranded_room()
+    summary = re.search(r"<desc [^>]*>(.*?)</desc>", region(room, "floor"))[1]
+    assert summary.startswith(
+        "30 customers. Table A open, 3 carts; Table B open, 1 cart;"
+        " Table C open, 5 carts, 3 stranded; Table D open, 6 carts, 6 waiting, 1 stranded."
+    )
+
+
+def test_the_shared_store_forgets_the_stranded_carts_so_no_table_shows_any():
+    room = stranded_room()
+    assert room.apply(Command("shared_sessions", {"shared_sessions": True})) == (
+        "Shared session store on."
+    )
+    assert narration(room)[-1] == (
+        "Carts now live in a shared session store that every table reads."
+        " The 4 stranded carts the tables held are forgotten."
+    )
+    floor = region(room, "floor")
+    assert "stranded" not in floor
+    assert "Table C open, 0 carts;" in words(floor)
+    assert "The shared store holds 15 carts." in words(floor)
+    ticks(room, 20)
+    assert "stranded" not in region(room, "floor")
+
+
+def test_a_crash_with_the_shared_store_loses_nothing_anywhere_on_the_page():
+    setup = LabSetup("ecommerce_cart", ("cookie_insert",), seed=5, customers=20)
+    room = Room("s", LabSetup(**{**setup.__dict__, "shared_sessions": True}))
+    ticks(room, 30)
+    assert room.apply(Command("crash_table", {"server": "B"})) == (
+        "Table B crashed; carts live in the shared store, so none was lost."
+        " 5 returning customers would now go to a different table."
+    )
+    ticks(room, 60)
+    floor = region(room, "floor")
+    assert 'data-cart="lost"' not in floor
+    assert "lost" not in words(floor)
+    assert [line for line in narration(room) if "lost" in line] == [
+        "Table B crashed; carts live in the shared store, so none was lost."
+        " 5 returning customers would now go to a different table."
+    ]
+    assert words(region(room, "metrics")).startswith("Metrics Cart breaks 0 Lost carts 0 ")
+
+
+def test_one_customer_is_one_customer_everywhere():
+    room = Room("o", LabSetup("ecommerce_cart", ("cookie_insert",), customers=1))
+    ticks(room, 3)
+    floor = words(region(room, "floor"))
+    assert floor.startswith("The floor · Cookie insert 1 customer The restaurant, seen from above")
+    assert "1 customer." in floor
+    assert "1 customers" not in floor
+    context = room_context(room)
+    meta = words(render_to_string("lab/live.html#frame_meta", context))
+    assert meta.startswith(f"Running Speed 2 · 2 requests a tick 1 customer · {room.requests} ")
+
+
+def test_the_chart_counts_one_break_as_one_break():
+    room = Room("b", LabSetup("ecommerce_cart", ("cookie_insert",), customers=10))
+    room.restaurants[0].history.extend([(4, 0), (4, 1), (4, 0)])
+    assert "; 1 break in this window." in region(room, "metrics")
+    room.restaurants[0].history.append((4, 2))
+    assert "; 3 breaks in this window." in region(room, "metrics")
