@@ -147,7 +147,7 @@ LAB_COMMAND_BURST = int(os.environ.get("LAB_COMMAND_BURST", "15"))
 # Live rooms tick this often (seconds): each tick routes requests and pushes one frame.
 LIVE_TICK_SECONDS = float(os.environ.get("LIVE_TICK_SECONDS", "0.5"))
 # Private lab rooms one process runs at once; past it a new lab is told to come back later.
-LAB_MAX_ROOMS = int(os.environ.get("LAB_MAX_ROOMS", "300"))
+LAB_MAX_ROOMS = int(os.environ.get("LAB_MAX_ROOMS", "150"))
 # How long a closed lab page may come back to its run, and how long a saved run is kept.
 LAB_REATTACH_SECONDS = float(os.environ.get("LAB_REATTACH_SECONDS", "60"))
 LAB_RUN_KEEP_MINUTES = float(os.environ.get("LAB_RUN_KEEP_MINUTES", "60"))

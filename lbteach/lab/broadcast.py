@@ -244,6 +244,13 @@ class Ticker:
 _tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker] = weakref.WeakKeyDictionary()
 
 
+def slowest_round() -> float:
+    """How long the last round of ticks took, rests included, on the slowest of this
+    process's event loops with rooms: past the tick interval, rooms get frames late."""
+    rounds = (found.last_round_seconds for found in list(_tickers.values()) if found.rooms)
+    return max(rounds, default=0.0)
+
+
 def ticker() -> Ticker:
     """This event loop's ticker (one per process in production; tests run several loops)."""
     loop = asyncio.get_running_loop()

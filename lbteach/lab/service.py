@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 
 from lbteach.lab import runstore
 from lbteach.lab.actions import LAB, LAB_ACTIONS
-from lbteach.lab.broadcast import LiveRoom, registry
+from lbteach.lab.broadcast import LiveRoom, registry, slowest_round
 from lbteach.lab.commands import BadCommand
 from lbteach.lab.keeper import keeper
 from lbteach.lab.replay import room_from_link_off_loop
@@ -44,8 +44,14 @@ class Reply:
         )
 
 
+# A round of ticks slower than this means the labs already open would soon wait more than
+# 2 s for a frame: no new lab until it speeds up again (bench/lab_rooms.py).
+BUSY_INTERVAL_SECONDS = 1.5
+
+
 def lab_is_busy() -> bool:
-    return len(registry) >= settings.LAB_MAX_ROOMS
+    """Full (LAB_MAX_ROOMS) or, whatever the count, too slow to take one more."""
+    return len(registry) >= settings.LAB_MAX_ROOMS or slowest_round() > BUSY_INTERVAL_SECONDS
 
 
 async def open_private_room(

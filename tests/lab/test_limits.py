@@ -194,11 +194,26 @@ async def test_a_busy_process_ticks_more_slowly_and_lets_others_in_between_rooms
     for room in rooms:
         the_ticker.discard(room)  # type: ignore[arg-type]
     other.cancel()
-    # A round of 10 rooms takes at least 0.1 s, so the next starts twice that after it, not
-    # 0.02 s after: the process spends at most half its time ticking.
-    assert the_ticker.last_round_seconds >= 0.1
-    assert the_ticker.interval == the_ticker.last_round_seconds / broadcast.MAX_TICK_SHARE
+    # Ten rooms tick for at least 0.1 s and rest as long between them (half the loop's time
+    # for ticking, at most), so a round takes 0.2 s or more, not the 0.02 s tick.
+    assert the_ticker.last_round_seconds >= 0.2
+    assert the_ticker.interval == the_ticker.last_round_seconds
     assert 1 <= events.count("tick") / len(rooms) <= 0.8 / 0.2 + 1
     # Between any two rooms' ticks the loop let the waiting request run.
     assert "tick" in events
     assert all(a != b for a, b in itertools.pairwise(events))
+
+
+async def test_a_process_whose_ticks_run_late_takes_no_new_lab(monkeypatch):
+    communicator, _ = await open_lab()
+    the_ticker = ticker()
+    monkeypatch.setattr(the_ticker, "last_round_seconds", 1.6)  # rounds 1.6 s apart
+    refused = connect(LAB)
+    assert (await refused.connect())[0]
+    frame = await refused.receive_from(timeout=3)
+    assert status(frame) == "Not done: The lab is busy right now: try again in a minute."
+    assert (await refused.receive_output(timeout=3))["code"] == CLOSE_BUSY
+    monkeypatch.setattr(the_ticker, "last_round_seconds", 0.1)  # caught up again
+    again, _ = await open_lab()
+    await again.disconnect()
+    await communicator.disconnect()
