@@ -57,6 +57,7 @@ class ClassHome:
         self.tasks: list[asyncio.Task] = []
         self.closed = False
         self.saved_customers: dict[int, int] = {}
+        self.card_fingerprints: dict[int, str] = {}
 
     # -- life -------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -167,7 +168,7 @@ class ClassHome:
         self._push_cards()
 
     def _push_cards(self) -> None:
-        for student, card in render_students(self.room).items():
+        for student, card in render_students(self.room, self.card_fingerprints).items():
             if self.cards.get(student) == card:
                 continue
             self.cards[student] = card
