@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import cast
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -50,6 +51,7 @@ from websockets.asyncio.client import connect as aconnect  # noqa: E402
 from websockets.frames import Opcode  # noqa: E402
 from websockets.protocol import State  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
+from websockets.typing import Origin  # noqa: E402
 
 from tests.browser.server import Browser, Server, free_port, prepare_database, server_env  # noqa: E402
 
@@ -60,7 +62,7 @@ GRACE_SECONDS = 1.5  # after the window, late frames of the window may still arr
 CONNECTS_AT_ONCE = 20  # opening handshakes in flight, so the listen backlog never overflows
 META = re.compile(r'id="lab-frame"[^>]*?data-seq="(\d+)" data-ts="(\d+)"')
 META_BYTES = re.compile(META.pattern.encode())
-ORIGIN = "http://127.0.0.1"
+ORIGIN = Origin("http://127.0.0.1")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -77,6 +79,12 @@ def peak_rss_mb(pid: int) -> float:
     return 0.0
 
 
+def pid_of(process: subprocess.Popen | None) -> int:
+    """The process id of a server that has started (start() sets its process)."""
+    assert process is not None, "the server has not been started"
+    return process.pid
+
+
 def percentile(samples: list[float], share: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
@@ -87,7 +95,10 @@ def start_busy_class(server: Server) -> tuple[str, str]:
     """Start a class whose frame changes every tick; its code and the teacher's cookie."""
     teacher = Browser()
     page = teacher.post(f"{server.url}/class/start/", {}, form_page=f"{server.url}/class/")
-    code = re.search(r"/class/([A-Z0-9]{6})/teach/$", page)[1]
+    started = re.search(r"/class/([A-Z0-9]{6})/teach/$", page)
+    if started is None:
+        raise RuntimeError("starting a class did not lead to its teacher's page")
+    code = started[1]
     cookie = f"sessionid={teacher.cookie('sessionid')}"
     url = f"ws://127.0.0.1:{server.port}/ws/class/{code}/teacher/"
     with connect(url, origin=ORIGIN, additional_headers={"Cookie": cookie}, max_size=2**22) as ws:
@@ -108,6 +119,8 @@ async def serve_baseline(port: int, frame_path: str) -> None:
 
     template = Path(frame_path).read_text()
     meta = META.search(template)
+    if meta is None:
+        raise RuntimeError(f"{frame_path} has no lab frame with its seq and ts")
     # The frame around its seq and ts, so each broadcast is the captured frame with new ones.
     head, middle, tail = (
         template[: meta.start(1)],
@@ -197,7 +210,8 @@ async def watch(
 
     async def open_one(url: str) -> Viewer:
         async with gate:
-            return await aconnect(
+            # create_connection=Viewer: the connection is a Viewer.
+            connection = await aconnect(
                 url,
                 origin=ORIGIN,
                 additional_headers=headers,
@@ -207,6 +221,7 @@ async def watch(
                 close_timeout=2,
                 create_connection=Viewer,
             )
+            return cast(Viewer, connection)
 
     connect_started = time.monotonic()
     sockets = await asyncio.gather(*(open_one(urls[i % len(urls)]) for i in range(viewers)))
@@ -312,7 +327,7 @@ def bench_viewers(viewers: int, args, tmp: Path) -> dict:
         code, cookie = start_busy_class(servers[0])
         path = f"/ws/class/{code}/projector/"
         urls = [f"ws://127.0.0.1:{server.port}{path}" for server in servers]
-        pids = [server.process.pid for server in servers]
+        pids = [pid_of(server.process) for server in servers]
         lbteach = measure(urls, {"Cookie": cookie}, viewers, args, pids)
         lbteach["server_processes"] = len(servers)
         lbteach["server_peak_rss_mb"] = round(sum(map(peak_rss_mb, pids)), 1)
@@ -324,7 +339,7 @@ def bench_viewers(viewers: int, args, tmp: Path) -> dict:
     baseline_server = BaselineServer(frame, tmp).start()
     try:
         url = f"ws://127.0.0.1:{baseline_server.port}/"
-        pid = baseline_server.process.pid
+        pid = pid_of(baseline_server.process)
         baseline = measure([url], {}, viewers, args, [pid])
         baseline["server_processes"] = 1
         baseline["server_peak_rss_mb"] = peak_rss_mb(pid)

@@ -7,18 +7,28 @@ teacher drives the restaurant with the lab's actions; actions that must reach th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from channels.db import database_sync_to_async
 
 from lbteach.classroom import service
-from lbteach.lab.actions import LAB_ACTIONS, STUDENT, TEACHER, Action, Params, Sender
+from lbteach.lab.actions import (
+    LAB_ACTIONS,
+    STUDENT,
+    TEACHER,
+    Action,
+    AsyncEffect,
+    Effect,
+    Params,
+    Sender,
+)
 from lbteach.lab.commands import MAX_ADD_CUSTOMERS, BadCommand, bool_field, int_field
 from lbteach.quiz import bank
 
 if TYPE_CHECKING:
     from lbteach.classroom.home import ClassHome
     from lbteach.classroom.room import ClassRoom
+    from lbteach.lab.room import Room
 
 QUIZ_SECONDS = (10, 120)
 TEACHER_ONLY = frozenset({TEACHER})
@@ -50,14 +60,20 @@ def parse_leaderboard(data: dict) -> Params:
     return {"show": bool_field(data, "show"), "names": bool_field(data, "names")}
 
 
-def _student_action(name: str):
-    def run(room: ClassRoom, params: Params, sender: Sender) -> str:
-        return room.student_action(sender.student, name)
+def _class_room(room: Room) -> ClassRoom:
+    """The room a class action runs on: only ClassRoom's table (`ClassRoom.actions`) holds the
+    class's actions, and a room runs the actions of its own table."""
+    return cast("ClassRoom", room)
+
+
+def _student_action(name: str) -> Effect:
+    def run(room: Room, params: Params, sender: Sender) -> str:
+        return _class_room(room).student_action(sender.student, name)
 
     return run
 
 
-def _tally(name: str):
+def _tally(name: str) -> AsyncEffect:
     async def keep(home: ClassHome, params: Params, sender: Sender) -> str:
         """Count the student's cart break or checkout for the class's results page."""
         assert sender.student is not None
@@ -112,8 +128,12 @@ async def end_class(home: ClassHome, params: Params, sender: Sender) -> str:
     return ""
 
 
-def _leaderboard(room: ClassRoom, params: Params, sender: Sender) -> str:
-    return room.set_leaderboard(params["show"], params["names"])
+def _close_question(room: Room, params: Params, sender: Sender) -> str:
+    return _class_room(room).close_question()
+
+
+def _leaderboard(room: Room, params: Params, sender: Sender) -> str:
+    return _class_room(room).set_leaderboard(params["show"], params["names"])
 
 
 CLASS_ACTIONS = LAB_ACTIONS.extended(
@@ -131,7 +151,11 @@ CLASS_ACTIONS = LAB_ACTIONS.extended(
         ),
         Action("push_question", TEACHER_ONLY, parse_push, run_async=push_question),
         Action("reveal_question", TEACHER_ONLY, run_async=reveal_question),
-        Action("close_question", TEACHER_ONLY, run=lambda room, p, s: room.close_question()),
+        Action(
+            "close_question",
+            TEACHER_ONLY,
+            run=lambda room, p, s: _class_room(room).close_question(),
+        ),
         Action("leaderboard", TEACHER_ONLY, parse_leaderboard, _leaderboard),
         Action("end_class", TEACHER_ONLY, run_async=end_class, pushes=False),
     ]

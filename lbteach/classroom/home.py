@@ -187,6 +187,7 @@ class ClassHome:
     # -- viewers in this process ------------------------------------------------------------
     def join(self, member: Member) -> None:
         if member.role == STUDENT:
+            assert member.student is not None  # a phone's socket always knows its student
             self.phones.setdefault(member.student, set()).add(member.viewer)
             member.viewer.start()
             member.viewer.offer_now(self._snapshot(STUDENT, member.student))
@@ -195,6 +196,7 @@ class ClassHome:
 
     def leave(self, member: Member) -> None:
         if member.role == STUDENT:
+            assert member.student is not None  # a phone's socket always knows its student
             member.viewer.stop()
             self.phones.get(member.student, set()).discard(member.viewer)
         else:

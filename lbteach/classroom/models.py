@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import models
+from django.db.models.functions import Lower
 
 
 class Classroom(models.Model):
@@ -41,7 +42,7 @@ class Student(models.Model):
         ordering = ["joined_at"]
         constraints = [
             models.UniqueConstraint(
-                models.functions.Lower("nickname"), "classroom", name="unique_nickname_per_class"
+                Lower("nickname"), "classroom", name="unique_nickname_per_class"
             )
         ]
 

@@ -9,6 +9,7 @@ import hmac
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TypedDict
 
 from django.conf import settings
 from django.core.cache import cache
@@ -192,11 +193,8 @@ def home_info(code: str) -> HomeInfo:
     if row is None:
         raise ClassNotFound(code)
     stale_before = timezone.now() - timedelta(seconds=settings.CLASS_HOME_STALE_SECONDS)
-    fresh = (
-        bool(row["home_channel"])
-        and bool(row["home_seen_at"])
-        and (row["home_seen_at"] >= stale_before)
-    )
+    seen_at = row["home_seen_at"]
+    fresh = bool(row["home_channel"]) and seen_at is not None and seen_at >= stale_before
     return HomeInfo(row["state"], row["home_channel"], fresh, row["ended_at"] is not None)
 
 
@@ -342,6 +340,17 @@ def _layout(question: ClassQuestion) -> list[dict]:
     ]
 
 
+class StudentResult(TypedDict):
+    """One row of the results page's student table."""
+
+    nickname: str
+    customer: int | None
+    score: int
+    answered: int
+    cart_breaks: int
+    checkouts: int
+
+
 def class_results(classroom: Classroom) -> dict:
     """Everything the results page shows: each question's histogram, each student's tally."""
     students = list(classroom.students.all())
@@ -379,7 +388,7 @@ def class_results(classroom: Classroom) -> dict:
                 "right_letters": letters(o["key"] for o in layout if o["correct"]),
             }
         )
-    people = [
+    people: list[StudentResult] = [
         {
             "nickname": s.nickname,
             "customer": s.customer,

@@ -21,7 +21,8 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
+from typing import Any
 
 from django.conf import settings
 
@@ -50,7 +51,7 @@ class Viewer:
     def __init__(
         self,
         send: Callable[[str], Awaitable[None]],
-        close: Callable[[int], Awaitable[None]] | None = None,
+        close: Callable[[int], Coroutine[Any, Any, None]] | None = None,
     ) -> None:
         self._send = send
         self.close = close

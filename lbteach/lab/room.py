@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import deque
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import ClassVar, Self
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -226,7 +226,7 @@ class Room:
         }
 
     @classmethod
-    def from_dict(cls, data: dict) -> Room:
+    def from_dict(cls, data: dict) -> Self:
         room = cls.__new__(cls)
         room.code = data["code"]
         room.setup = LabSetup.from_dict(data["setup"])

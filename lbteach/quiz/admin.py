@@ -80,7 +80,8 @@ class QuestionForm(forms.ModelForm):
         ]
 
     def clean(self):
-        cleaned = super().clean()
+        super().clean()
+        cleaned = self.cleaned_data  # what ModelForm.clean returns
         data = QuestionData(
             key=cleaned.get("key") or "",
             kind=cleaned.get("kind") or "",

@@ -6,6 +6,7 @@ Shared by question selection (mistakes, due cards) and the progress page.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import cast
 
 from lbteach.quiz.models import Attempt, CardState, Learner
 
@@ -22,7 +23,10 @@ def latest_results(learner: Learner) -> dict[int, Attempt]:
 def mistake_question_ids(learner: Learner) -> list[int]:
     """Questions whose latest answer was wrong (or a flashcard rated Again), newest first."""
     latest = latest_results(learner).values()
-    missed = sorted((a for a in latest if a.missed), key=lambda a: a.answered_at, reverse=True)
+    # latest_results holds answered attempts only, so answered_at is never None here.
+    missed = sorted(
+        (a for a in latest if a.missed), key=lambda a: cast(datetime, a.answered_at), reverse=True
+    )
     return [attempt.question_id for attempt in missed]
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import cast
 
 from django.core import signing
 from django.db import transaction
@@ -157,7 +158,12 @@ def attempt_for(learner: Learner | None, token: str, question_key: str) -> Attem
         if learner and isinstance(attempt_id, int)
         else None
     )
-    if attempt is None or attempt.learner_id != learner.pk or attempt.question.key != question_key:
+    if (
+        learner is None
+        or attempt is None
+        or attempt.learner_id != learner.pk
+        or attempt.question.key != question_key
+    ):
         raise NotAsked(
             "That question was not asked in this browser, so the answer was not counted."
         )
@@ -247,10 +253,13 @@ def rated_screen(attempt: Attempt, notice: str = "") -> Screen:
     screen.model_answer = attempt.question.model_answer
     screen.explanation = attempt.question.explanation
     screen.response = attempt.response
-    screen.rating_label = scheduling.RATINGS[scheduling.Rating(attempt.rating)]
+    # A flashcard is answered only by rate(), which stores its rating and answered_at together.
+    rating = cast(int, attempt.rating)
+    answered_at = cast(datetime, attempt.answered_at)
+    screen.rating_label = scheduling.RATINGS[scheduling.Rating(rating)]
     card = CardState.objects.filter(learner=attempt.learner, question=attempt.question).first()
     if card:
-        screen.next_review = scheduling.describe_interval(card.due - attempt.answered_at)
+        screen.next_review = scheduling.describe_interval(card.due - answered_at)
     screen.notice = notice
     return screen
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import cast
 
 from django.db import transaction
 
@@ -92,8 +93,10 @@ def is_known(attempt: Attempt) -> bool:
 
 
 def _label(attempt: Attempt) -> tuple[str, str]:
+    """The outcome of an answered attempt."""
     if attempt.correct is None:
-        return ("rated", f"Rated {RATINGS[Rating(attempt.rating)]}")
+        # An answered attempt without a grade is a flashcard, and rating it answered it.
+        return ("rated", f"Rated {RATINGS[Rating(cast(int, attempt.rating))]}")
     return ("right", "Right") if attempt.correct else ("wrong", "Wrong")
 
 
@@ -179,7 +182,11 @@ def progress(learner: Learner | None, now: datetime) -> Progress:
         outcome, label = _label(attempt)
         history.append(
             HistoryItem(
-                attempt.answered_at, attempt.question.prompt, attempt.question.topic, outcome, label
+                cast(datetime, attempt.answered_at),  # answered: the query filters on it
+                attempt.question.prompt,
+                attempt.question.topic,
+                outcome,
+                label,
             )
         )
     return Progress(

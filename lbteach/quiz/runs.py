@@ -6,6 +6,7 @@ import random
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
 from lbteach.quiz import play, selection, study_queue
 from lbteach.quiz.models import Attempt, Learner, Question, QuizRun
@@ -75,7 +76,8 @@ def summary(run: QuizRun) -> Summary:
         if attempt is None:
             outcome, label = "skipped", "Not answered"
         elif attempt.correct is None:
-            outcome, label = "rated", f"Rated {RATINGS[Rating(attempt.rating)]}"
+            # Answered without a grade: a flashcard, which rating answered.
+            outcome, label = "rated", f"Rated {RATINGS[Rating(cast(int, attempt.rating))]}"
         else:
             outcome, label = ("right", "Right") if attempt.correct else ("wrong", "Wrong")
         rows.append(

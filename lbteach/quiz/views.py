@@ -69,7 +69,7 @@ def start(request):
 def run(request, run_id):
     learner = current_learner(request.session)
     found = runs.find_run(learner, run_id)
-    if found is None:
+    if learner is None or found is None:  # no learner finds no run
         raise Http404("That quiz belongs to another browser, or was reset.")
     shown = runs.next_screen(learner, found, timezone.now())
     if isinstance(shown, runs.Summary):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from lbteach.sim.base import Balancer
 from lbteach.sim.hashed import NginxHashConsistent, NginxIpHash, SourceIp, SourceIpConsistent
 from lbteach.sim.stateless import Geo, LeastConnections, PowerOfTwo, Random, RoundRobin, UrlHash
-from lbteach.sim.sticky import CookieInsert, SessionId, StickTable
+from lbteach.sim.sticky import CookieInsert, Persistent, SessionId, StickTable
 
 
 @dataclass(frozen=True)
@@ -144,12 +144,12 @@ _CLASSES: dict[str, type[Balancer]] = {
         SessionId,
     )
 }
-_PERSISTENT = {"stick_table", "cookie_insert", "session_id"}
 
 
 def make_balancer(name: str, r) -> Balancer:
     """A fresh balancer of this name for restaurant r (its tables, customers and settings)."""
     cls = _CLASSES[name]
-    balancer = cls(r, _CLASSES[r.settings.fallback](r)) if name in _PERSISTENT else cls(r)
+    # A persistent balancer (stick table, cookie insert, session id) also gets its fallback.
+    balancer = cls(r, _CLASSES[r.settings.fallback](r)) if issubclass(cls, Persistent) else cls(r)
     balancer.topology_changed()
     return balancer

@@ -88,8 +88,7 @@ class Scenario:
     @classmethod
     def from_dict(cls, data: object) -> Scenario:
         known = {f.name for f in fields(cls)}
-        check_keys("", data, known)
-        d = dict(data)  # type: ignore[arg-type]
+        d = dict(check_keys("", data, known))
         values: dict[str, object] = {}
         values["name"] = check_text("name", d.get("name", cls.name), 60)
         values["description"] = check_text("description", d.get("description", ""), 1000)

@@ -279,7 +279,7 @@ class Geo(Picker):
         self.homes = []
         for g in range(len(r.region_names)):
             # Regions are listed in order around the world: the nearest is the closest index.
-            for h in sorted(range(len(r.region_names)), key=lambda k, g=g: (abs(k - g), k)):
+            for h in sorted(range(len(r.region_names)), key=lambda k: (abs(k - g), k)):
                 group = [t for t in live if r.table_region[t] == h]
                 if group:
                     break

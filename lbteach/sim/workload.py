@@ -47,7 +47,10 @@ class Workload:
         self.event_rng = random.Random(f"events:{scenario.seed}")
         self.now = 0.0
         self.rate = scenario.arrival_rate
-        self.nat_ip = ip_from_str(scenario.nat_ip)
+        nat_ip = ip_from_str(scenario.nat_ip)
+        if nat_ip is None:  # Scenario.from_dict refuses such a scenario; a hand-built one may not
+            raise ValueError(f"nat_ip {scenario.nat_ip!r} is not an IPv4 address")
+        self.nat_ip = nat_ip
         self.search = scenario.workload == "search"
         self.paths = tuple(product_path(i) for i in range(scenario.products))
         self.ips: list[int] = []
