@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -29,7 +30,7 @@ CHROMIUM_ARGS = [
 
 
 @pytest.fixture(scope="session")
-def site_server(tmp_path_factory) -> Server:
+def site_server(tmp_path_factory) -> Iterator[Server]:
     env = server_env(tmp_path_factory.mktemp("site") / "db.sqlite3")
     prepare_database(env)
     server = Server(env).start()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import http.cookiejar
 import os
-import re
 import socket
 import subprocess
 import sys
@@ -15,6 +14,9 @@ import urllib.request
 from pathlib import Path
 
 from websockets.sync.client import connect
+from websockets.typing import Origin
+
+from tests.text import search
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -120,7 +122,9 @@ class Browser:
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
 
     def cookie(self, name: str) -> str:
-        return next(c.value for c in self.jar if c.name == name)
+        value = next(c.value for c in self.jar if c.name == name)
+        assert value is not None, f"cookie {name} has no value"
+        return value
 
     def get(self, url: str) -> str:
         return self.opener.open(url, timeout=10).read().decode()
@@ -128,7 +132,7 @@ class Browser:
     def post(self, url: str, fields: dict, form_page: str | None = None) -> str:
         """Post a form the way a browser would: read its page for the CSRF token first."""
         page = self.get(form_page or url)
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)[1]
+        token = search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
         data = urllib.parse.urlencode({**fields, "csrfmiddlewaretoken": token}).encode()
         response = self.opener.open(urllib.request.Request(url, data=data), timeout=10)
         return response.geturl()
@@ -137,7 +141,7 @@ class Browser:
         """A websocket to `path` on `server` that carries this browser's session."""
         return connect(
             f"ws://127.0.0.1:{server.port}{path}",
-            origin="http://127.0.0.1",
+            origin=Origin("http://127.0.0.1"),
             additional_headers={"Cookie": f"sessionid={self.cookie('sessionid')}"},
             max_size=2**22,
             open_timeout=10,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import re
 from contextlib import ExitStack
 
 import pytest
@@ -12,6 +11,7 @@ from playwright.sync_api import expect
 from tests.browser.conftest import screenshot
 from tests.browser.server import Browser, Server
 from tests.browser.test_lessons_browser import serious_violations, watch_console
+from tests.text import search
 
 pytestmark = pytest.mark.browser
 
@@ -38,7 +38,7 @@ VISIBLE_TEXT = """() => {
 def teacher_and_code(server: Server) -> tuple[Browser, str]:
     teacher = Browser()
     url = teacher.post(f"{server.url}/class/start/", {}, form_page=f"{server.url}/class/")
-    return teacher, re.search(r"/class/([A-Z0-9]{6})/teach/", url)[1]
+    return teacher, search(r"/class/([A-Z0-9]{6})/teach/", url)
 
 
 def student(server: Server, code: str, nickname: str) -> Browser:

@@ -38,7 +38,10 @@ FIRST_FRAME = f"""document.addEventListener('htmx:wsAfterMessage', () => {{
 
 
 def routed(page) -> tuple[int, int]:
-    customers, requests = ROUTED.search(page.locator("#lab-frame").inner_text()).groups()
+    text = page.locator("#lab-frame").inner_text()
+    match = ROUTED.search(text)
+    assert match is not None, text
+    customers, requests = match.groups()
     return int(customers), int(requests)
 
 
@@ -180,7 +183,9 @@ def test_a_link_to_this_run_replays_its_customers_events_and_figures(page, site)
     shared.goto(site + link.get_attribute("href"))
     shared.wait_for_function("() => window.firstFrame", timeout=15_000)
     replayed = shared.evaluate("window.firstFrame")
-    assert ROUTED.search(replayed["routed"]).groups() == (str(customers), str(requests))
+    match = ROUTED.search(replayed["routed"])
+    assert match is not None, replayed["routed"]
+    assert match.groups() == (str(customers), str(requests))
     assert replayed["metrics"] == original["metrics"]
     assert (
         replayed["tables"]

@@ -66,6 +66,7 @@ def test_pager_and_links_work_from_the_keyboard(page, site):
 
 def test_a_lesson_reads_well_on_a_phone_and_prints_cleanly(phone, site):
     lesson = load_catalogue().get("restaurant-analogy")
+    assert lesson is not None
     phone.goto(f"{site}/lessons/{lesson.slug}/")
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, "the page scrolls sideways on a phone"

@@ -39,6 +39,7 @@ def test_a_restarted_server_restores_the_class_and_every_phone_reconnects(chromi
         phone.wait_for_timeout(1500)  # the room saves what changed every second
 
         # A deploy stops the process (SIGTERM); a crash kills it outright.
+        assert server.process is not None
         server.process.send_signal(signal.SIGTERM if how == "restart" else signal.SIGKILL)
         server.process.wait(timeout=15)
         server.stop()  # closes its pipes
@@ -98,6 +99,7 @@ def test_a_lab_run_survives_its_server_and_the_page_carries_on_with_the_same_fig
             time.sleep(0.1)  # the run is saved within a second of its last change
         assert saved_seq(db_path, code) == seq
 
+        assert server.process is not None
         server.process.send_signal(signal.SIGTERM if how == "restart" else signal.SIGKILL)
         server.process.wait(timeout=15)
         server.stop()

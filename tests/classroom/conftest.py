@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from channels.testing import WebsocketCommunicator
 from django.test import Client
 
 from lbteach.asgi import application
 from lbteach.classroom import home, placement, relay
+from tests.text import search
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
 
@@ -29,7 +28,7 @@ def fresh_process(monkeypatch):
 def start_class(client: Client | None = None) -> tuple[Client, str]:
     client = client or Client()
     response = client.post("/class/start/")
-    code = re.match(r"^/class/([A-Z0-9]{6})/teach/$", response["Location"])[1]
+    code = search(r"^/class/([A-Z0-9]{6})/teach/$", response["Location"])
     return client, code
 
 

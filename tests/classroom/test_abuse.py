@@ -13,7 +13,7 @@ from asgiref.sync import sync_to_async
 from lbteach.lab.ratelimit import people
 from tests.classroom.conftest import join, socket, start_class
 from tests.classroom.test_consumers import card, connected, send
-from tests.lab.conftest import receive_until, status
+from tests.lab.conftest import receive_until, status, status_text
 
 pytestmark = pytest.mark.django_db(transaction=True)
 STATUS = re.compile(r'id="lab-status"[^>]*>(?:<strong>Not done:</strong> )?([^<]*)')
@@ -87,7 +87,7 @@ async def test_deep_json_and_unknown_actions_get_an_answer_and_the_socket_stays_
     ]:
         await screen.send_to(text_data=text)
         frame = await receive_until(screen, lambda f: status(f) is not None)
-        assert says in status(frame)
+        assert says in status_text(frame)
     await send(screen, action="add_bots", count=2)
     frame = await receive_until(screen, lambda f: status(f) is not None)
     assert status(frame) == "Added 2 bots."

@@ -17,7 +17,8 @@ from lbteach.classroom import placement
 from lbteach.classroom.models import ClassAnswer, Classroom, Student
 from lbteach.lab.broadcast import CLOSE_TOO_BIG
 from tests.classroom.conftest import join, socket, start_class
-from tests.lab.conftest import receive_until, status, statuses
+from tests.lab.conftest import receive_until, status, status_text, statuses
+from tests.text import search
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -120,7 +121,7 @@ async def test_students_and_the_projector_cannot_control_the_room():
     await receive_until(projector, lambda f: 'id="floor"' in f)
     await send(projector, action="reset")
     frame = await receive_until(projector, lambda f: status(f) is not None)
-    assert "Unknown action 'reset'" in status(frame)
+    assert "Unknown action 'reset'" in status_text(frame)
     assert await sync_to_async(Classroom.objects.filter(code=code, ended_at=None).exists)()
     await phone.disconnect()
     await projector.disconnect()
@@ -135,9 +136,11 @@ async def test_bad_messages_get_a_clear_error_and_oversized_ones_close_with_4009
         "Not done: That message is not valid JSON."
     )
     await send(phone, action="answer", choice=["a"])
-    assert "no open question" in status(await receive_until(phone, lambda f: status(f) is not None))
+    assert "no open question" in status_text(
+        await receive_until(phone, lambda f: status(f) is not None)
+    )
     await phone.send_to(text_data=json.dumps({"action": "add_to_cart", "pad": "x" * 20000}))
-    assert "the limit is 16384" in status(
+    assert "the limit is 16384" in status_text(
         await receive_until(phone, lambda f: status(f) is not None)
     )
     assert await phone.receive_output(timeout=3) == {
@@ -177,6 +180,7 @@ async def test_a_class_quiz_collects_answers_once_and_reveals_them():
     assert "Correct" not in question  # nothing in the phone's page says which option is right
     assert re.findall(r'name="choice" value="([^"]+)"', question) == ["1", "2", "3", "4"]
     quiz = home_module.homes[code].room.quiz
+    assert quiz is not None
     right = quiz["correct"][0]
     wrong = next(n for n in "1234" if n != right)
     assert quiz["bank_keys"][right] == "a"
@@ -196,12 +200,14 @@ async def test_a_class_quiz_collects_answers_once_and_reveals_them():
 
     await send(screen, action="reveal_question")
     revealed = await receive_until(screen, lambda f: status(f) is not None)
-    assert status(revealed).startswith("Answer revealed: ")
+    assert status_text(revealed).startswith("Answer revealed: ")
     assert "Not this time." in await receive_until(phones[0], lambda f: "Why:" in f)
     assert "You got it right." in await receive_until(phones[1], lambda f: "Why:" in f)
-    answers = await sync_to_async(list)(
-        ClassAnswer.objects.order_by("student__nickname").values_list("choice", "correct")
-    )
+    answers = await sync_to_async(
+        lambda: list(
+            ClassAnswer.objects.order_by("student__nickname").values_list("choice", "correct")
+        )
+    )()
     assert answers == [([quiz["bank_keys"][wrong]], False), (["a"], True)]
     for communicator in (screen, *phones):
         await communicator.disconnect()
@@ -296,7 +302,7 @@ async def test_the_leaderboard_can_hide_names():
 
 
 def items_in(frame: str) -> str:
-    return re.search(r"(\d+) items? now|Your cart is empty", frame)[0]
+    return search(r"(\d+) items? now|Your cart is empty", frame, group=0)
 
 
 async def test_a_reset_keeps_every_student_on_a_customer_of_their_own():
@@ -329,9 +335,11 @@ async def test_a_reset_keeps_every_student_on_a_customer_of_their_own():
     await receive_until(phones["Carl"], card)
     customers = {seat.nickname: seat.customer for seat in room.seats.values()}
     assert customers == {**before, "Carl": 3}
-    saved = await sync_to_async(dict)(
-        Student.objects.filter(classroom__code=code).values_list("nickname", "customer")
-    )
+    saved = await sync_to_async(
+        lambda: dict(
+            Student.objects.filter(classroom__code=code).values_list("nickname", "customer")
+        )
+    )()
     assert saved == customers  # the database agrees with the room
 
     # ...so one student's button changes only their own cart.
@@ -377,6 +385,7 @@ async def test_an_answer_survives_a_crash_before_the_room_was_saved():
     from lbteach.classroom import service
 
     await sync_to_async(service.heartbeat)(code, home.channel, home.room.to_dict(), True)
+    assert home.room.quiz is not None
     right = home.room.quiz["correct"][0]
     await send(phone, action="answer", choice=right)
     await receive_until(phone, lambda f: status(f) == "Answer received. Wait for the reveal.")
@@ -394,6 +403,7 @@ async def test_an_answer_survives_a_crash_before_the_room_was_saved():
     assert status(again) == "Not done: You already answered this question."
     room = home_module.homes[code].room
     student = await sync_to_async(Student.objects.get)(nickname="Ana")
+    assert room.quiz is not None
     assert room.quiz["answers"] == {str(student.pk): {"choice": [right], "correct": True}}
     assert room.scores == {student.pk: 1}
     # The histogram the class sees and the CSV the teacher downloads agree.

@@ -59,6 +59,10 @@ def test_frames_on_the_teacher_and_projector_pages_equal_a_fresh_render(role):
     def student(number: int) -> Sender:
         return Sender(STUDENT, number)
 
+    def right() -> str:
+        assert room.quiz is not None, "no question is open"
+        return room.quiz["correct"][0]
+
     steps = [
         lambda: room.seat(1, "Ana"),
         lambda: room.seat(2, "Ben"),
@@ -68,8 +72,8 @@ def test_frames_on_the_teacher_and_projector_pages_equal_a_fresh_render(role):
         lambda: room.apply(Command("switch_network", {}), student(2)),
         lambda: room.apply(Command("crash_table", {"server": None}), TEACHER_SENDER),
         lambda: room.open_question(question, 30, 99),
-        lambda: room.record_answer(99, 1, [room.quiz["correct"][0]], True),
-        lambda: room.record_answer(99, 2, ["1" if room.quiz["correct"][0] != "1" else "2"], False),
+        lambda: room.record_answer(99, 1, [right()], True),
+        lambda: room.record_answer(99, 2, ["1" if right() != "1" else "2"], False),
         lambda: room.reveal(),
         lambda: room.set_leaderboard(True, False),
         lambda: room.tick(),

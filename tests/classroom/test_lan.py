@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import http.client
-import re
 import subprocess
 import sys
 
 import pytest
 from websockets.sync.client import connect
+from websockets.typing import Origin
 
 from lbteach.classroom.address import host_and_origin, lan_address, public_base
 from tests.browser.server import ROOT, Browser, Server, prepare_database, server_env
 from tests.conftest import require
+from tests.text import search
 
 
 def test_listening_on_this_machine_only_shows_no_public_address():
@@ -98,13 +99,13 @@ def test_the_projector_shows_the_lan_address_to_join_at(lan_server):
     server, lan = lan_server
     teacher = Browser()
     teach_url = teacher.post(f"{server.url}/class/start/", {}, form_page=f"{server.url}/class/")
-    code = re.search(r"/class/([A-Z0-9]{6})/teach/", teach_url)[1]
+    code = search(r"/class/([A-Z0-9]{6})/teach/", teach_url)
     projector = teacher.get(f"{server.url}/class/{code}/projector/")
     assert f"http://{lan}:{server.port}/class/{code}/" in projector
     # The phone's websocket comes from the LAN origin; the origin check lets that one in.
     with connect(
         f"ws://127.0.0.1:{server.port}/ws/class/{code}/projector/",
-        origin=f"http://{lan}:{server.port}",
+        origin=Origin(f"http://{lan}:{server.port}"),
         additional_headers={"Cookie": f"sessionid={teacher.cookie('sessionid')}"},
         max_size=2**22,
     ) as ws:

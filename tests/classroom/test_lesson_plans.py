@@ -48,6 +48,7 @@ def test_every_step_uses_known_actions_balancers_and_questions(plan):
 
 def test_the_affinity_plan_breaks_affinity_every_way_the_syllabus_names():
     plan = get_plan("affinity-and-how-it-breaks")
+    assert plan is not None
     actions = {c["action"] for step in plan.steps for c in step.all_commands}
     assert {"change_ip", "expire_sessions", "crash_table", "shared_sessions"} <= actions
     assert any("Clear cookies" in " ".join(step.notes) for step in plan.steps)
@@ -87,5 +88,7 @@ def test_the_teacher_page_shows_a_plan_beside_the_controls_and_can_leave_it():
     assert "Plan: Affinity, and how it breaks" in page
     assert "Start: step 1" in page
     assert f'href="/class/{code}/teach/">Leave the plan</a>' in page
-    first = get_plan("affinity-and-how-it-breaks").steps[0]
+    plan = get_plan("affinity-and-how-it-breaks")
+    assert plan is not None
+    first = plan.steps[0]
     assert json.dumps(list(first.all_commands)).replace('"', "&quot;") in page

@@ -7,7 +7,6 @@ watches through the other, then starts it again on the same port.
 
 from __future__ import annotations
 
-import re
 import shutil
 import subprocess
 import time
@@ -20,6 +19,7 @@ from websockets.exceptions import ConnectionClosed
 from tests.browser.server import Browser, Server, free_port, prepare_database, server_env
 from tests.classroom.test_scaleout import close_code, send, wait_for
 from tests.conftest import require
+from tests.text import search
 
 pytestmark = pytest.mark.redis
 
@@ -95,7 +95,7 @@ def test_a_class_rides_out_a_redis_outage_and_frames_flow_again(class_on_two_pro
     own, one, two = class_on_two_processes
     teacher, ana = Browser(), Browser()
     teach_page = teacher.post(f"{one.url}/class/start/", {}, form_page=f"{one.url}/class/")
-    code = re.search(r"/class/([A-Z0-9]{6})/teach/$", teach_page)[1]
+    code = search(r"/class/([A-Z0-9]{6})/teach/$", teach_page)
     ana.post(f"{one.url}/class/{code}/", {"nickname": "Ana"})
     screen_path = f"/ws/class/{code}/teacher/"
 

@@ -7,7 +7,6 @@ a laptop and fails without one under CI.
 from __future__ import annotations
 
 import json
-import re
 import time
 
 import pytest
@@ -16,6 +15,7 @@ from websockets.exceptions import ConnectionClosed
 
 from tests.browser.server import Browser, Server, prepare_database, server_env
 from tests.conftest import REDIS_URL
+from tests.text import search
 
 pytestmark = pytest.mark.redis
 
@@ -35,7 +35,9 @@ def close_code(socket) -> int:
         while True:
             socket.recv(timeout=15)
     except ConnectionClosed as closed:
-        return closed.rcvd.code
+        received = closed.rcvd
+    assert received is not None, "the connection dropped without a close frame"
+    return received.code
 
 
 def send(socket, **fields) -> None:
@@ -61,7 +63,7 @@ def test_frames_and_commands_cross_between_two_processes(two_processes):
     one, two = two_processes
     teacher, ana, ben = Browser(), Browser(), Browser()
     teach_page = teacher.post(f"{one.url}/class/start/", {}, form_page=f"{one.url}/class/")
-    code = re.search(r"/class/([A-Z0-9]{6})/teach/$", teach_page)[1]
+    code = search(r"/class/([A-Z0-9]{6})/teach/$", teach_page)
     ana.post(f"{two.url}/class/{code}/", {"nickname": "Ana"})
     ben.post(f"{one.url}/class/{code}/", {"nickname": "Ben"})
 
@@ -98,7 +100,7 @@ def test_when_the_home_process_dies_another_takes_the_room_over(two_processes):
     one, two = two_processes
     teacher, ana = Browser(), Browser()
     teach_page = teacher.post(f"{one.url}/class/start/", {}, form_page=f"{one.url}/class/")
-    code = re.search(r"/class/([A-Z0-9]{6})/teach/$", teach_page)[1]
+    code = search(r"/class/([A-Z0-9]{6})/teach/$", teach_page)
     ana.post(f"{one.url}/class/{code}/", {"nickname": "Ana"})
 
     with ana.socket(two, f"/ws/class/{code}/student/") as phone:  # two becomes the home

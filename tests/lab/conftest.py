@@ -10,6 +10,7 @@ import pytest
 from channels.testing import WebsocketCommunicator
 
 from lbteach.asgi import application
+from tests.text import search
 
 ORIGIN = (b"origin", b"http://127.0.0.1")
 
@@ -50,8 +51,15 @@ def status(frame: str) -> str | None:
     return found[-1] if found else None
 
 
+def status_text(frame: str) -> str:
+    """The last status line of a frame; fails the test when the frame has none."""
+    line = status(frame)
+    assert line is not None, frame
+    return line
+
+
 def seq(frame: str) -> int:
-    return int(re.search(r'data-seq="(\d+)"', frame)[1])
+    return int(search(r'data-seq="(\d+)"', frame))
 
 
 async def receive_until(communicator, predicate, limit: int = 20) -> str:

@@ -9,7 +9,17 @@ import re
 import pytest
 
 from lbteach.lab.broadcast import CLOSE_TOO_BIG, registry
-from tests.lab.conftest import connect, metric, receive_until, send, seq, status, statuses
+from tests.lab.conftest import (
+    connect,
+    metric,
+    receive_until,
+    send,
+    seq,
+    status,
+    status_text,
+    statuses,
+)
+from tests.text import search
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +42,7 @@ async def test_connecting_sends_a_full_snapshot_and_an_abandoned_room_closes(mon
         assert f'id="{region}"' in snapshot
     assert metric(snapshot, "cart_breaks") == "0"
     assert "<strong>Source IP hash</strong>" in snapshot
-    code = re.search(r'data-room="([^"]+)"', snapshot)[1]
+    code = search(r'data-room="([^"]+)"', snapshot)
     assert code in registry.rooms
     await communicator.disconnect()
     assert code in registry.rooms  # kept a moment for the page to come back
@@ -58,7 +68,7 @@ async def test_every_action_is_carried_out_and_reported(monkeypatch):
     await send(communicator, action="step")
     frame = await receive_until(communicator, lambda f: status(f) == "Routed one request.")
 
-    steps = {
+    steps: dict[str, tuple[dict[str, object], str]] = {
         "speed": ({"speed": 4}, "Speed 4: 5 requests per tick."),
         "resume": ({}, "Running."),
         "set_balancer": ({"balancer": "cookie_insert"}, "The host now uses Cookie insert."),
@@ -80,11 +90,14 @@ async def test_every_action_is_carried_out_and_reported(monkeypatch):
     for action, (fields, says) in steps.items():
         await send(communicator, action=action, **fields)
         frame = await receive_until(communicator, lambda f: status(f) is not None)
-        said = status(frame)
+        said = status_text(frame)
         if action == "change_ip":  # how many are mobile is the preset's draw: read it once
-            mobile = re.match(r"^(\d+) mobile", said)[1]
+            match = re.match(r"^(\d+) mobile", said)
+            assert match is not None, said
+            mobile = match[1]
             says = says.format(mobile=mobile)
         assert said.startswith(says), (action, said)
+    assert mobile is not None
     assert int(mobile) > 0
 
     await send(communicator, action="snapshot")
@@ -124,8 +137,8 @@ async def test_bad_messages_get_an_error_and_change_nothing(payload, says):
     before = await receive_until(communicator, lambda f: status(f) == "Added 5 customers.")
     await communicator.send_to(text_data=payload)
     frame = await receive_until(communicator, lambda f: status(f) is not None)
-    assert status(frame).startswith("Not done:")
-    assert says in status(frame)
+    assert status_text(frame).startswith("Not done:")
+    assert says in status_text(frame)
     await send(communicator, action="snapshot")
     after = await receive_until(communicator, lambda f: 'id="floor"' in f)
     assert "5 customers" in after
@@ -137,9 +150,11 @@ async def test_binary_messages_are_refused_and_the_connection_stays():
     communicator, _ = await open_lab()
     await communicator.send_to(bytes_data=b"\x00\x01")
     frame = await receive_until(communicator, lambda f: status(f) is not None)
-    assert "JSON text, not binary" in status(frame)
+    assert "JSON text, not binary" in status_text(frame)
     await send(communicator, action="pause")
-    assert "Paused" in status(await receive_until(communicator, lambda f: status(f) is not None))
+    assert "Paused" in status_text(
+        await receive_until(communicator, lambda f: status(f) is not None)
+    )
     await communicator.disconnect()
 
 
@@ -147,7 +162,7 @@ async def test_an_oversized_message_gets_an_error_and_closes_with_4009():
     communicator, _ = await open_lab()
     await communicator.send_to(text_data=json.dumps({"action": "pause", "pad": "x" * 17000}))
     frame = await receive_until(communicator, lambda f: status(f) is not None)
-    assert "the limit is 16384" in status(frame)
+    assert "the limit is 16384" in status_text(frame)
     closed = await communicator.receive_output(timeout=3)
     assert closed == {"type": "websocket.close", "code": CLOSE_TOO_BIG}
 
@@ -171,7 +186,7 @@ async def test_a_tampered_share_link_still_opens_with_a_message():
     connected, _ = await communicator.connect()
     assert connected
     frame = await receive_until(communicator, lambda f: status(f) is not None)
-    assert "cannot replay 'launch_missiles'" in status(frame)
+    assert "cannot replay 'launch_missiles'" in status_text(frame)
     await communicator.disconnect()
 
 
@@ -180,7 +195,7 @@ async def test_a_reconnected_page_returns_to_its_own_run():
     await send(first, action="pause")
     await send(first, action="add_customers", count=7)
     frame = await receive_until(first, lambda f: status(f) == "Added 7 customers.")
-    code = re.search(r'data-room="([^"]+)"', frame)[1]
+    code = search(r'data-room="([^"]+)"', frame)
     await first.disconnect()
 
     second, fresh = await open_lab()

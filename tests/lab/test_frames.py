@@ -13,6 +13,7 @@ from lbteach.lab.commands import Command
 from lbteach.lab.frames import FrameRenderer
 from lbteach.lab.room import NARRATION_LINES, LabSetup, Room
 from lbteach.lab.views import page_context
+from tests.text import search
 
 
 def render_page(room: Room) -> lxml.html.HtmlElement:
@@ -112,10 +113,10 @@ def test_frames_number_themselves_and_a_snapshot_keeps_the_number():
     room = Room("t", LabSetup("ecommerce_cart", ("cookie_insert",), seed=5, customers=3))
     renderer = FrameRenderer(room)
     first, second = renderer.render(), renderer.render()
-    seqs = [int(re.search(r'data-seq="(\d+)"', f)[1]) for f in (first, second)]
+    seqs = [int(search(r'data-seq="(\d+)"', f)) for f in (first, second)]
     assert seqs == [1, 2]
     assert 'data-seq="2"' in renderer.render(full=True)
-    stamp = int(re.search(r'data-ts="(\d+)"', second)[1])
+    stamp = int(search(r'data-ts="(\d+)"', second))
     assert abs(stamp - time.time() * 1000) < 60_000
 
 

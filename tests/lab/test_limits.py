@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import html
 import itertools
-import re
 import time
 from types import SimpleNamespace
 
@@ -18,6 +17,7 @@ from lbteach.lab import broadcast, replay
 from lbteach.lab.broadcast import registry, ticker
 from lbteach.lab.consumers import CLOSE_BUSY
 from tests.lab.conftest import connect, receive_until, send, status
+from tests.text import search
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -40,7 +40,7 @@ async def open_lab(path: str = LAB, timeout: float = 5):
 
 
 def room_code(frame: str) -> str:
-    return re.search(r'data-room="([^"]+)"', frame)[1]
+    return search(r'data-room="([^"]+)"', frame)
 
 
 async def test_rooms_whose_viewers_left_stop_ticking_at_once_and_are_let_go(monkeypatch):
@@ -50,13 +50,13 @@ async def test_rooms_whose_viewers_left_stop_ticking_at_once_and_are_let_go(monk
     codes = {room_code(snapshot) for _, snapshot in labs}
     await asyncio.sleep(0.1)
     assert {live.room.code for live in ticker().rooms} == codes
-    assert all(registry.get(code).room.requests > 0 for code in codes)  # they were ticking
+    assert all(registry.rooms[code].room.requests > 0 for code in codes)  # they were ticking
     for communicator, _ in labs:
         await communicator.disconnect()
     assert ticker().rooms == {}  # nobody watches: no more ticks, even before the window ends
-    ticked = {code: registry.get(code).room.requests for code in codes}
+    ticked = {code: registry.rooms[code].room.requests for code in codes}
     await asyncio.sleep(0.1)
-    assert {code: registry.get(code).room.requests for code in codes} == ticked
+    assert {code: registry.rooms[code].room.requests for code in codes} == ticked
     await asyncio.sleep(0.3)
     assert codes.isdisjoint(registry.rooms)  # released after the reattach window
 
@@ -105,6 +105,7 @@ async def test_past_the_room_limit_a_new_lab_is_told_the_lab_is_busy(monkeypatch
 async def test_a_malformed_link_opens_a_fresh_run_and_says_why(log, why):
     communicator, snapshot = await open_lab(f"{LAB}&log={log}")
     said = status(snapshot) or status(await communicator.receive_from(timeout=3))
+    assert said is not None
     assert why in said
     assert said.endswith("Started the run from the beginning instead.")
     await send(communicator, action="add_customers", count="1")
@@ -118,14 +119,14 @@ def test_the_page_of_a_malformed_link_says_why_and_does_not_pass_the_log_on(clie
     assert page.status_code == 200
     text = page.content.decode()
     assert "not &#x27;abc&#x27;. The run starts from the beginning instead." in text
-    ws_url = re.search(r'ws-connect="([^"]+)"', text)[1]
+    ws_url = search(r'ws-connect="([^"]+)"', text)
     assert "log=" not in ws_url
 
 
 def test_the_page_of_a_good_link_passes_its_log_to_the_websocket(client):
     log = "3.change_ip~9.crash_table.A"
     page = client.get("/lab/", {"scenario": "mobile_ip_change", "log": log})
-    ws_url = html.unescape(re.search(r'ws-connect="([^"]+)"', page.content.decode())[1])
+    ws_url = html.unescape(search(r'ws-connect="([^"]+)"', page.content.decode()))
     assert ws_url.endswith("&customers=12&log=3.change_ip~9.crash_table.A")
 
 

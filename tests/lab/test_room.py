@@ -14,10 +14,11 @@ from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup, decode_log
 from lbteach.lessons.catalogue import load_catalogue
 from lbteach.sim import PRESETS
+from tests.text import search
 
 
 def played(room: Room) -> Room:
-    for step in [
+    steps: list[Command | str] = [
         Command("speed", {"speed": 8}),  # 30 requests a tick; speed is not part of the log
         Command("add_customers", {"count": 25}),
         "tick", "tick", "tick",
@@ -30,10 +31,12 @@ def played(room: Room) -> Room:
         "tick",
         Command("add_table", {}),
         "tick",
-    ]:  # fmt: skip
+    ]  # fmt: skip
+    for step in steps:
         if step == "tick":
             room.tick()
         else:
+            assert isinstance(step, Command), step
             room.apply(step)
     return room
 
@@ -107,7 +110,7 @@ def floor_summary(room: Room) -> str:
     requests between two steps at once, a page a tick at a time)."""
     context = room_context(room)
     html = render_to_string("lab/live.html#floor", {**context, "r": context["restaurants"][0]})
-    return re.search(r"<desc [^>]*>(.*?)</desc>", html)[1].split(" Just now")[0]
+    return search(r"<desc [^>]*>(.*?)</desc>", html).split(" Just now")[0]
 
 
 def test_a_shared_run_draws_the_crashed_tables_lost_carts_as_the_original_did():

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import re
 
 import pytest
 import redis
@@ -14,6 +13,7 @@ from lbteach.lab.broadcast import registry
 from lbteach.lab.keeper import keeper as this_keeper
 from lbteach.lab.models import LabRun
 from tests.lab.conftest import connect, metric, receive_until, send, status
+from tests.text import search
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -36,14 +36,14 @@ async def test_a_page_whose_process_died_returns_to_its_run_as_last_saved(monkey
     monkeypatch.setattr(keeper, "SAVE_SECONDS", 0.05)
     monkeypatch.setattr("django.conf.settings.LAB_COMMAND_BURST", 50)
     page, snapshot = await open_lab()
-    code = re.search(r'data-room="([^"]+)"', snapshot)[1]
+    code = search(r'data-room="([^"]+)"', snapshot)
     for fields in ({"action": "pause"}, {"action": "step"}, {"action": "change_ip"}):
         await send(page, **fields)
         await receive_until(page, lambda f: status(f) is not None)
     for _ in range(20):
         await send(page, action="step")
         frame = await receive_until(page, lambda f: status(f) == "Routed one request.")
-    live = registry.get(code)
+    live = registry.rooms[code]
     breaks, picture = metric(frame, "cart_breaks"), live.room.restaurants[0].sim.view()
     assert picture["requests"] == 21
     for _ in range(100):  # the keeper saves within a moment of the last command
@@ -65,8 +65,8 @@ async def test_a_page_whose_process_died_returns_to_its_run_as_last_saved(monkey
     assert status(frame) == "Reconnected: carrying on where you were."
     assert f'data-room="{code}"' in frame
     assert metric(frame, "cart_breaks") == breaks
-    assert registry.get(code).room.restaurants[0].sim.view() == picture
-    assert registry.get(code).room.running is False  # still paused, as it was left
+    assert registry.rooms[code].room.restaurants[0].sim.view() == picture
+    assert registry.rooms[code].room.running is False  # still paused, as it was left
     await again.disconnect()
 
 

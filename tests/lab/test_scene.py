@@ -42,7 +42,7 @@ def test_changed_ips_under_source_ip_strand_a_cart_and_seat_its_customer_elsewhe
     svg = scene(room)
     stranded = carts(svg, "stranded")
     assert stranded
-    pairs = []
+    pairs: list[tuple[str, str]] = []
     for cart in stranded:
         customer = cart.get("data-cart-of")
         elsewhere = [

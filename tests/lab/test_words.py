@@ -11,6 +11,7 @@ from lbteach.lab.commands import Command
 from lbteach.lab.frames import room_context
 from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup
+from tests.text import search
 
 
 def region(room: Room, name: str) -> str:
@@ -43,7 +44,7 @@ def stranded_room() -> Room:
 
 def test_stranded_carts_show_while_each_cart_lives_at_one_table():
     room = stranded_room()
-    summary = re.search(r"<desc [^>]*>(.*?)</desc>", region(room, "floor"))[1]
+    summary = search(r"<desc [^>]*>(.*?)</desc>", region(room, "floor"))
     assert summary.startswith(
         "30 customers. Table A open, 3 carts; Table B open, 1 cart;"
         " Table C open, 5 carts, 3 stranded; Table D open, 6 carts, 6 waiting, 1 stranded."

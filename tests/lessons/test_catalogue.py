@@ -40,6 +40,7 @@ def test_lab_and_quiz_links_are_well_formed():
 
 def test_real_configuration_lesson_has_a_snippet_and_a_link_per_product():
     lesson = load_catalogue().get("real-world-configuration")
+    assert lesson is not None
     assert lesson.html.count("<pre><code") >= 5
     for product, host in VENDOR_DOCS.items():
         assert product in lesson.source

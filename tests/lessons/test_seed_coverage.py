@@ -72,13 +72,16 @@ def test_lessons_claim_only_known_seed_topics():
 
 def test_mnemonic_is_spelled_out_letter_by_letter():
     lesson = load_catalogue().get("some-servers-retain-seats")
+    assert lesson is not None
     body = lesson.source
     for word in ("Stateless", "Stateful", "Retain", "Session affinity", "Source IP", "Don"):
         assert word.lower() in body.lower()
 
 
 def test_restaurant_analogy_has_an_accessible_svg_figure():
-    html = load_catalogue().get("restaurant-analogy").html
+    lesson = load_catalogue().get("restaurant-analogy")
+    assert lesson is not None
+    html = lesson.html
     assert "<svg" in html
     assert 'role="img"' in html
     assert "<title" in html

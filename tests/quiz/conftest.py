@@ -72,4 +72,6 @@ def ask(client, key: str) -> Shown:
 
 
 def first_of_kind(kind: str) -> str:
-    return Question.objects.filter(kind=kind).order_by("position").first().key
+    question = Question.objects.filter(kind=kind).order_by("position").first()
+    assert question is not None, f"no {kind} question in the bank"
+    return question.key

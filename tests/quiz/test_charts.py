@@ -25,6 +25,7 @@ def test_the_heatmap_has_a_column_per_week_and_a_row_per_weekday():
         18 + 2 * 14,
     )
     assert (chart.days_studied, chart.answers) == (3, 17)
+    assert chart.busiest is not None
     assert chart.busiest.day == TODAY - timedelta(days=9)
     assert chart.busiest.count == 12
     assert (chart.width, chart.height) == (30 + 26 * 14, 18 + 7 * 14)

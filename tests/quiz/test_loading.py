@@ -14,7 +14,7 @@ from lbteach.quiz.models import Option, Question
 pytestmark = pytest.mark.django_db
 
 
-def run(command: str, *args: str) -> tuple[int, str, str]:
+def run(command: str, *args: str) -> tuple[int | str | None, str, str]:
     out, err = io.StringIO(), io.StringIO()
     try:
         call_command(command, *args, stdout=out, stderr=err)

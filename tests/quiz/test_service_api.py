@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_get_question_returns_plain_data_with_its_options(bank):
     question = quiz_bank.get_question("hash-consistent-fifth-server")
+    assert question is not None
     assert isinstance(question, QuestionData)
     assert question.kind == "scenario"
     assert question.topic == "hashing-and-scaling"
@@ -35,6 +36,7 @@ def test_list_questions_filters_by_topic_and_kind(bank):
 
 def test_grade_gives_the_verdict_and_every_explanation(bank):
     question = quiz_bank.get_question("hash-consistent-fifth-server")
+    assert question is not None
     result = quiz_bank.grade(question, ["b"])
     assert result.correct is False
     assert result.correct_keys == ("a",)
@@ -45,6 +47,7 @@ def test_grade_gives_the_verdict_and_every_explanation(bank):
 
 def test_grade_refuses_an_option_the_question_does_not_have(bank):
     question = quiz_bank.get_question("hash-consistent-fifth-server")
+    assert question is not None
     with pytest.raises(quiz_bank.AnswerError) as raised:
         quiz_bank.grade(question, ["z"])
     assert raised.value.code == "tampered"

@@ -66,9 +66,10 @@ def test_one_quiz_with_nine_wrong_answers_gives_one_queue_and_answers_move_it(le
     assert counts(learner, two_minutes) == (10, 9, 0)
     # Studying the queue serves the learning steps first; each answer takes its card out.
     for expected in (8, 7, 6):
-        key = study_queue.next_key(learner, two_minutes)
-        assert key in keys[1:]
-        answer(learner, key, right=True, now=two_minutes)
+        due = study_queue.next_key(learner, two_minutes)
+        assert due in keys[1:]
+        assert due is not None
+        answer(learner, due, right=True, now=two_minutes)
         assert counts(learner, two_minutes) == (10, expected, 0)
     assert study_queue.counts(learner, two_minutes).later_today == 4
     # Later on, the first right answer and the three reviewed ones are due with the rest.
@@ -115,6 +116,7 @@ def test_new_cards_start_with_the_syllabus_interview_questions(learner):
     served = []
     for _ in range(4):
         key = study_queue.next_key(learner, NINE)
+        assert key is not None
         served.append(key)
         answer(learner, key, right=True, now=NINE)
     assert set(served) == seed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from lbteach.sim import Scenario, Simulation
+from lbteach.sim.results import Decision
 
 
 def restaurant(balancer: str, servers: int = 4, **fields) -> Simulation:
@@ -20,3 +21,9 @@ def customers(sim: Simulation, n: int = 1) -> list[int]:
 def wait(sim: Simulation, seconds: float) -> None:
     """Let simulated time pass before the next explicit request (the clock is the workload's)."""
     sim.workload.now += seconds * 1000.0
+
+
+def seat(decision: Decision) -> str:
+    """The table a request went to; fails if no table took it."""
+    assert decision.server is not None, decision.reason
+    return decision.server

@@ -8,7 +8,7 @@ import re
 from lbteach.sim import BALANCERS, Simulation, route, scenario_from_preset
 from lbteach.sim.sticky import Remembered
 
-from .helpers import customers, restaurant, wait
+from .helpers import customers, restaurant, seat, wait
 
 
 def test_the_catalogue_lists_thirteen_balancers_by_kind():
@@ -56,7 +56,7 @@ def test_least_connections_fills_the_emptiest_table():
     # Requests a minute long: every one is still in flight when the next arrives.
     sim = restaurant("least_connections", servers=3, service_ms=60_000)
     ids = customers(sim, 6)
-    seats = [sim.request(c, "browse").server for c in ids]
+    seats = [seat(sim.request(c, "browse")) for c in ids]
     assert sorted(seats) == ["A", "A", "B", "B", "C", "C"]
     assert sim.view()["tables"][0]["in_flight"] == 2
 
@@ -66,11 +66,13 @@ def test_power_of_two_picks_the_less_busy_of_its_two_draws():
     ids = customers(sim, 40)
     for c in ids:
         decision = sim.request(c, "browse")
-        first, n1, second, n2, winner = re.match(
+        match = re.match(
             r"two random choices \(textbook\): (\w) \((\d+) in flight\) vs (\w) \((\d+) in flight\)"
             r" -> table (\w)",
             decision.reason,
-        ).groups()
+        )
+        assert match is not None, decision.reason
+        first, n1, second, n2, winner = match.groups()
         assert first != second
         assert winner == decision.server
         assert winner == (second if int(n2) < int(n1) else first)
@@ -89,7 +91,7 @@ def test_url_hash_sends_a_path_to_one_table_whoever_asks():
 def test_geo_seats_customers_in_their_region_and_falls_back_to_the_nearest():
     sim = restaurant("geo", servers=3, regions=["eu", "us", "asia"], workload="search")
     ids = customers(sim, 30)
-    by_region = {}
+    by_region: dict[str, set[str | None]] = {}
     for c, client in zip(ids, sim.view()["clients"], strict=True):
         by_region.setdefault(client["region"], set()).add(sim.request(c, "browse").server)
     assert by_region == {"eu": {"A"}, "us": {"B"}, "asia": {"C"}}
@@ -134,6 +136,7 @@ def test_source_ip_breaks_carts_when_the_ip_changes_but_a_cookie_does_not():
             assert broken == moved
             assert len(moved) > 20
             story = after[moved[0]].story
+            assert story is not None
             assert "switched from Wi-Fi to LTE" in story
             assert story.endswith("Cart broken.")
 

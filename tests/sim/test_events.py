@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from lbteach.sim import Scenario, ScenarioError, Simulation, route, scenario_from_preset
@@ -74,6 +76,7 @@ def test_crash_server_loses_the_carts_in_its_memory():
     victim = ids[1]
     after = sim.request(victim, "view_cart")
     assert (after.redispatched, after.cart_items, after.cart_broken) == (True, 0, False)
+    assert after.story is not None
     assert after.story.startswith("Customer 2 lost their cart when table B crashed.")
     assert sim.metrics()["carts_lost"] == 2
 
@@ -98,6 +101,7 @@ def test_persist_keeps_sending_to_a_dead_table_and_counts_errors():
     failed = sim.request(second, "view_cart")
     assert (failed.server, failed.error, failed.latency_ms) == ("B", True, None)
     assert "option persist keeps sending the customer there" in failed.reason
+    assert failed.story is not None
     assert failed.story.endswith("persist keeps sending this customer there: the request fails.")
     assert sim.metrics()["errors"] == 1
     sim.apply({"do": "restore_server", "server": "B"})
@@ -210,7 +214,8 @@ def test_a_bad_live_event_raises_and_changes_nothing():
     for c in ids:
         sim.request(c, "add_to_cart")
     state = sim.to_dict()
-    bad = [
+    # Any: the last event is deliberately not a dict at all.
+    bad: list[tuple[Any, str]] = [
         ({"do": "crash_server", "server": "Q"}, "event.server"),
         ({"do": "crash_server"}, "event.server"),
         ({"do": "explode"}, "event.do"),

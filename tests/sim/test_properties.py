@@ -72,6 +72,7 @@ def test_every_request_is_routed_once_to_a_table_that_can_serve_it(scenario):
             # Only `persist` to a dead table, or no table up at all, makes a request fail.
             assert scenario.persist or UP not in status
         else:
+            assert decision.server is not None
             t = sim.restaurant.names.index(decision.server)
             assert t < len(status)
             assert status[t] != DOWN

@@ -28,7 +28,7 @@ def _modules() -> list[Path]:
 
 
 def _imports(tree: ast.AST) -> list[str]:
-    names = []
+    names: list[str] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Import):
             names.extend(alias.name for alias in node.names)

@@ -10,7 +10,7 @@ from lbteach.sim.presets import LAB_ACTIONS, LabAction
 # The engine events the lab's buttons send (lbteach/lab/room.py EVENT_ACTIONS; a lab test
 # checks the two agree). A table button names its table; the lab's shared-store toggle
 # and balancer picker send their value.
-BUTTON_EVENTS = {
+BUTTON_EVENTS: dict[str, dict[str, object]] = {
     "change_ip": {"do": "change_ip", "share": 1.0},
     "clear_cookies": {"do": "clear_cookies", "share": 1.0},
     "expire_sessions": {"do": "expire_sessions"},
