@@ -28,7 +28,12 @@ VISIBLE_TEXT = """() => {
     if (!text || !el.checkVisibility({opacityProperty: true, visibilityProperty: true})) continue;
     const box = el.getBoundingClientRect();
     if (box.width <= 1 || box.height <= 1) continue;  // visually hidden, for screen readers
-    found.push({text: text.slice(0, 40), size: parseFloat(getComputedStyle(el).fontSize),
+    // Text in an SVG is sized in the drawing's units and scaled with it: the size a viewer
+    // sees is the font size times the drawing's scale.
+    const svg = el.closest("svg");
+    const scale = svg && svg.viewBox.baseVal && svg.viewBox.baseVal.width
+      ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1;
+    found.push({text: text.slice(0, 40), size: parseFloat(getComputedStyle(el).fontSize) * scale,
                 bottom: box.bottom, right: box.right});
   }
   return found;
