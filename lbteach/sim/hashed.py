@@ -92,7 +92,29 @@ class SourceIp(HashesIp):
         ]
 
 
-class NginxIpHash(Balancer):
+class NginxFallsBack(Balancer):
+    """What nginx's hashing balancers share: a lookup by address, cached per address, and
+    nginx's round robin for when hashing finds no table that is up."""
+
+    def __init__(self, r):
+        super().__init__(r)
+        self.rr = RoundRobin(r)
+        self.cache: dict[int, int] = {}
+
+    def _lookup(self, ip: int) -> int:
+        raise NotImplementedError
+
+    def peek(self, c: int, now: float) -> int:
+        return self._lookup(self.r.ips[c])
+
+    def state(self) -> dict:
+        return {"rr": self.rr.state()}
+
+    def load_state(self, state: dict) -> None:
+        self.rr.load_state(state["rr"])
+
+
+class NginxIpHash(NginxFallsBack):
     """nginx ip_hash, exactly: the first three octets, rehash past down tables, then round robin.
 
     The hash walks ALL configured tables by weight (a down table keeps its slot, so marking a
@@ -102,11 +124,6 @@ class NginxIpHash(Balancer):
     """
 
     name = "nginx_ip_hash"
-
-    def __init__(self, r):
-        super().__init__(r)
-        self.rr = RoundRobin(r)
-        self.cache: dict[int, int] = {}
 
     def topology_changed(self) -> None:
         self.rr.topology_changed()
@@ -194,15 +211,6 @@ class NginxIpHash(Balancer):
             lines.append("no hash found an up table (or fewer than 2 tables): round robin")
         return lines
 
-    def peek(self, c: int, now: float) -> int:
-        return self._lookup(self.r.ips[c])
-
-    def state(self) -> dict:
-        return {"rr": self.rr.state()}
-
-    def load_state(self, state: dict) -> None:
-        self.rr.load_state(state["rr"])
-
 
 class SourceIpConsistent(HashesIp):
     """HAProxy `balance source`, `hash-type consistent` (src/lb_chash.c).
@@ -278,7 +286,7 @@ class SourceIpConsistent(HashesIp):
         return lines
 
 
-class NginxHashConsistent(Balancer):
+class NginxHashConsistent(NginxFallsBack):
     """nginx `hash $remote_addr consistent` (ngx_http_upstream_hash_module.c), exactly.
 
     The key is crc32 of the address text; every configured table, down or not, owns 160
@@ -294,10 +302,8 @@ class NginxHashConsistent(Balancer):
 
     def __init__(self, r):
         super().__init__(r)
-        self.rr = RoundRobin(r)
         self.keys: list[int] = []
         self.owners: list[int] = []
-        self.cache: dict[int, int] = {}
 
     def topology_changed(self) -> None:
         r = self.r
@@ -381,12 +387,3 @@ class NginxHashConsistent(Balancer):
             ),
             "the first point at or after the key decides; a table not up passes to the next",
         ]
-
-    def peek(self, c: int, now: float) -> int:
-        return self._lookup(self.r.ips[c])
-
-    def state(self) -> dict:
-        return {"rr": self.rr.state()}
-
-    def load_state(self, state: dict) -> None:
-        self.rr.load_state(state["rr"])
