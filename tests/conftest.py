@@ -67,3 +67,20 @@ def empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+@pytest.fixture(scope="module")
+def lan_server(tmp_path_factory):
+    """A daphne serving the local network (HOST=0.0.0.0), and this machine's LAN address."""
+    from lbteach.classroom.address import lan_address
+    from tests.browser.server import Server, prepare_database, server_env
+
+    lan = lan_address()
+    require(lan is not None, "this machine has no network interface but loopback")
+    env = server_env(tmp_path_factory.mktemp("lan") / "db.sqlite3", HOST="0.0.0.0")
+    prepare_database(env)
+    server = Server(env, bind="0.0.0.0")
+    server.env["PORT"] = str(server.port)
+    server.start()
+    yield server, lan
+    server.stop()

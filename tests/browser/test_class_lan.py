@@ -12,30 +12,14 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from lbteach.classroom.address import lan_address
 from tests.browser.conftest import screenshot
-from tests.browser.server import Server, prepare_database, server_env
 from tests.browser.test_lessons_browser import watch_console
-from tests.conftest import require
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture(scope="module")
-def lan_site(tmp_path_factory):
-    lan = lan_address()
-    require(lan is not None, "this machine has no network interface but loopback")
-    env = server_env(tmp_path_factory.mktemp("lan-browser") / "db.sqlite3", HOST="0.0.0.0")
-    prepare_database(env)
-    server = Server(env, bind="0.0.0.0")
-    server.env["PORT"] = str(server.port)
-    server.start()
-    yield server, lan
-    server.stop()
-
-
-def test_a_phone_joins_at_the_lan_address_the_projector_shows(chromium, lan_site):
-    server, lan = lan_site
+def test_a_phone_joins_at_the_lan_address_the_projector_shows(chromium, lan_server):
+    server, lan = lan_server
     laptop = chromium.new_context(viewport={"width": 1920, "height": 1080})
     teach = laptop.new_page()
     errors = watch_console(teach)

@@ -6,12 +6,11 @@ import http.client
 import subprocess
 import sys
 
-import pytest
 from websockets.sync.client import connect
 from websockets.typing import Origin
 
 from lbteach.classroom.address import host_and_origin, lan_address, public_base
-from tests.browser.server import ROOT, Browser, Server, prepare_database, server_env
+from tests.browser.server import ROOT, Browser, server_env
 from tests.conftest import require
 from tests.text import search
 
@@ -69,19 +68,6 @@ def _get(port: int, path: str, host: str) -> tuple[int, str]:
         return response.status, response.read().decode()
     finally:
         connection.close()
-
-
-@pytest.fixture(scope="module")
-def lan_server(tmp_path_factory):
-    lan = lan_address()
-    require(lan is not None, "this machine has no network interface but loopback")
-    env = server_env(tmp_path_factory.mktemp("lan") / "db.sqlite3", HOST="0.0.0.0")
-    prepare_database(env)
-    server = Server(env, bind="0.0.0.0")
-    server.env["PORT"] = str(server.port)
-    server.start()
-    yield server, lan
-    server.stop()
 
 
 def test_a_phone_asking_for_the_lan_address_gets_the_class_page_and_other_hosts_do_not(
