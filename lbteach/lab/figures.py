@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import cache
 
 from django.template.loader import render_to_string
+from django.urls import reverse
 
 from lbteach.lab.scene import SceneMemory, scene_context
 from lbteach.sim import BALANCERS, PRESETS, Simulation, scenario_from_preset
@@ -121,7 +122,7 @@ def _panel(name: str) -> Panel:
         preset=name,
         title=preset.title,
         description=preset.description,
-        lab_url=f"/lab/?scenario={name}",
+        lab_url=f"{reverse('lab:lab')}?scenario={name}",
         frames=tuple(frames),
         key=min(key, FRAMES - 1),
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from django.urls import reverse
 from markdown_it import MarkdownIt
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
@@ -49,11 +50,11 @@ class Lesson:
 
     @property
     def lab_url(self) -> str:
-        return f"/lab/?scenario={self.lab_preset}"
+        return f"{reverse('lab:lab')}?scenario={self.lab_preset}"
 
     @property
     def quiz_url(self) -> str:
-        return f"/quiz/?topic={self.slug}"
+        return f"{reverse('quiz:home')}?topic={self.slug}"
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from typing import cast
 
 from django.core import signing
 from django.db import transaction
+from django.urls import reverse
 
 from lbteach.lessons.catalogue import load_catalogue
 from lbteach.quiz import scheduling
@@ -77,7 +78,7 @@ class ShownQuestion:
 
     @property
     def lesson_url(self) -> str:
-        return f"/lessons/{self.topic}/"
+        return reverse("lessons:detail", args=[self.topic])
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,7 @@ class Screen:
 
     @property
     def next_url(self) -> str:
-        return f"/quiz/run/{self.run.pk}/" if self.run else "/quiz/bank/"
+        return reverse("quiz:run", args=[self.run.pk]) if self.run else reverse("quiz:bank")
 
     @property
     def is_study(self) -> bool:
@@ -199,7 +200,7 @@ def _base(attempt: Attempt, stage: str) -> Screen:
         token=token_for(attempt),
         run=attempt.run,
         number=(attempt.position or 0) + 1,
-        lab_url=f"/lab/?scenario={attempt.question.lab_preset}"
+        lab_url=f"{reverse('lab:lab')}?scenario={attempt.question.lab_preset}"
         if attempt.question.lab_preset
         else "",
     )
