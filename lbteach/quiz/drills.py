@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lbteach.sim import BALANCERS, Scenario, Simulation, route
+from lbteach.sim.words import count
 
 SEED_MAX = 999_999
 TABLES = "ABCDEFGH"
@@ -307,16 +308,15 @@ def _cart(kind: str, seed: int, rng: random.Random) -> Drill:
     survives = after.cart_items == items and not after.cart_broken
     if survives:
         verdict = (
-            f"The cart survives: table {after.server} shows the customer's"
-            f" {items} item{'s' * (items > 1)}."
+            f"The cart survives: table {after.server} shows the customer's {count(items, 'item')}."
         )
     elif after.cart_broken:
         verdict = (
             f"The cart breaks: table {after.server} has an empty cart while the"
-            f" {items} item{'s' * (items > 1)} wait at table {after.carts_stranded_at}."
+            f" {count(items, 'item')} wait at table {after.carts_stranded_at}."
         )
     else:
-        verdict = f"The cart is lost: table {after.server} shows {after.cart_items} items."
+        verdict = f"The cart is lost: table {after.server} shows {count(after.cart_items, 'item')}."
     lab = {"scenario": CART_PRESETS[event], "balancer": balancer, "seed": str(seed)}
     if event.startswith("crash"):
         lab["shared"] = "1" if shared else "0"
@@ -324,7 +324,7 @@ def _cart(kind: str, seed: int, rng: random.Random) -> Drill:
         kind=kind,
         seed=seed,
         prompt=f"{_host_uses(balancer)} with"
-        f" {_tables_phrase(servers)}. A customer has {items} item{'s' * (items > 1)} in their"
+        f" {_tables_phrase(servers)}. A customer has {count(items, 'item')} in their"
         f" cart at table {home}. The customer {EVENT_WORDS[event]}, and their next request"
         " arrives. Does the cart survive?",
         options=(YES, NO),
