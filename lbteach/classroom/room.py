@@ -22,6 +22,8 @@ __all__ = ["PROJECTOR", "STUDENT", "TEACHER", "ClassRoom", "Seat"]
 CLASS_PRESET = "ecommerce_cart"
 CLASS_BALANCER = "cookie_insert"
 ENDED = "This class has ended."
+# The buttons that can close a table under its customers' carts.
+TABLE_CLOSERS = frozenset({"crash_table", "remove_table"})
 
 
 @dataclass
@@ -68,21 +70,22 @@ class ClassRoom(Room):
 
     def event(self, button: str, table: str | None) -> str:
         """A restaurant-wide event; a phone whose cart sat at a closed table is told so."""
+        if button not in TABLE_CLOSERS:
+            return super().event(button, table)
         before = self._cart_tables()
         summary = super().event(button, table)
-        if button in ("crash_table", "remove_table"):
-            after = self._cart_tables()
-            shared = self.sim.view()["shared_sessions"]
-            for seat in self.seats.values():
-                was = before.get(seat.customer)
-                if was is None or after.get(seat.customer) == was:
-                    continue
-                seat.broken = False
-                seat.note = (
-                    f"Table {was} closed; your cart is kept in the pantry (the shared store)."
-                    if shared
-                    else f"Table {was} closed; your cart was lost with it."
-                )
+        after = self._cart_tables()
+        shared = self.sim.view()["shared_sessions"]
+        for seat in self.seats.values():
+            was = before.get(seat.customer)
+            if was is None or after.get(seat.customer) == was:
+                continue
+            seat.broken = False
+            seat.note = (
+                f"Table {was} closed; your cart is kept in the pantry (the shared store)."
+                if shared
+                else f"Table {was} closed; your cart was lost with it."
+            )
         return summary
 
     def _cart_tables(self) -> dict[int, str]:

@@ -107,7 +107,7 @@ class LabConsumer(RoomConsumer):
         reply, live = await service.handle_message(self.live, text)
         if live is not self.live:  # a reconnected page returns to its earlier room
             self.live.leave(self.viewer)
-            await service.switch_rooms(self.live, live)
+            service.drop_room(self.live)
             self.live = live
             self.viewer = self.new_viewer()
             live.join(self.viewer)

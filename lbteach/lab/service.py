@@ -113,7 +113,7 @@ async def reattach(live: LiveRoom, code: str) -> tuple[Reply, LiveRoom]:
     return Reply("Reconnected: carrying on where you were."), earlier
 
 
-async def switch_rooms(old: LiveRoom, new: LiveRoom) -> None:
+def drop_room(old: LiveRoom) -> None:
     """A page moved to its earlier run: the room it opened meanwhile goes at once."""
     registry.discard(old.room.code)
     keeper().forget(old)

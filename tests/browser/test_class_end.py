@@ -11,20 +11,14 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_class_stage import VISIBLE_TEXT
-from tests.browser.test_lessons_browser import serious_violations, watch_console
+from tests.browser.test_classroom_browser import start_a_class
+from tests.browser.test_lessons_browser import serious_violations
 
 pytestmark = pytest.mark.browser
 
 
 def test_a_question_takes_over_the_phone_and_ending_the_class_keeps_the_results(chromium, site):
-    teacher = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    teach = teacher.new_page()
-    errors = watch_console(teach)
-    teach.goto(site + "/class/")
-    teach.get_by_role("button", name="Start a class").click()
-    teach.wait_for_url("**/teach/")
-    code = teach.locator("h1 .code").inner_text()
-    expect(teach.locator("#connection")).to_have_text("Live")
+    teacher, teach, errors, code = start_a_class(chromium, site)
 
     phone_context = chromium.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True

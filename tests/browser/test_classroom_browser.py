@@ -31,7 +31,9 @@ def phone_for(chromium, site, code: str, nickname: str):
     return phone
 
 
-def test_a_class_sees_a_cart_break_and_answers_a_question(chromium, site, tmp_path):
+def start_a_class(chromium, site):
+    """A teacher's browser starts a class: its context, the teacher page, the page's console
+    errors, and the join code, once the page's socket is live."""
     teacher = chromium.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     teach = teacher.new_page()
     errors = watch_console(teach)
@@ -40,6 +42,11 @@ def test_a_class_sees_a_cart_break_and_answers_a_question(chromium, site, tmp_pa
     teach.wait_for_url("**/teach/")
     code = teach.locator("h1 .code").inner_text()
     expect(teach.locator("#connection")).to_have_text("Live")
+    return teacher, teach, errors, code
+
+
+def test_a_class_sees_a_cart_break_and_answers_a_question(chromium, site, tmp_path):
+    teacher, teach, errors, code = start_a_class(chromium, site)
 
     projector = teacher.new_page()
     projector.set_viewport_size({"width": 1600, "height": 900})
