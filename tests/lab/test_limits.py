@@ -157,7 +157,8 @@ async def test_a_heavy_link_is_replayed_off_the_event_loop(monkeypatch):
     path = LAB.replace("customers=20", "customers=500") + "&log=20000.change_ip"
     communicator, _ = await open_lab(path, timeout=30)
     beat.cancel()
-    assert durations[0] > 0.15  # real work...
+    # Real work (ten heartbeats' worth and more; 0.13-0.3 s measured on two machines)...
+    assert durations[0] > 0.05
     assert max(gaps) < durations[0] / 2  # ...which never held the loop for long
     await communicator.disconnect()
 
