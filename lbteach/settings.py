@@ -83,6 +83,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "lbteach.head_requests.HeadLikeGet",
     "lbteach.local_admin.LocalAdminOnly",
+    "lbteach.classroom.sweep.SweepClasses",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -276,7 +276,7 @@ def test_the_purge_command_deletes_only_expired_results(settings):
     Classroom.objects.filter(code=old).update(ended_at=timezone.now() - timedelta(days=2))
     out = io.StringIO()
     call_command("purge_class_results", stdout=out)
-    assert "Deleted 1 ended class" in out.getvalue()
+    assert "Ended 0 idle classes; deleted 1 ended class older than 1 days." in out.getvalue()
     assert set(Classroom.objects.values_list("code", flat=True)) == {kept, running}
 
 
