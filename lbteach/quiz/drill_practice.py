@@ -9,6 +9,7 @@ message fit to show; nothing is stored for a refused answer.
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,10 @@ from lbteach.quiz.drills import KINDS, SEED_MAX, Drill, DrillError, DrillKind, c
 from lbteach.quiz.models import DrillAnswer, DrillCard, Learner
 
 TOKEN_SALT = "lbteach.quiz.drill"
+# A served token is about 90 characters; anything much longer was not served by us.
+MAX_TOKEN = 200
+# The nonce is uuid4().hex: exactly what DrillAnswer.nonce stores, never more.
+NONCE = re.compile(r"[0-9a-f]{32}")
 _seeds = random.SystemRandom()
 
 
@@ -97,17 +102,36 @@ def serve(kind: str, seed: object) -> DrillScreen:
 
 
 def _nonce(drill: Drill, token: str) -> str:
+    """The served nonce a token carries, each field checked for type and length first.
+
+    The signing key may be known to anyone, so a well-signed token is still user input.
+    """
+    invalid = DrillRefused("This answer's drill token is not valid. Reload the drill.")
+    if not token or len(token) > MAX_TOKEN:
+        raise invalid
     try:
         data = signing.Signer(salt=TOKEN_SALT).unsign_object(token)
     except signing.BadSignature:
-        raise DrillRefused("This answer's drill token is not valid. Reload the drill.") from None
-    if not isinstance(data, dict) or data.get("k") != drill.kind or data.get("s") != drill.seed:
+        raise invalid from None
+    if not isinstance(data, dict) or set(data) != {"k", "s", "n"}:
+        raise invalid
+    kind, seed, nonce = data["k"], data["s"], data["n"]
+    if not (isinstance(nonce, str) and NONCE.fullmatch(nonce)):
+        raise invalid
+    if not isinstance(kind, str) or type(seed) is not int:
+        raise invalid
+    if kind != drill.kind or seed != drill.seed:
         raise DrillRefused("This answer belongs to another drill, so it was not counted.")
-    return str(data.get("n", ""))
+    return nonce
 
 
 def _choice(drill: Drill, value: str) -> int:
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= len(drill.options):
+    # The length check comes first: int() of a long digit string raises (and is slow).
+    if (
+        len(value) > 2
+        or not (value.isascii() and value.isdigit())
+        or not 1 <= int(value) <= len(drill.options)
+    ):
         raise DrillRefused("That answer is not one of this drill's options; nothing was counted.")
     return int(value)
 

@@ -295,7 +295,7 @@ def test_bad_drill_addresses_get_a_clear_400(client, url, message):
 
 
 def signed(kind: str, seed: int) -> str:
-    return signing.Signer(salt=TOKEN_SALT).sign_object({"k": kind, "s": seed, "n": "x"})
+    return signing.Signer(salt=TOKEN_SALT).sign_object({"k": kind, "s": seed, "n": "0" * 32})
 
 
 @pytest.mark.django_db
