@@ -70,8 +70,21 @@ class KindStatus:
     when: str  # "new", "due now" or "in 3 days"
 
 
-def random_seed() -> int:
-    return _seeds.randint(0, SEED_MAX)
+def random_seed(learner: Learner | None = None, kind: str = "") -> int:
+    """A seed for a fresh instance: never one this learner has already answered for `kind`.
+
+    A drill type is the card that is scheduled, so a type that comes back (after a wrong
+    answer, say) comes back with new numbers, not the instance the learner just saw.
+    """
+    seen = (
+        set(learner.drill_answers.filter(drill=kind).values_list("seed", flat=True))
+        if learner is not None and kind
+        else set()
+    )
+    while True:  # at most a few draws: a learner answers far fewer than a million seeds
+        seed = _seeds.randint(0, SEED_MAX)
+        if seed not in seen:
+            return seed
 
 
 def _drill(kind: str, seed: object) -> Drill:
@@ -221,10 +234,20 @@ def due_count(learner: Learner | None, now: datetime) -> int:
 
 
 def next_kind(learner: Learner | None, now: datetime) -> str:
-    """The drill type to practise next: the most overdue card, then a new type, then any."""
-    cards = list(learner.drill_cards.filter(due__lte=now).order_by("due")) if learner else []
-    if cards and cards[0].drill in KINDS:
-        return cards[0].drill
-    seen = {card.drill for card in learner.drill_cards.all()} if learner else set()
+    """The drill type to practise next: the most overdue, then a new type, then the soonest due.
+
+    The last fallback skips the type just answered, so a wrong answer's type comes back
+    later, as FSRS schedules it, not as the very next drill.
+    """
+    cards = (
+        list(learner.drill_cards.filter(drill__in=list(KINDS)).order_by("due")) if learner else []
+    )
+    due = [card for card in cards if card.due <= now]
+    if due:
+        return due[0].drill
+    seen = {card.drill for card in cards}
     fresh = [slug for slug in KINDS if slug not in seen]
-    return fresh[0] if fresh else _seeds.choice(list(KINDS))
+    if fresh:
+        return fresh[0]
+    latest = max(cards, key=lambda card: card.last_review or card.due)
+    return next(card.drill for card in cards if card is not latest or len(cards) == 1)

@@ -160,8 +160,9 @@ def _drill_refused(request, refused: drill_practice.DrillRefused):
     return _drill_card(request, context, status=refused.status)
 
 
-def _to_drill(kind: str):
-    return redirect("quiz:drill", kind=kind, seed=drill_practice.random_seed())
+def _to_drill(request, kind: str):
+    seed = drill_practice.random_seed(current_learner(request.session), kind)
+    return redirect("quiz:drill", kind=kind, seed=seed)
 
 
 @require_GET
@@ -173,7 +174,9 @@ def drills_home(request):
 
 @require_GET
 def drill_next(request):
-    return _to_drill(drill_practice.next_kind(current_learner(request.session), timezone.now()))
+    return _to_drill(
+        request, drill_practice.next_kind(current_learner(request.session), timezone.now())
+    )
 
 
 @require_GET
@@ -182,7 +185,7 @@ def drill_kind(request, kind: str):
         drill_practice.check_kind(kind)
     except drill_practice.DrillRefused as refused:
         return _drill_refused(request, refused)
-    return _to_drill(kind)
+    return _to_drill(request, kind)
 
 
 @require_GET

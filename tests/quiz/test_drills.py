@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 import pytest
 from django.core import signing
 from django.test import Client
+from django.utils import timezone
 from django.utils.html import escape
 
 from lbteach.quiz.drill_practice import TOKEN_SALT
@@ -432,3 +433,51 @@ def test_every_drill_kinds_lab_link_opens_a_lab_showing_its_set_up(client, kind)
             assert checked == drill.facts["shared"]
         if "customers" in drill.lab:
             assert f"customers={drill.facts['customers']}" in page
+
+
+class Draws:
+    """Stands in for the seed source: hands out the given seeds in order."""
+
+    def __init__(self, *seeds: int) -> None:
+        self.seeds = list(seeds)
+
+    def randint(self, low: int, high: int) -> int:
+        return self.seeds.pop(0)
+
+
+def answer_drill(client, kind: str, seed: int, right: bool) -> str:
+    drill = generate(kind, seed)
+    html = client.get(f"/quiz/drills/{kind}/{seed}/").content.decode()
+    choice = drill.answer if right else drill.answer % len(drill.options) + 1
+    return client.post(
+        f"/quiz/drills/{kind}/{seed}/answer/", {"token": hidden_token(html), "choice": choice}
+    ).content.decode()
+
+
+@pytest.mark.django_db
+def test_a_wrong_drill_brings_its_type_back_later_as_a_fresh_instance(client, monkeypatch):
+    from lbteach.quiz import drill_practice
+
+    result = answer_drill(client, "nginx-ip-hash", 5, right=False)
+    assert "A fresh nginx ip_hash drill, with new numbers, comes back in 1 minute." in result
+    card = DrillCard.objects.get(drill="nginx-ip-hash")
+    # Not straight back: the next drill is another type while this one waits for its time.
+    assert "/quiz/drills/haproxy-source/" in client.get("/quiz/drills/next/")["Location"]
+    DrillCard.objects.filter(pk=card.pk).update(due=card.due - timedelta(minutes=2))
+    # Due again: the same type, and the seed source's repeat of seed 5 is passed over.
+    monkeypatch.setattr(drill_practice, "_seeds", Draws(5, 5, 77))
+    assert client.get("/quiz/drills/next/")["Location"] == "/quiz/drills/nginx-ip-hash/77/"
+    monkeypatch.setattr(drill_practice, "_seeds", Draws(5, 78))
+    assert client.get("/quiz/drills/nginx-ip-hash/")["Location"] == "/quiz/drills/nginx-ip-hash/78/"
+
+
+@pytest.mark.django_db
+def test_with_every_type_seen_and_none_due_the_type_just_answered_waits(client):
+    for kind in KINDS:
+        answer_drill(client, kind, 1, right=True)
+    answer_drill(client, "hot-spot", 2, right=False)  # due in a minute, sooner than any other
+    assert not DrillCard.objects.filter(due__lte=timezone.now()).exists()
+    soonest = DrillCard.objects.exclude(drill="hot-spot").order_by("due").first()
+    assert soonest is not None
+    location = client.get("/quiz/drills/next/")["Location"]
+    assert location.startswith(f"/quiz/drills/{soonest.drill}/")
