@@ -2,15 +2,14 @@
 
 Every process it starts is its child, in its process group, and `stop()` ends each one
 (the `real` command calls it on exit, on Ctrl-C and on SIGTERM). HAProxy runs in
-master-worker mode (`-W`): a new configuration is written and the master reloads it on
-SIGUSR2, handing its listening sockets to a new worker while the old one finishes what
-it has in hand, so no customer's request is refused during a reload.
+master-worker mode (`-W`): a new configuration is written and the master reloads it (its
+CLI's `reload`, what SIGUSR2 does), handing its listening sockets to a new worker while the
+old one finishes what it has in hand, so no customer's request is refused during a reload.
 """
 
 from __future__ import annotations
 
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -249,9 +248,13 @@ class Supervisor:
         count = max(TABLE_NAMES.index(n) for n in self.pool) + 1
         return Predictor(self.balancer, count, set(self.pool))
 
+    @property
+    def master_socket(self) -> Path:
+        return self.run_dir / "master.sock"
+
     def _start_haproxy(self, program: str) -> None:
         log = (self.run_dir / "haproxy.log").open("ab")
-        command = [program, "-W", "-db", "-f", str(self.config_path)]
+        command = [program, "-W", "-db", "-S", str(self.master_socket), "-f", str(self.config_path)]
         self.haproxy = subprocess.Popen(
             command, cwd=self.run_dir, stdout=log, stderr=subprocess.STDOUT
         )
@@ -272,13 +275,27 @@ class Supervisor:
     def _reload(self) -> None:
         self._check_haproxy()
         self._write_config()
-        assert self.haproxy is not None
-        self.haproxy.send_signal(signal.SIGUSR2)
-        self._wait_for_generation()
+        self._wait_for_generation(reload=True)
 
-    def _wait_for_generation(self) -> None:
-        """Wait until HAProxy answers with the configuration just written (its generation)."""
+    def _wait_for_generation(self, reload: bool = False) -> None:
+        """Wait until HAProxy answers with the configuration just written (its generation).
+
+        With `reload`, ask the master to reload through its CLI socket first. A signal
+        (SIGUSR2) would do the same, but a master still finishing its previous reload
+        ignores it; its CLI answers only once it is ready.
+        """
         deadline = time.monotonic() + START_SECONDS
+        while reload and time.monotonic() < deadline:
+            self._check_haproxy()
+            try:
+                with socket.socket(socket.AF_UNIX) as cli:
+                    cli.settimeout(2)
+                    cli.connect(str(self.master_socket))
+                    cli.sendall(b"reload\n")
+                    cli.recv(1024)
+                break
+            except OSError:
+                time.sleep(0.01)
         while time.monotonic() < deadline:
             self._check_haproxy()
             try:
@@ -286,7 +303,7 @@ class Supervisor:
                     return
             except OSError:
                 pass
-            time.sleep(0.02)
+            time.sleep(0.01)
         raise RealError(
             f"HAProxy did not load its new configuration (see {self.run_dir}/haproxy.log)"
         )
