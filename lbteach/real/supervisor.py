@@ -77,6 +77,12 @@ def end(process: subprocess.Popen | None) -> None:
         process.wait()
 
 
+def health(status: str) -> str:
+    """up, down or unknown, from HAProxy's status text ("UP", "DOWN", "UP 1/2", "MAINT" ...)."""
+    word = status.split(" ")[0]
+    return {"UP": "up", "DOWN": "down", "MAINT": "down"}.get(word, "unknown")
+
+
 @dataclass
 class Agreement:
     agree: int = 0
@@ -346,6 +352,7 @@ class Supervisor:
                 "agreed": agreed,
                 "agree": self.agreement.agree,
                 "total": self.agreement.total,
+                "misses": self.agreement.total - self.agreement.agree,
             }
             if not agreed:
                 self.agreement.misses.append(verdict)
@@ -363,6 +370,7 @@ class Supervisor:
                     "pid": self.processes[n].pid if n in self.processes else None,
                     "alive": self.alive(n),
                     "haproxy": states.get(n, "unknown"),
+                    "health": health(states.get(n, "")),
                 }
                 for n in self.pool
             ]
@@ -376,4 +384,5 @@ class Supervisor:
                 "tables": tables,
                 "agree": self.agreement.agree,
                 "total": self.agreement.total,
+                "misses": self.agreement.total - self.agreement.agree,
             }
