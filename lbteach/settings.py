@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "lbteach.lab",
     "lbteach.quiz",
     "lbteach.classroom",
+    "lbteach.real",
 ]
 
 MIDDLEWARE = [
@@ -173,6 +174,10 @@ CLASS_HOME_STALE_SECONDS = float(os.environ.get("CLASS_HOME_STALE_SECONDS", "4")
 QUIZ_NEW_PER_DAY = int(os.environ.get("QUIZ_NEW_PER_DAY", "20"))
 # An ended class's results stay for its teacher this many days, then are deleted.
 CLASS_RESULTS_DAYS = int(os.environ.get("CLASS_RESULTS_DAYS", "30"))
+# The real restaurant (`make real`): the supervisor's control socket, set by the `real`
+# command for the site it starts (empty: /real/ says how to start it), and HAProxy's port.
+REAL_CONTROL = os.environ.get("REAL_CONTROL", "")
+REAL_LB_PORT = int(os.environ.get("REAL_LB_PORT", "8404"))
 # The benchmark's bare echo websocket (bench/lab_frame.py); off unless asked for.
 BENCH_ECHO = env_bool("BENCH_ECHO", False)
 
