@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lbteach.classroom import lesson_plans, service
+from lbteach.classroom import ending, lesson_plans, service
 from lbteach.classroom.codes import NicknameError, normalise_code
 from lbteach.classroom.pages import absolute, class_page_context, join_url, phone_page_context
 from lbteach.quiz import bank
@@ -34,7 +34,7 @@ def _not_found(request, code: str, status: int = 404):
 
 
 # The teacher's pages a teacher link may lead back to, after its key was posted.
-TEACHER_PAGES = ("teach", "projector", "results_page")
+TEACHER_PAGES = ("teach", "results_page")
 
 
 def _forbidden(request, classroom, wrong_key: bool = False):
@@ -69,15 +69,16 @@ def _teacher_class(request, code: str):
     return classroom, None
 
 
-def _teacher_results(request, code: str):
-    """The class (open or ended, while its results are kept) if this browser is its teacher."""
+def _teacher_results(request, code: str, teacher: bool = True):
+    """The class (open or ended, while its results are kept) if this browser is its teacher
+    (or whoever asks, with `teacher=False`)."""
     try:
         classroom = service.kept_class(code)
     except service.ClassNotFound:
         if service.missed_join(_client(request)):
             return None, _too_many(request)
         return None, _not_found(request, code)
-    if not service.is_teacher(classroom, request.session):
+    if teacher and not service.is_teacher(classroom, request.session):
         return None, _forbidden(request, classroom)
     return classroom, None
 
@@ -117,8 +118,23 @@ def join_lookup(request):
     return HttpResponseRedirect(reverse("classroom:student", args=[classroom.code]))
 
 
+def _ending_page(request, classroom, template: str, context: dict, status: int = 200):
+    """An ended class's page: the same ending its screens turned into, and nothing that can
+    change the class."""
+    context = {"classroom": classroom, "ended": True, **context}
+    return render(request, template, context, status=status)
+
+
 @require_http_methods(["GET", "POST"])
 def student(request, code: str):
+    finished = service.ended_class(code)
+    if finished is not None:
+        seat = service.student_in(finished, request.session)
+        me = ending.student_context(service.ending(finished), seat.pk if seat else None)
+        # Someone who was not in the class is told it has ended (410: it cannot be joined).
+        status = 200 if seat is not None else 410
+        context = {"student": seat, **me}
+        return _ending_page(request, finished, "classroom/student.html", context, status)
     classroom, refusal = _find(request, code)
     if refusal is not None:
         return refusal
@@ -158,10 +174,12 @@ def teach(request, code: str):
     teacher_key = request.session[service.TEACHER_SESSION_KEY][classroom.code]
     context = class_page_context(classroom, request)
     context |= {
-        # The key rides in the fragment, which browsers never send: it stays out of every
-        # request line and log. The page it opens posts it (static/js/teacher_link.js).
+        # Keys ride in the fragment, which browsers never send: they stay out of every
+        # request line and log. The page a link opens posts its key (static/js/key_link.js).
         "teacher_link": absolute(request, reverse("classroom:teach", args=[classroom.code]))
         + f"#key={teacher_key}",
+        "projector_link": absolute(request, reverse("classroom:projector", args=[classroom.code]))
+        + f"#key={service.projector_key(classroom)}",
         "questions": bank.list_questions(kinds=("single", "multiple", "true_false", "scenario")),
         "results_days": settings.CLASS_RESULTS_DAYS,
         "plans": lesson_plans.all_plans(),
@@ -170,16 +188,23 @@ def teach(request, code: str):
     return render(request, "classroom/teach.html", context)
 
 
+def _posted_key(request) -> str:
+    """The key a link's page posted: the bare key, or a whole pasted link (`...#key=...`);
+    "" when it is too long to be one."""
+    key = request.POST.get("key", "").strip()
+    if "#key=" in key:
+        key = key.rsplit("#key=", 1)[1]
+    return key if len(key) <= service.KEY_MAX_LENGTH else ""
+
+
 def _claim_teacher(request, code: str):
     """The teacher link's key, posted from a second device: it moves into that browser's
     session (a wrong key changes nothing)."""
     classroom, refusal = _find(request, code)
     if refusal is not None:
         return refusal
-    key = request.POST.get("key", "").strip()
-    if "#key=" in key:  # a whole teacher link, pasted
-        key = key.rsplit("#key=", 1)[1]
-    if len(key) > service.KEY_MAX_LENGTH or not service.teacher_key_matches(classroom, key):
+    key = _posted_key(request)
+    if not service.teacher_key_matches(classroom, key):
         return _forbidden(request, classroom, wrong_key=True)
     service.remember_teacher(request.session, classroom.code, key)
     page = request.POST.get("next")
@@ -187,12 +212,38 @@ def _claim_teacher(request, code: str):
     return HttpResponseRedirect(reverse(f"classroom:{page}", args=[classroom.code]))
 
 
-@require_GET
+@never_cache
+@require_http_methods(["GET", "POST"])
 def projector(request, code: str):
-    classroom, refusal = _teacher_class(request, code)
+    if request.method == "POST":
+        # The projector link's key, posted by the page the link opened: it moves into this
+        # browser's session. It shows the projector and controls nothing.
+        known, refusal = _teacher_results(request, code, teacher=False)
+        if refusal is not None:
+            return refusal
+        key = _posted_key(request)
+        if not service.projector_key_matches(known, key):
+            return _projector_elsewhere(request, known, wrong_key=True)
+        service.remember_projector(request.session, known.code, key)
+        return HttpResponseRedirect(reverse("classroom:projector", args=[known.code]))
+    finished = service.ended_class(code)
+    if finished is not None:
+        if not service.may_project(finished, request.session):
+            return _projector_elsewhere(request, finished)
+        context = {"ending": service.ending(finished)}
+        return _ending_page(request, finished, "classroom/projector.html", context)
+    classroom, refusal = _find(request, code)
     if refusal is not None:
         return refusal
+    if not service.may_project(classroom, request.session):
+        return _projector_elsewhere(request, classroom)
     return render(request, "classroom/projector.html", class_page_context(classroom, request))
+
+
+def _projector_elsewhere(request, classroom, wrong_key: bool = False):
+    """The projector page in a browser that is not the teacher's: how to open it there."""
+    context = {"classroom": classroom, "wrong_key": wrong_key}
+    return render(request, "classroom/projector_elsewhere.html", context, status=403)
 
 
 @require_GET
