@@ -227,11 +227,10 @@ def test_the_hosts_reason_is_never_cut():
             said = [t.text for t in svg.xpath('.//text[contains(@class, "says-why")]')]
             assert len(said) <= 2, (balancer, said)
             assert "…" not in " ".join(said), (balancer, said)
-            reason = room.restaurants[0].last_decision.reason
+            last = room.restaurants[0].last_decision
+            assert last is not None
             shown = " ".join(said)
-            assert shown == reason or shown.endswith(
-                f"→ table {room.restaurants[0].last_decision.server}"
-            )
+            assert shown == last.reason or shown.endswith(f"→ table {last.server}")
 
 
 class NamedRoom(Room):
