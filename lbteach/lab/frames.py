@@ -127,7 +127,8 @@ def restaurant_context(restaurant: LiveRestaurant, names: dict[int, str] | None 
     }
 
 
-def room_context(room: Room, names: dict[int, str] | None = None) -> dict:
+def room_context(room: Room) -> dict:
+    names = room.scene_names()
     return {
         "room": room,
         "restaurants": [restaurant_context(r, names) for r in room.restaurants],
@@ -159,7 +160,7 @@ class FrameRenderer:
         """
         if not full:
             self.room.seq += 1
-        context = room_context(self.room, self.scene_names())
+        context = room_context(self.room)
         parts = [_template("frame_meta").render({**context, "hx_oob": True})]
         for key, template, extra in self.extra_regions(context):
             html = get_template(template).render({**context, **extra, "hx_oob": True})
@@ -183,10 +184,6 @@ class FrameRenderer:
     def extra_regions(self, context: dict) -> list[tuple[str, str, dict]]:
         """Regions beyond the restaurant's: (key, template, context) each. A class adds some."""
         return []
-
-    def scene_names(self) -> dict[int, str] | None:
-        """Customer id -> a short name the scene writes at their table (a class's nicknames)."""
-        return None
 
     def _narration(self, restaurant: LiveRestaurant, r: dict, context: dict, full: bool) -> str:
         if full:

@@ -134,7 +134,8 @@ def remember(memory: SceneMemory, view: dict, recent: list, mark_ticks: int = MA
                     }
                 )
             if decision.server is not None and not decision.error:
-                _sit(memory.chairs, decision.client, decision.server, decision.index)
+                marked = {m["of"] for m in memory.marks if "of" in m}
+                _sit(memory.chairs, decision.client, decision.server, decision.index, marked)
     # With the shared store on, the tables' stranded copies are forgotten (the engine drops
     # them): a break's arrow would point at nothing.
     shared = view["shared_sessions"]
@@ -146,15 +147,21 @@ def remember(memory: SceneMemory, view: dict, recent: list, mark_ticks: int = MA
     return memory
 
 
-def _sit(chairs: dict[str, list[list[int]]], client: int, table: str, index: int) -> None:
-    """Seat a customer at a table's free chair, or the chair sat in longest ago."""
+def _sit(
+    chairs: dict[str, list[list[int]]], client: int, table: str, index: int, marked: set[int]
+) -> None:
+    """Seat a customer at a table's free chair, or the chair sat in longest ago.
+
+    A customer whose break is on show keeps their chair, so the arrow starts at them.
+    """
     for seats in chairs.values():
         for seat in seats:
             if seat[0] == client:
                 seat[0] = seat[1] = 0
     seats = chairs.setdefault(table, [[0, 0] for _ in SEATS])
     free = [s for s in seats if s[0] == 0]
-    seat = free[0] if free else min(seats, key=lambda s: s[1])
+    movable = [s for s in seats if s[0] not in marked] or seats
+    seat = free[0] if free else min(movable, key=lambda s: s[1])
     seat[0], seat[1] = client, index
 
 
@@ -360,9 +367,10 @@ def scene_context(
 
     marks = _marks(memory.marks, places, sits, cart_spots)
     metrics = view["metrics"]
-    unnamed = 0
+    unnamed = 0  # students listed at no table: not seated yet
     if names:
-        unnamed = sum(1 for cid in names if cid <= len(clients)) - shown_names
+        at_tables = shown_names + sum(t["more_nicknames"] for t in drawn)
+        unnamed = sum(1 for cid in names if cid <= len(clients)) - at_tables
     return {
         "width": width,
         "height": height,
@@ -380,7 +388,7 @@ def scene_context(
         "counts_y": (TOP + 6, TOP + 38),
         "arrows": marks["arrows"],
         "labels": marks["labels"],
-        "names_more": unnamed,
+        "names_more": unnamed,  # drawn as "+N at the door"
         "summary": _summary(drawn, pantry, marks["labels"], view),
     }
 

@@ -49,7 +49,7 @@ def test_stranded_carts_show_while_each_cart_lives_at_one_table():
         "30 customers. Table A open, seated: 30 3 18 23, 3 carts;"
         " Table B open, seated: 9 24 27 16, 1 cart;"
         " Table C open, seated: 6 29 4 13, 5 carts, 3 stranded;"
-        " Table D open, seated: 11 28 2 1, 6 carts, 6 waiting, 1 stranded."
+        " Table D open, seated: 1 28 2 11, 6 carts, 6 waiting, 1 stranded."
         " 4 cart breaks, 0 lost carts. Just now: 30: new IP → A; cart left at D."
     )
 
