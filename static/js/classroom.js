@@ -100,6 +100,14 @@
 
   document.addEventListener("click", function (event) {
     if (!plan()) { return; }
+    var ask = event.target.closest("[data-plan-ask]");
+    if (ask && socket) {
+      // The step's question, once the students are done with their phones.
+      socket.send(ask.dataset.planAsk);
+      ask.disabled = true;
+      ask.textContent = "Question sent";
+      return;
+    }
     var run = event.target.closest("[data-plan-run]");
     if (run) { runStep(parseInt(run.dataset.planRun, 10)); return; }
     if (event.target.closest("[data-plan-next]")) {
