@@ -491,3 +491,26 @@ def test_with_every_type_seen_and_none_due_the_type_just_answered_waits(client):
     assert soonest is not None
     location = client.get("/quiz/drills/next/")["Location"]
     assert location.startswith(f"/quiz/drills/{soonest.drill}/")
+
+
+@pytest.mark.parametrize(
+    ("balancer", "share"), [("nginx_hash_consistent", (1, 5)), ("source_ip", (4, 5))]
+)
+def test_the_scale_out_theory_holds_in_the_engine(balancer, share):
+    """The feedback's promise (about 1 in 5 move on a ring, 4 in 5 with modulo), run for real
+    in the lab's own set-up with many customers."""
+    drill = generate("scale-out", 1)
+    assert f"about {share[0]} customer in {share[1]} moves" in drill.explanation[1] or (
+        f"would move about {share[0]} in {share[1]}" in drill.explanation[1]
+    )
+    customers = 400
+    sim = Simulation(
+        scenario_from_preset(
+            drill.lab["scenario"], balancer=balancer, clients=customers, seed=1, events=[]
+        )
+    )
+    sim.step(customers * 8)
+    seated = sum(1 for client in sim.view()["clients"] if client["last_table"])
+    moved = sim.apply({"do": "add_server"}).remapped
+    assert seated == customers
+    assert abs(moved / seated - share[0] / share[1]) < 0.08
