@@ -92,6 +92,11 @@ class ClassFrameRenderer(FrameRenderer):
             ("class_quiz", "classroom/live.html#class_quiz", {"quiz": quiz_context(room, now)}),
         ]
 
+    def scene_names(self) -> dict[int, str]:
+        """Each student's nickname at their customer's table, so they find themselves."""
+        room: ClassRoom = self.room  # type: ignore[assignment]
+        return {seat.customer: seat.nickname for seat in room.seats.values()}
+
 
 def student_context(room: ClassRoom, student: int, seat: Seat, client: dict, now: int) -> dict:
     quiz = quiz_context(room, now)
