@@ -48,7 +48,13 @@ RING_SIZE = 100
 RING_TABLES = 4
 RING_POINTS_PER_TABLE = 2
 RING_CUSTOMERS = 6
-# Ring points shown around the key in the consistent-hash drill.
+# Marks on the same drawn circle stay this many positions apart, so none hides another.
+RING_GAP = 4
+# The drawing: a 300-unit square, table points on the outer circle, customers inside.
+RING_CENTRE = 150
+RING_RADII = (88, 118)  # (customers, table points)
+# Ring points shown around the key in the consistent-hash drill, on a ring of 32-bit numbers.
+RING_TOP = 2**32 - 1
 RING_WINDOW = 6
 
 
@@ -95,6 +101,7 @@ class Drill:
     # The engine's numbers behind the answer, by name (tests compare them with the engine).
     facts: dict[str, object] = field(default_factory=dict)
     ring: tuple[RingMark, ...] = ()
+    listing: tuple[str, ...] = ()  # a list the last given introduces (ring points, say)
 
     @property
     def answer_text(self) -> str:
@@ -283,28 +290,27 @@ def _consistent(kind: str, seed: int, rng: random.Random) -> Drill:
     shown = [ring[(first + i) % len(ring)] for i in range(RING_WINDOW)]
     point, owner = ring[hit]
     wraps = any(later < earlier for (earlier, _), (later, _) in itertools.pairwise(shown))
-    decider = f"the first point at or after {key} is {point}"
+    decider = f"the first point at or after {key:,} is {point:,}"
     return Drill(
         kind=kind,
         seed=seed,
         prompt=f"{_host_uses(balancer)} with {_tables_phrase(servers)}, all up."
         f" A customer from {ip} walks in.",
         givens=(
-            "Rule: each table owns 160 points on a ring of numbers from 0 to 4294967295; the"
-            " host takes the crc32 of the address and walks clockwise (upwards, wrapping"
-            " from 4294967295 back to 0) to the first point at or after it.",
-            f"crc32(“{ip}”) is {key}.",
+            f"Rule: each table owns 160 points on a ring of numbers from 0 to {RING_TOP:,};"
+            " the host takes the crc32 of the address and walks clockwise (upwards,"
+            f" wrapping from {RING_TOP:,} back to 0) to the first point at or after it.",
+            f"crc32(“{ip}”) is {key:,}.",
             "The ring's points around that number, clockwise"
             + (" (the ring wraps back to 0 among them)" if wraps else "")
-            + ": "
-            + "; ".join(f"{p} (table {name})" for p, name in shown)
-            + ".",
+            + ":",
         ),
+        listing=tuple(f"{p:,} (table {name})" for p, name in shown),
         question="Which table does the host pick?",
         options=tuple(f"Table {name}" for name in tables(servers)),
         answer=tables(servers).index(table) + 1,
         explanation=(
-            f"{ip} → {key}; {decider} → table {owner}.",
+            f"{ip} → {key:,}; {decider} → table {owner}.",
             f"The engine says: {reason}.",
         ),
         decider=decider,
@@ -316,11 +322,21 @@ def _consistent(kind: str, seed: int, rng: random.Random) -> Drill:
 # Add a table: which customers move? -------------------------------------------------------
 
 
-def _place(rng: random.Random, taken: set[int], count: int) -> list[int]:
-    free = [p for p in range(RING_SIZE) if p not in taken]
-    chosen = sorted(rng.sample(free, count))
-    taken.update(chosen)
-    return chosen
+def _place(rng: random.Random, taken: set[int], count: int, near: set[int]) -> list[int]:
+    """`count` new positions, none taken, each RING_GAP or more from the others in `near`."""
+    chosen = []
+    for _ in range(count):
+        free = [
+            p
+            for p in range(RING_SIZE)
+            if p not in taken
+            and all(min((p - q) % RING_SIZE, (q - p) % RING_SIZE) >= RING_GAP for q in near)
+        ]
+        position = rng.choice(free)
+        chosen.append(position)
+        taken.add(position)
+        near.add(position)
+    return sorted(chosen)
 
 
 def _owners(points: dict[int, str], customers: list[int]) -> list[str]:
@@ -344,14 +360,14 @@ def _ring_marks(points: dict[int, str], new: list[int], customers: list[int]):
     placed = []
     for mark in sorted(marks, key=lambda m: m.position):
         angle = 2 * math.pi * mark.position / RING_SIZE
-        radius = 100 if mark.role != "customer" else 72
+        radius = RING_RADII[mark.role != "customer"]
         placed.append(
             RingMark(
                 mark.position,
                 mark.label,
                 mark.role,
-                round(130 + radius * math.sin(angle), 1),
-                round(130 - radius * math.cos(angle), 1),
+                round(RING_CENTRE + radius * math.sin(angle), 1),
+                round(RING_CENTRE - radius * math.cos(angle), 1),
             )
         )
     return tuple(placed)
@@ -360,14 +376,15 @@ def _ring_marks(points: dict[int, str], new: list[int], customers: list[int]):
 def _scale_out(kind: str, seed: int, rng: random.Random) -> Drill:
     while True:  # deterministic: the seed's stream re-draws until one to three customers move
         taken: set[int] = set()
+        outer: set[int] = set()  # table points share the outer circle, customers the inner
         points = {
             p: TABLES[t]
             for t in range(RING_TABLES)
-            for p in _place(rng, taken, RING_POINTS_PER_TABLE)
+            for p in _place(rng, taken, RING_POINTS_PER_TABLE, outer)
         }
         new_name = TABLES[RING_TABLES]
-        new = _place(rng, taken, RING_POINTS_PER_TABLE)
-        customers = _place(rng, taken, RING_CUSTOMERS)
+        new = _place(rng, taken, RING_POINTS_PER_TABLE, outer)
+        customers = _place(rng, taken, RING_CUSTOMERS, set())
         before = _owners(points, customers)
         after = _owners({**points, **dict.fromkeys(new, new_name)}, customers)
         moved = [i for i, (b, a) in enumerate(zip(before, after, strict=True), 1) if b != a]

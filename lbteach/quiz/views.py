@@ -44,7 +44,8 @@ def home(request):
     topic = request.GET.get("topic", "")
     form = StartForm(initial={"mode": "quick", "topic": topic})
     if topic and load_catalogue().get(topic) is None:
-        return _home(request, StartForm(), f"There is no lesson called “{topic}”.", status=404)
+        # Echo at most a slug's length of what was asked for: the rest is nobody's lesson.
+        return _home(request, StartForm(), f"There is no lesson called “{topic[:80]}”.", status=404)
     return _home(request, form)
 
 

@@ -60,6 +60,11 @@ def table_numbers(text: str) -> dict[int, str]:
     return {int(n): name for name, n in re.findall(r"\b([A-H]) is (\d)\b", text)}
 
 
+def number(text: str) -> int:
+    """A number as shown, thousands separators and all: "354,914,312"."""
+    return int(text.replace(",", ""))
+
+
 def _modulo(value: int, text: str) -> str:
     tables = table_numbers(text)
     return f"Table {tables[value % len(tables)]}"
@@ -74,9 +79,9 @@ def haproxy_source(text: str) -> str:
 
 
 def consistent_hash(text: str) -> str:
-    size = int(search(r"ring of numbers from 0 to (\d+)", text)) + 1
-    key = int(search(r"crc32\(“[\d.]+”\) is (\d+)", text))
-    listed = [(int(p), t) for p, t in re.findall(r"(\d+) \(table ([A-H])\)", text)]
+    size = number(search(r"ring of numbers from 0 to ([\d,]+)", text)) + 1
+    key = number(search(r"crc32\(“[\d.]+”\) is ([\d,]+)", text))
+    listed = [(number(p), t) for p, t in re.findall(r"([\d,]+) \(table ([A-H])\)", text)]
     # Unwrap the clockwise list: after the ring passes its top, points count from `size`.
     unwrapped, lap = [], 0
     for i, (point, table) in enumerate(listed):

@@ -59,16 +59,17 @@ def test_the_consistent_drill_shows_the_engines_own_ring_around_the_key(seed):
     drill = generate("consistent-hash", seed)
     facts: dict[str, Any] = drill.facts  # each kind of drill has facts of its own types
     ring = dict(ring_points("nginx_hash_consistent", facts["servers"]))
-    listed = [(int(p), t) for p, t in re.findall(r"(\d+) \(table ([A-H])\)", drill.givens[2])]
+    listed = [re.fullmatch(r"([\d,]+) \(table ([A-H])\)", item) for item in drill.listing]
     assert len(listed) == 6
-    assert all(ring[point] == table for point, table in listed)
-    assert f"crc32(“{facts['ip']}”) is {facts['key']}." == drill.givens[1]
+    assert all(m and ring[int(m[1].replace(",", ""))] == m[2] for m in listed)
+    assert f"crc32(“{facts['ip']}”) is {facts['key']:,}." == drill.givens[1]
 
 
 def test_the_consistent_drill_of_seed_one():
     drill = generate("consistent-hash", 1)
     assert drill.worked_step == (
-        "10.112.233.178 → 354914312; the first point at or after 354914312 is 356173239 → table B."
+        "10.112.233.178 → 354,914,312; the first point at or after 354,914,312 is 356,173,239"
+        " → table B."
     )
     assert drill.explanation[1] == (
         "The engine says: nginx hash $remote_addr consistent: crc32(10.112.233.178) ="
@@ -79,33 +80,42 @@ def test_the_consistent_drill_of_seed_one():
 def test_the_scale_out_drill_of_seed_one_moves_the_customers_before_the_new_points():
     drill = generate("scale-out", 1)
     assert drill.givens[1:] == (
-        "Table points: A at 39 and 59; B at 14 and 34; C at 46 and 80; D at 27 and 85.",
-        "Customers: 1 at 3, 2 at 28, 3 at 29, 4 at 43, 5 at 65, 6 at 98.",
-        "Table E joins at 31 and 64.",
+        "Table points: A at 68 and 98; B at 14 and 42; C at 33 and 47; D at 54 and 82.",
+        "Customers: 1 at 20, 2 at 26, 3 at 32, 4 at 51, 5 at 62, 6 at 70.",
+        "Table E joins at 27 and 91.",
     )
-    assert drill.answer_text == "Customers 2 and 3"
+    assert drill.answer_text == "Customers 1 and 2"
     assert drill.worked_step == (
-        "customer 2: B → E; customer 3: B → E. Every other customer's first point clockwise"
+        "customer 1: C → E; customer 2: C → E. Every other customer's first point clockwise"
         " is unchanged."
     )
     # The drawing carries every point and customer the text lists, once each.
     assert sorted((m.role, m.label, m.position) for m in drill.ring) == sorted(
-        [("customer", str(i), p) for i, p in enumerate((3, 28, 29, 43, 65, 98), 1)]
-        + [("new", "E", 31), ("new", "E", 64)]
+        [("customer", str(i), p) for i, p in enumerate((20, 26, 32, 51, 62, 70), 1)]
+        + [("new", "E", 27), ("new", "E", 91)]
         + [
             ("table", t, p)
             for t, p in [
-                ("A", 39),
-                ("A", 59),
+                ("A", 68),
+                ("A", 98),
                 ("B", 14),
-                ("B", 34),
-                ("C", 46),
-                ("C", 80),
-                ("D", 27),
-                ("D", 85),
+                ("B", 42),
+                ("C", 33),
+                ("C", 47),
+                ("D", 54),
+                ("D", 82),
             ]
         ]
     )
+
+
+@pytest.mark.parametrize("seed", range(30))
+def test_marks_on_one_circle_of_the_ring_never_overlap(seed):
+    drill = generate("scale-out", seed)
+    for outer in (True, False):
+        marks = [m.position for m in drill.ring if (m.role != "customer") == outer]
+        gaps = [min((a - b) % 100, (b - a) % 100) for a in marks for b in marks if a != b]
+        assert min(gaps) >= 4
 
 
 @pytest.mark.parametrize("seed", range(30))
@@ -459,7 +469,7 @@ def test_a_wrong_drill_brings_its_type_back_later_as_a_fresh_instance(client, mo
     from lbteach.quiz import drill_practice
 
     result = answer_drill(client, "nginx-ip-hash", 5, right=False)
-    assert "A fresh nginx ip_hash drill, with new numbers, comes back in 1 minute." in result
+    assert "A fresh “nginx ip_hash” drill, with new numbers, comes back in 1 minute." in result
     card = DrillCard.objects.get(drill="nginx-ip-hash")
     # Not straight back: the next drill is another type while this one waits for its time.
     assert "/quiz/drills/haproxy-source/" in client.get("/quiz/drills/next/")["Location"]
@@ -481,3 +491,26 @@ def test_with_every_type_seen_and_none_due_the_type_just_answered_waits(client):
     assert soonest is not None
     location = client.get("/quiz/drills/next/")["Location"]
     assert location.startswith(f"/quiz/drills/{soonest.drill}/")
+
+
+@pytest.mark.parametrize(
+    ("balancer", "share"), [("nginx_hash_consistent", (1, 5)), ("source_ip", (4, 5))]
+)
+def test_the_scale_out_theory_holds_in_the_engine(balancer, share):
+    """The feedback's promise (about 1 in 5 move on a ring, 4 in 5 with modulo), run for real
+    in the lab's own set-up with many customers."""
+    drill = generate("scale-out", 1)
+    assert f"about {share[0]} customer in {share[1]} moves" in drill.explanation[1] or (
+        f"would move about {share[0]} in {share[1]}" in drill.explanation[1]
+    )
+    customers = 400
+    sim = Simulation(
+        scenario_from_preset(
+            drill.lab["scenario"], balancer=balancer, clients=customers, seed=1, events=[]
+        )
+    )
+    sim.step(customers * 8)
+    seated = sum(1 for client in sim.view()["clients"] if client["last_table"])
+    moved = sim.apply({"do": "add_server"}).remapped
+    assert seated == customers
+    assert abs(moved / seated - share[0] / share[1]) < 0.08

@@ -138,3 +138,10 @@ def test_an_oversized_flashcard_rating_is_refused(client, bank):
     assert response.status_code == 400
     assert "Rate yourself Again, Hard, Good or Easy." in response.content.decode()
     assert CardState.objects.count() == 0
+
+
+def test_a_huge_unknown_topic_is_a_short_404(client, bank):
+    response = client.get("/quiz/", {"topic": "x" * 100_000})
+    assert response.status_code == 404
+    assert f"There is no lesson called “{'x' * 80}”." in response.content.decode()
+    assert len(response.content) < 50_000
