@@ -1,4 +1,4 @@
-"""The real restaurant in Chromium: the browser's own requests through a real HAProxy to real tables.
+"""The real restaurant in Chromium: the browser's own requests through real HAProxy to real tables.
 
 `manage.py real` runs as `make real` does (HAProxy, three table processes, the site); the
 page's fetches carry Chromium's own cookies, and each answer is listed beside the engine's
