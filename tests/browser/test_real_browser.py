@@ -90,6 +90,9 @@ def test_a_learner_sees_real_decisions_beside_the_engine(page, real):
         "Simulator and HAProxy agreed on 5 of 5 requests."
     )
     screenshot(page, "real-crash")
+    page.set_viewport_size({"width": 1280, "height": 1200})
+    page.evaluate("window.scrollTo(0, 0)")
+    screenshot(page, "real-crash-viewport", full_page=False)  # the README's picture
     assert serious_violations(page) == []
 
     page.get_by_role("button", name="Restore table A").click()
