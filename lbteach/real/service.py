@@ -24,7 +24,7 @@ LESSON_COOKIES = (COOKIE_NAME, SESSION_COOKIE)
 CONTROLS = ("balancer", "crash", "restore", "remove", "add", "shared", "restart_haproxy")
 # "Change my network": addresses a browser cannot really take, so HAProxy is told them.
 NETWORKS = (
-    ("", "This device (the address HAProxy really sees)"),
+    ("", "This device (its real address)"),
     ("10.0.3.7", "Home Wi-Fi, 10.0.3.7"),
     ("100.64.12.9", "Phone on LTE, 100.64.12.9"),
     ("203.0.113.5", "Office behind NAT, 203.0.113.5"),

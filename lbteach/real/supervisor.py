@@ -376,6 +376,8 @@ class Supervisor:
             ]
             return {
                 "balancer": self.balancer.name,
+                "balancer_title": self.balancer.title,
+                "haproxy_lines": list(self.balancer.haproxy),
                 "haproxy_running": running,
                 "haproxy_pid": self.haproxy.pid if self.haproxy else None,
                 "port": self.port,
