@@ -20,7 +20,6 @@ from math import log1p
 
 from lbteach.sim import latency
 from lbteach.sim.balancers import make_balancer
-from lbteach.sim.events import EVENT_KINDS
 from lbteach.sim.model import (
     ACTIONS,
     ADD,
@@ -320,21 +319,6 @@ class Restaurant:
         peek = self.balancer.peek
         now = self.now
         return {c: peek(c, now) for c, last in enumerate(self.last_table) if last >= 0}
-
-    def apply(self, event: dict, drawn: dict) -> EventOutcome:
-        """Apply one checked event; `drawn` carries what the workload drew for it."""
-        kind = EVENT_KINDS[event["do"]]
-        before = self.predictions()
-        summary, details = kind.apply(self, event, drawn)
-        after = self.predictions()
-        remapped = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) != t)
-        if kind.tells_moves and remapped == 1:
-            summary += " 1 returning customer would now go to a different table."
-        elif kind.tells_moves and remapped:
-            summary += f" {remapped} returning customers would now go to a different table."
-        outcome = EventOutcome(kind.do, event.get("at", self.index), summary, remapped, details)
-        self.outcomes.append(outcome)
-        return outcome
 
     def counters(self) -> dict:
         """The run's counters now: where a segment's figures are measured from."""

@@ -17,7 +17,7 @@ from lbteach.sim.checks import (
     check_text,
 )
 from lbteach.sim.errors import ScenarioError
-from lbteach.sim.events import check_event
+from lbteach.sim.event_fields import check_event
 from lbteach.sim.model import MAX_TABLES, ip_from_str
 
 MAX_CLIENTS = 100_000

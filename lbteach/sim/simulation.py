@@ -5,7 +5,8 @@ from __future__ import annotations
 from lbteach.sim.balancers import BALANCERS
 from lbteach.sim.checks import check_choice, check_int, is_int
 from lbteach.sim.errors import ScenarioError
-from lbteach.sim.events import CUSTOMER_EVENTS, EVENT_KINDS, check_event
+from lbteach.sim.event_fields import check_event
+from lbteach.sim.events import CUSTOMER_EVENTS, EVENT_KINDS, apply_event
 from lbteach.sim.model import ACTION_CODES, ACTIONS
 from lbteach.sim.readout import metrics, view
 from lbteach.sim.restaurant import Restaurant
@@ -73,7 +74,7 @@ class Simulation:
     def _apply_checked(self, event: dict) -> EventOutcome:
         # The customer side is drawn once, so every restaurant sees the same customers move.
         drawn = EVENT_KINDS[event["do"]].draw(self.workload, event)
-        outcomes = [r.apply(event, drawn) for r in self.restaurants]
+        outcomes = [apply_event(r, event, drawn) for r in self.restaurants]
         return outcomes[0]
 
     def _apply_due(self) -> None:
@@ -106,7 +107,7 @@ class Simulation:
         c = self._client(client_id)
         drawn = CUSTOMER_EVENTS[do].draw_for(self.workload, [c])
         event = {"do": do, "at": self.index, "share": 1.0}
-        outcomes = [r.apply(event, drawn) for r in self.restaurants]
+        outcomes = [apply_event(r, event, drawn) for r in self.restaurants]
         return outcomes[0]
 
     # -- requests ---------------------------------------------------------------------------
