@@ -119,9 +119,9 @@ class Simulation:
             self._apply_due()
             size = min(n - len(decisions), self._until_next_event())
             batch = self.workload.generate(size)
-            decisions.extend(self.restaurants[0].consume_recorded(batch))
+            decisions.extend(self.restaurants[0].serve(batch, record=True))
             for r in self.restaurants[1:]:
-                r.consume(batch)
+                r.serve(batch)
         return decisions
 
     def request(self, client_id: int, action: str) -> Decision:
@@ -130,9 +130,9 @@ class Simulation:
         check_choice("action", action, ACTIONS)
         self._apply_due()
         batch = [self.workload.explicit(c, ACTION_CODES[action])]
-        decision = self.restaurants[0].consume_recorded(batch)[0]
+        decision = self.restaurants[0].serve(batch, record=True)[0]
         for r in self.restaurants[1:]:
-            r.consume(batch)
+            r.serve(batch)
         return decision
 
     def run(self, progress=None) -> RunResult:
@@ -143,7 +143,7 @@ class Simulation:
             size = min(CHUNK, target - self.index, self._until_next_event())
             batch = self.workload.generate(size)
             for r in self.restaurants:
-                r.consume(batch)
+                r.serve(batch)
             if progress is not None:
                 progress(self.index, target)
         self._apply_due()
