@@ -6,22 +6,25 @@ import html
 
 import pytest
 
-from lbteach.lab.actions import EVENTS as EVENT_ACTIONS
+from lbteach.lab.actions import EVENTS, LAB_ACTIONS
 from lbteach.lab.catalog import BUTTON_LABELS, preset_story
 from lbteach.lab.sharelink import LabSetup
 from lbteach.sim import PRESETS
-from lbteach.sim.presets import LAB_ACTIONS
-from tests.sim.test_try_this import BUTTON_EVENTS
+from lbteach.sim.event_fields import EVENT_TYPES
 
 pytestmark = pytest.mark.django_db
 
+# The buttons that change the run, which a share link replays and a preset may suggest.
+RUN_ACTIONS = {name for name, action in LAB_ACTIONS.actions.items() if action.logged}
 
-def test_the_engine_test_sends_the_events_the_lab_buttons_send():
-    assert BUTTON_EVENTS == EVENT_ACTIONS
+
+def test_every_button_that_changes_the_run_has_its_label():
+    assert set(BUTTON_LABELS) == RUN_ACTIONS
 
 
-def test_every_lab_action_has_its_button_label():
-    assert set(BUTTON_LABELS) == set(LAB_ACTIONS)
+def test_the_lab_buttons_send_only_events_the_engine_understands():
+    assert {event["do"] for event in EVENTS.values()} <= set(EVENT_TYPES)
+    assert set(EVENTS) <= RUN_ACTIONS
 
 
 def test_each_try_this_names_the_buttons_it_asks_for():

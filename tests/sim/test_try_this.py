@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import pytest
 
+from lbteach.lab.actions import EVENTS, LAB_ACTIONS, TABLE_EVENTS
 from lbteach.sim import BALANCERS, PRESETS, Simulation, scenario_from_preset
-from lbteach.sim.presets import LAB_ACTIONS, LabAction
+from lbteach.sim.presets import LabAction
 
-# The engine events the lab's buttons send (lbteach/lab/room.py EVENT_ACTIONS; a lab test
-# checks the two agree). A table button names its table; the lab's shared-store toggle
-# and balancer picker send their value.
-BUTTON_EVENTS: dict[str, dict[str, object]] = {
-    "change_ip": {"do": "change_ip", "share": 1.0},
-    "clear_cookies": {"do": "clear_cookies", "share": 1.0},
-    "expire_sessions": {"do": "expire_sessions"},
-    "add_table": {"do": "add_server"},
-    "remove_table": {"do": "remove_server"},
-    "crash_table": {"do": "crash_server"},
-    "restore_table": {"do": "restore_server"},
-}
 LAB_CUSTOMERS = 12  # what a fresh lab starts with
 
 
@@ -31,7 +20,7 @@ def press(sim: Simulation, action: LabAction) -> None:
     elif action.name == "shared_sessions":
         sim.apply({"do": "set_shared_sessions", "value": action.target == "on"})
     else:
-        event = dict(BUTTON_EVENTS[action.name])
+        event = dict(EVENTS[action.name])  # what the lab's button sends
         if action.target:
             event["server"] = action.target
         sim.apply(event)
@@ -106,8 +95,10 @@ def test_try_this_actions_are_lab_buttons_with_what_they_need():
     for name, preset in PRESETS.items():
         assert preset.try_this.actions, name
         for action in preset.try_this.actions:
-            assert action.name in LAB_ACTIONS, name
-            if action.name in ("remove_table", "crash_table", "restore_table"):
+            # A suggestion is a button that changes the run: one a share link replays.
+            assert action.name in LAB_ACTIONS, (name, action.name)
+            assert LAB_ACTIONS[action.name].logged, (name, action.name)
+            if action.name in TABLE_EVENTS:
                 assert action.target, f"{name}: {action.name} names no table"
             if action.name == "set_balancer":
                 assert action.target in BALANCERS, name
