@@ -63,7 +63,7 @@ def _preset(
     description: str,
     try_this: TryThis,
     compare: tuple[str, str],
-    **scenario,
+    **scenario: object,
 ) -> Preset:
     return Preset(
         name,
@@ -428,7 +428,7 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def scenario_from_preset(name: str, **overrides) -> Scenario:
+def scenario_from_preset(name: str, **overrides: object) -> Scenario:
     """The preset's scenario with some fields replaced, checked as a whole."""
     if name not in PRESETS:
         raise ScenarioError("preset", name, "one of " + ", ".join(PRESETS))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from lbteach.sim.balancers import BALANCERS
 from lbteach.sim.checks import check_choice, check_int, is_int
 from lbteach.sim.errors import ScenarioError
@@ -19,6 +21,7 @@ STATE_VERSION = 1
 # enough that memory stays flat for millions of requests.
 CHUNK = 8192
 CLIENT_EVENTS = ("change_ip", "clear_cookies")
+Progress = Callable[[int, int], object]  # called with (requests done, requests in all)
 
 
 class Simulation:
@@ -135,7 +138,7 @@ class Simulation:
             r.serve(batch)
         return decision
 
-    def run(self, progress=None) -> RunResult:
+    def run(self, progress: Progress | None = None) -> RunResult:
         """Run in batch up to scenario.requests (fast path); progress(done, total) if given."""
         target = self.scenario.requests
         while self.index < target and self.workload.auto:
@@ -197,7 +200,9 @@ class Simulation:
         return sim
 
 
-def compare(scenario: Scenario, balancer_names, progress=None) -> list[RunResult]:
+def compare(
+    scenario: Scenario, balancer_names: Iterable[str], progress: Progress | None = None
+) -> list[RunResult]:
     """Run the same workload, customer for customer, on each balancer; one result each.
 
     The restaurants advance in lockstep over one stream of requests and events, which is
