@@ -230,7 +230,7 @@ def test_the_hosts_reason_is_never_cut():
             last = room.restaurants[0].last_decision
             assert last is not None
             shown = " ".join(said)
-            assert shown == last.reason or shown.endswith(f"→ table {last.server}")
+            assert shown == last.reason or shown.endswith(f"→ {last.server}")
 
 
 class NamedRoom(Room):
