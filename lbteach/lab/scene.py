@@ -38,7 +38,8 @@ BUSY_SHELF_SLOTS = 6  # with many tables: the frame stays small and quick to ren
 BUSY_TABLES = 6
 BUSY_CHAIRS = 2  # customers drawn at each table's chairs when there are many tables
 SLOT_W = 24
-LABELS = 2  # marks named in the band (and drawn as arrows), the newest first
+LABELS = 2  # marks named in the band (and drawn as arrows), in turn
+WAITING = 6  # marks waiting for their turn in the band; older ones are only counted
 MARK_TICKS = 6  # how long a break stays an event: 6 ticks of 0.5 s, the lab's live tick
 WHY_CHAR_W = 7.4  # SVG units per character of the host's reason (13 units, digits are wide)
 # A compact scene (a lesson figure) drops the door-and-host column and keeps to two columns
@@ -93,13 +94,24 @@ class SceneMemory:
             tick=data.get("tick", 0),
             last_index=data.get("last_index", -1),
             chairs={t: [list(s) for s in seats] for t, seats in data.get("chairs", {}).items()},
-            marks=[dict(m) for m in data.get("marks", [])],
+            marks=[{"shown": None, **m} for m in data.get("marks", [])],
             lost_total=data.get("lost_total", 0),
         )
 
 
-def remember(memory: SceneMemory, view: dict, recent: list, mark_ticks: int = MARK_TICKS):
-    """Bring the memory up to the state in `view` and this tick's decisions; idempotent."""
+def remember(
+    memory: SceneMemory,
+    view: dict,
+    recent: list,
+    mark_ticks: int = MARK_TICKS,
+    slots: int = LABELS,
+) -> SceneMemory:
+    """Bring the memory up to the state in `view` and this tick's decisions; idempotent.
+
+    Marks queue for the band's `slots`: each is shown for `mark_ticks` ticks from when its
+    turn comes, so a burst of breaks shows every one for its full time (up to `WAITING`
+    waiting; the band counts the rest).
+    """
     crashed = [
         t["name"]
         for t in view["tables"]
@@ -127,6 +139,7 @@ def remember(memory: SceneMemory, view: dict, recent: list, mark_ticks: int = MA
                     "lost": taken if len(crashed) == 1 else len(memory.lost[name]),
                     "shared": view["shared_sessions"],
                     "tick": memory.tick,
+                    "shown": None,
                 }
             )
         elif status != "down":
@@ -147,6 +160,7 @@ def remember(memory: SceneMemory, view: dict, recent: list, mark_ticks: int = MA
                         "from": decision.carts_stranded_at,
                         "cause": decision.cause,
                         "tick": memory.tick,
+                        "shown": None,
                     }
                 )
             if decision.server is not None and not decision.error:
@@ -155,11 +169,23 @@ def remember(memory: SceneMemory, view: dict, recent: list, mark_ticks: int = MA
     # With the shared store on, the tables' stranded copies are forgotten (the engine drops
     # them): a break's arrow would point at nothing.
     shared = view["shared_sessions"]
-    memory.marks = [
+    kept = [
         m
         for m in memory.marks
-        if memory.tick - m["tick"] < mark_ticks and not (shared and "of" in m)
+        if not (shared and "of" in m)
+        and (m["shown"] is None or memory.tick - m["shown"] < mark_ticks)
     ]
+    waiting = [m for m in kept if m["shown"] is None]
+    for dropped in waiting[: max(0, len(waiting) - WAITING)]:
+        kept.remove(dropped)
+    showing = sum(1 for m in kept if m["shown"] is not None)
+    for m in kept:
+        if showing >= slots:
+            break
+        if m["shown"] is None:
+            m["shown"] = memory.tick
+            showing += 1
+    memory.marks = kept
     return memory
 
 
@@ -240,7 +266,8 @@ def scene_context(
     leaves out the door and host and names only the latest mark, with the counters beside;
     `told` is an event's words, shown there instead of the mark for the moment it happens.
     """
-    remember(memory, view, recent, mark_ticks)
+    named = 1 if compact else LABELS
+    remember(memory, view, recent, mark_ticks, named)
     clients = view["clients"]
     shared = view["shared_sessions"]
     tables = view["tables"]
@@ -388,7 +415,7 @@ def scene_context(
             "count": len(stored),
         }
 
-    marks = _marks(memory.marks, places, sits, cart_spots, 1 if compact else LABELS)
+    marks = _marks(memory.marks, places, sits, cart_spots, named)
     if told:
         marks["labels"] = [
             {"of": "", "crash": "", "event": True, "words": told, "y": _n(BAND_Y + 19)}
@@ -428,10 +455,11 @@ def _marks(
     cart_spots: dict[tuple[int, str], tuple[int, int]],
     named: int,
 ) -> dict:
-    """The live marks as arrows on the floor and labels in the band, newest first."""
-    newest = list(reversed(marks))
+    """The marks whose turn it is as arrows on the floor and labels in the band."""
+    shown = [m for m in marks if m["shown"] is not None][:named]
+    waiting = len(marks) - len(shown)
     arrows = []
-    for mark in [m for m in newest[:named] if "of" in m]:
+    for mark in [m for m in shown if "of" in m]:
         if mark["to"] not in places or mark["from"] not in places:
             continue
         tx, ty = places[mark["to"]]
@@ -447,10 +475,10 @@ def _marks(
             }
         )
     labels = []
-    for i, mark in enumerate(newest[:named]):
+    for i, mark in enumerate(shown):
         words = mark_words(mark)
-        if i == LABELS - 1 and len(newest) > LABELS:
-            words += f" (and {len(newest) - LABELS} more)"
+        if i == len(shown) - 1 and waiting and named > 1:
+            words += f" (then {waiting} more)"
         labels.append(
             {
                 "of": _n(mark["of"]) if "of" in mark else "",
