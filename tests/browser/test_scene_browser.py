@@ -104,9 +104,9 @@ def test_a_break_is_an_event_on_the_floor_that_stays_and_names_both_tables(chrom
     who = label.get_attribute("data-break-of")
     first = page.evaluate(BREAK, who)
     screenshot(page, "lab-after-change-ip", full_page=False)
-    new, old = re.fullmatch(
-        rf"{who}: new IP → ([A-Z]); cart left at ([A-Z])", first["label"]
-    ).groups()
+    said = re.fullmatch(rf"{who}: new IP → ([A-Z]); cart left at ([A-Z])", first["label"])
+    assert said is not None, first["label"]
+    new, old = said.groups()
     assert new != old
     table, x, y = first["seat"]
     assert (table, (x, y) in [tuple(seat) for seat in SEATS]) == (new, True)  # at a chair
