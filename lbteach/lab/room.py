@@ -270,6 +270,9 @@ class Room:
                 restaurant.narrate(
                     f"…and {count(more, 'more notable seating')} in the same moment."
                 )
+            follow_up = restaurant.sim.follow_up()
+            if follow_up:
+                restaurant.narrate(follow_up)
             restaurant.history.append((len(decisions), breaks))
 
     def share_query(self) -> dict[str, str]:

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from lbteach.lab.catalog import balancer_groups, preset_story
+from lbteach.lab.catalog import balancer_groups, preset_story, side_expects
 from lbteach.lab.commands import MAX_ADD_CUSTOMERS, SPEEDS, BadCommand
 from lbteach.lab.figures import UnknownFigure, frames_body
 from lbteach.lab.frames import room_context
@@ -33,6 +33,7 @@ def page_context(room: Room, log: str = "", link_error: str = "") -> dict:
         "link_error": link_error,
         "preset": PRESETS[setup.scenario],
         "story": preset_story(setup.scenario),
+        "sides": side_expects(setup.scenario, setup.balancers) if compare else [],
         "presets": PRESETS.values(),
         "balancer_groups": balancer_groups(),
         "balancers": BALANCERS,
