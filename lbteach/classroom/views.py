@@ -82,7 +82,10 @@ def start(request):
 
 @require_GET
 def join_lookup(request):
-    """The join form: a typed code leads to that class's student page."""
+    """The join form: a typed code leads to that class's student page. Without a code it is
+    the address students are given: the join form alone, no "Start a class"."""
+    if not request.GET.get("code", "").strip():
+        return render(request, "classroom/index.html", {"students_only": True})
     code = normalise_code(request.GET.get("code", ""))
     classroom, refusal = _find(request, code)
     if refusal is not None:
@@ -93,6 +96,7 @@ def join_lookup(request):
                 {
                     "join_error": f"No open class has the code “{code}”. Check the projector.",
                     "code": code,
+                    "students_only": True,
                 },
                 status=404,
             )

@@ -446,3 +446,15 @@ def test_a_students_phone_has_no_site_menu_to_tap_away_on():
     assert 'aria-label="Main"' not in html
     assert 'href="/lessons/"' not in html
     assert 'aria-label="Main"' in Client().get("/class/").content.decode()
+
+
+def test_the_address_students_are_given_shows_the_join_form_alone():
+    page = Client().get("/class/join/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Join your class" in html
+    assert 'action="/class/join/"' in html
+    assert "Start a class" not in html
+    assert 'action="/class/start/"' not in html
+    teachers = Client().get("/class/").content.decode()
+    assert 'action="/class/start/"' in teachers
