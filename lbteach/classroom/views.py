@@ -116,7 +116,7 @@ def student(request, code: str):
     finished = service.ended_class(code)
     if finished is not None:
         seat = service.student_in(finished, request.session)
-        me = ending.student_context(service.ending(finished), seat.pk if seat else None)
+        me = ending.student_context(ending.data(finished), seat.pk if seat else None)
         # Someone who was not in the class is told it has ended (410: it cannot be joined).
         status = 200 if seat is not None else 410
         context = {"student": seat, **me}
@@ -198,7 +198,7 @@ def projector(request, code: str):
     if finished is not None:
         if not service.may_project(finished, request.session):
             return _projector_elsewhere(request, finished)
-        context = {"ending": service.ending(finished)}
+        context = {"ending": ending.data(finished)}
         return _ending_page(request, finished, "classroom/projector.html", context)
     classroom, refusal = _find(request, code)
     if refusal is not None:
