@@ -72,7 +72,7 @@ CLIPPED = """() => {
 }"""
 
 
-def check_fits(projector, phase: str, size: tuple[int, int]) -> None:
+def check_fits(projector, phase: str, size: tuple[int, int], name: str = "") -> None:
     width, height = size
     projector.set_viewport_size({"width": width, "height": height})
     if phase == "ended":
@@ -80,7 +80,7 @@ def check_fits(projector, phase: str, size: tuple[int, int]) -> None:
     else:
         expect(projector.locator("#class-quiz")).to_have_attribute("data-phase", phase)
     projector.wait_for_timeout(600)  # the lobby's pop-in animation settles
-    screenshot(projector, f"stage-{phase}-{width}x{height}", full_page=False)
+    screenshot(projector, f"stage-{name or phase}-{width}x{height}", full_page=False)
     texts = projector.evaluate(VISIBLE_TEXT)
     assert texts, "nothing visible on the stage"
     below = [t["text"] for t in texts if t["bottom"] > height + 0.5 or t["right"] > width + 0.5]
@@ -134,6 +134,19 @@ def run_the_phases(projector, server, teacher, code, sockets) -> None:
         send(teach, action="add_bots", count="12")
         for size in SIZES:
             check_fits(projector, "restaurant", size)
+        # After a balancer switch the tiles count from the switch, with the whole run's
+        # figure as a small caption, and a sixth tile: still one screen.
+        send(teach, action="set_balancer", balancer="source_ip")
+        expect(projector.locator('[data-metric="switch_breaks"]')).to_be_visible()
+        for size in SIZES:
+            check_fits(projector, "restaurant", size, name="restaurant-after-switch")
+        number = projector.locator('.metric dd[data-metric="cart_breaks"]')
+        caption = projector.locator(".metric dd.whole-run").first
+        big, small = (
+            float(el.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
+            for el in (number, caption)
+        )
+        assert small <= big / 2, (big, small)
 
         send(teach, action="push_question", question="ip-mobile-wifi-lte", seconds="60")
         expect(projector.locator("#class-quiz")).to_contain_text(f"answers in: 0 / {CLASS_SIZE}")
