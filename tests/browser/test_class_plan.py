@@ -118,6 +118,15 @@ def test_a_plan_run_step_by_step_with_phones_shows_what_each_step_promises(chrom
                 if not expectation.measure.startswith("tile:"):
                     continue  # measured over the step in the engine (tests/classroom)
                 tile = expectation.measure.removeprefix("tile:")
+                if expectation.at_least is not None:
+                    # A tile that "climbs" does so as customers come back: give the restaurant
+                    # the ticks it needs (the engine test measures the same claim exactly).
+                    projector.wait_for_function(
+                        "([tile, least]) => parseFloat(document.querySelector("
+                        "`[data-metric='${tile}']`)?.textContent) >= least",
+                        arg=[tile, expectation.at_least],
+                        timeout=20_000,
+                    )
                 shown = projector.locator(f'[data-metric="{tile}"]').inner_text()
                 assert expectation.holds(number_shown(shown)), (step.title, expectation, shown)
             if step.ask_json:
