@@ -55,7 +55,11 @@ def _page(request: HttpRequest, compare: bool) -> HttpResponse:
         log, link_error = "", f"{error} The run starts from the beginning instead."
     # The page shows the run's first state; the websocket's room starts from the same setup.
     room = Room("page", setup)
-    return render(request, "lab/page.html", page_context(room, log, link_error))
+    context = page_context(room, log, link_error)
+    # A replayed class names the student's own customer, to pick out on the floor.
+    highlight = request.GET.get("highlight", "")
+    context["highlight"] = int(highlight) if highlight.isdigit() and len(highlight) < 6 else None
+    return render(request, "lab/page.html", context)
 
 
 @require_GET
