@@ -78,6 +78,9 @@ class Table(BaseHTTPRequestHandler):
     carts: Carts
     server_version = "lbteach-table"
     protocol_version = "HTTP/1.1"
+    # Headers and body leave in one write: written apart, a kept-alive connection waits
+    # out Nagle's algorithm against the client's delayed ACK (44 ms a request, measured).
+    wbufsize = 64 * 1024
 
     def do_GET(self) -> None:
         path = urllib.parse.urlsplit(self.path).path
