@@ -45,7 +45,12 @@ def handle(sup: Supervisor, request: object) -> dict:
             texts = [f for f in fields if isinstance(f, str)]
             if len(texts) != len(fields):
                 return {"error": "judge needs answered, client, cookies and path as text"}
-            return {"verdict": sup.judge(*texts), "view": sup.view()}
+            session, items = request.get("session", ""), request.get("items", 0)
+            if not isinstance(session, str) or not isinstance(items, int):
+                return {"error": "judge's session is text and items a whole number"}
+            answered, client, cookies, path = texts
+            verdict = sup.judge(answered, client, cookies, path, session, items)
+            return {"verdict": verdict, "view": sup.view()}
         else:
             return {"error": f"unknown request {do!r}"}
     except RealError as error:

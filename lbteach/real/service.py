@@ -135,19 +135,14 @@ def report(fields: dict[str, str], remote_addr: str, site_cookies: dict[str, str
         f"{k}={after[k]}" for k in LESSON_COOKIES if k in after and after[k] != seen.get(k)
     ]
     lesson_header = "; ".join(lesson_seen)
-    verdict = ask(
-        settings.REAL_CONTROL,
-        {
-            "do": "judge",
-            "answered": table,
-            "client": client,
-            "cookies": lesson_header,
-            "path": path,
-        },
-    )
+    cart = answer.get("cart", [])
+    items = [str(item) for item in cart] if isinstance(cart, list) else []
+    session = answer.get("session", "")
+    request = {"do": "judge", "answered": table, "client": client, "cookies": lesson_header}
+    request |= {"path": path, "session": session if isinstance(session, str) else ""}
+    verdict = ask(settings.REAL_CONTROL, request | {"items": len(items)})
     if "error" in verdict:
         raise RealError(verdict["error"])
-    cart = answer.get("cart", [])
     return Row(
         number=verdict["verdict"]["total"],
         method=_text(fields, "method", 8) or "GET",
@@ -161,7 +156,7 @@ def report(fields: dict[str, str], remote_addr: str, site_cookies: dict[str, str
         cookies=lesson_seen,
         other_cookies=len(seen) - len(lesson_seen),
         set_cookies=set_cookies,
-        cart=[str(item) for item in cart] if isinstance(cart, list) else [],
+        cart=items,
         store=str(answer.get("store", "")),
         verdict=verdict["verdict"],
     )

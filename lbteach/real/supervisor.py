@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lbteach.real.balancers import RealBalancer, real_balancer
+from lbteach.real.guests import Guests
 from lbteach.real.haproxy import Setup, config_text, server_states, stats_get
 from lbteach.real.predict import Predictor
 from lbteach.real.table import SHARED_FLAG
@@ -119,6 +120,7 @@ class Supervisor:
         self.generation = 0
         self.lock = threading.RLock()
         self.agreement = Agreement()
+        self.guests = Guests()
         self.predictor = self._new_predictor()
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -338,9 +340,17 @@ class Supervisor:
         raise RealError(f"HAProxy never marked table {letter} {state}")
 
     # -- the engine beside it ---------------------------------------------------------------
-    def judge(self, answered: str, client: str, cookies: str, path: str) -> dict:
-        """Compare what really answered with the engine's prediction for the same request."""
+    def judge(
+        self, answered: str, client: str, cookies: str, path: str, session: str = "", items: int = 0
+    ) -> dict:
+        """Compare what really answered with the engine's prediction for the same request.
+
+        `session` and `items` (the table's session cookie and the cart's size) seat the
+        client at the table that answered, for the projector.
+        """
         with self.lock:
+            if answered in self.pool:
+                self.guests.seat(session, client, answered, items)
             predicted, reason = self.predictor.predict(client, cookies, path, self.down())
             agreed = predicted == answered
             self.agreement.total += 1
@@ -353,6 +363,7 @@ class Supervisor:
                 "agree": self.agreement.agree,
                 "total": self.agreement.total,
                 "misses": self.agreement.total - self.agreement.agree,
+                "guests": self.guests.count(),
             }
             if not agreed:
                 self.agreement.misses.append(verdict)
@@ -371,6 +382,7 @@ class Supervisor:
                     "alive": self.alive(n),
                     "haproxy": states.get(n, "unknown"),
                     "health": health(states.get(n, "")),
+                    "guests": self.guests.at(n),
                 }
                 for n in self.pool
             ]
@@ -387,4 +399,5 @@ class Supervisor:
                 "agree": self.agreement.agree,
                 "total": self.agreement.total,
                 "misses": self.agreement.total - self.agreement.agree,
+                "guests": self.guests.count(),
             }

@@ -124,3 +124,18 @@ def test_the_page_works_on_a_phone(phone, real):
     assert width <= 390
     screenshot(phone, "real-phone")
     assert errors == []
+
+
+def test_the_projector_shows_the_phone_at_the_table_that_served_it(phone, page, real):
+    phone.goto(real.url + "/real/")
+    phone.get_by_role("button", name="Add to cart", exact=True).click()
+    entry = phone.locator(".real-row").first
+    expect(entry).to_have_attribute("data-agreed", "true")
+    table = entry.get_attribute("data-table")
+    # The phone's first request: the table's Set-Cookie gives it its cart session.
+    session = fact(entry, "set-cookie").inner_text().split("cart_session=")[1][:4]
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(real.url + "/real/projector/")
+    seat = page.locator(f'.floor-table[data-table="{table}"] .guest').filter(has_text=session)
+    expect(seat).to_have_text(f"127.0.0.1 · {session} · 1 item")
+    screenshot(page, "real-projector", full_page=False)

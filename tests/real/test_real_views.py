@@ -158,3 +158,28 @@ def test_clear_my_cookies_really_expires_them(client, settings):
         assert response.cookies[name].value == ""
         assert response.cookies[name]["max-age"] == 0
     assert "Cleared SERVERID and cart_session in this browser" in text(response)
+
+
+def test_the_projector_shows_each_client_at_the_table_that_served_it(client, running):
+    for ip, action in (("10.0.3.7", "add"), ("10.0.3.8", "view"), ("10.0.3.7", "add")):
+        customer = Customer(ip)
+        answer = customer.send(running.port, action)
+        client.post(
+            SEEN, {"status": "200", "path": answer.body["path"], "answer": json.dumps(answer.body)}
+        )
+    page = text(client.get("/real/projector/"))
+    assert "Open <strong>http://testserver/real/</strong> on your phone" in page
+    # Round robin: A, B, C; each request a new client (no cookies kept across Customers).
+    tables = {t: page.split(f'data-table="{t}"')[1].split("</ul>")[0] for t in "ABC"}
+    assert 'data-guest="10.0.3.7"' in tables["A"]
+    assert "1 item<" in tables["A"]
+    assert 'data-guest="10.0.3.8"' in tables["B"]
+    assert "0 items<" in tables["B"]
+    assert 'data-guest="10.0.3.7"' in tables["C"]
+    assert "agreed on <strong>3 of 3</strong> requests" in page
+
+
+def test_the_projector_floor_says_when_nothing_runs(client, settings):
+    settings.REAL_CONTROL = ""
+    assert client.get("/real/projector/floor/").status_code == 503
+    assert "The real restaurant is not running" in text(client.get("/real/projector/"))
