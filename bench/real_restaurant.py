@@ -88,7 +88,8 @@ def main() -> None:
     parser.add_argument("--crashes", type=int, default=20)
     args = parser.parse_args()
     n = args.requests
-    sup = Supervisor(Path(tempfile.mkdtemp(prefix="lbteach-bench-real-"))).start()
+    sup = Supervisor(Path(tempfile.mkdtemp(prefix="lbteach-bench-real-")), program="haproxy")
+    sup.start()
     try:
         table_port = sup.ports["A"]
         # Warm both paths up, then interleave so a busy moment hurts both alike.
@@ -116,12 +117,11 @@ def main() -> None:
             start = time.perf_counter()
             sup.set_balancer(("source", "roundrobin")[i % 2])
             reload.append(time.perf_counter() - start)
+        master = sup.front.pid or 0
         memory = {
             "bench_process_peak_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            "haproxy_master_peak_kb": peak_kb(sup.haproxy.pid) if sup.haproxy else 0,
-            "haproxy_worker_peak_kb": [k for p in worker_pids(sup.haproxy.pid) if (k := peak_kb(p))]
-            if sup.haproxy
-            else [],
+            "haproxy_master_peak_kb": peak_kb(master),
+            "haproxy_worker_peak_kb": [k for p in worker_pids(master) if (k := peak_kb(p))],
             "table_peak_kb": {t: peak_kb(p.pid) for t, p in sup.processes.items()},
         }
     finally:

@@ -38,8 +38,8 @@ def handle(sup: Supervisor, request: object) -> dict:
             sup.add_table()
         elif do == "shared":
             sup.set_shared(bool(request.get("on")))
-        elif do == "restart_haproxy":
-            sup.restart_haproxy()
+        elif do == "restart":
+            sup.restart_front()
         elif do == "judge":
             fields = [request.get(k) for k in ("answered", "client", "cookies", "path")]
             texts = [f for f in fields if isinstance(f, str)]

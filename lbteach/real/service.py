@@ -13,7 +13,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from django.conf import settings
 
-from lbteach.real.balancers import COOKIE_NAME, REAL_BALANCERS
+from lbteach.real.balancers import COOKIE_NAME
 from lbteach.real.control import ask
 from lbteach.real.supervisor import RealError
 from lbteach.real.table import MENU, SESSION_COOKIE
@@ -21,7 +21,7 @@ from lbteach.real.table import MENU, SESSION_COOKIE
 # The cookies this lesson is about; the site's own (csrftoken, sessionid) reach HAProxy too,
 # since a browser's cookies belong to a host, not a port, but they are only counted.
 LESSON_COOKIES = (COOKIE_NAME, SESSION_COOKIE)
-CONTROLS = ("balancer", "crash", "restore", "remove", "add", "shared", "restart_haproxy")
+CONTROLS = ("balancer", "crash", "restore", "remove", "add", "shared", "restart")
 # "Change my network": addresses a browser cannot really take, so HAProxy is told them.
 NETWORKS = (
     ("", "This device (its real address)"),
@@ -167,7 +167,6 @@ def page_context(state: dict, local: bool, error: str = "") -> dict:
         "state": state,
         "local": local,
         "error": error,
-        "balancers": REAL_BALANCERS.values(),
         "networks": NETWORKS,
         "menu": MENU,
     }

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.real_products
 
 @pytest.fixture
 def restaurant(haproxy_program, tmp_path):
-    sup = Supervisor(tmp_path / "run", tables=3).start()
+    sup = Supervisor(tmp_path / "run", tables=3, program="haproxy").start()
     yield sup
     sup.stop()
     assert sup.children() == []
@@ -202,18 +202,32 @@ def test_bad_requests_get_a_clear_message_and_change_nothing(restaurant):
 
 
 def test_a_crashed_haproxy_is_reported_and_can_be_restarted(restaurant):
-    assert restaurant.haproxy is not None
-    restaurant.haproxy.kill()
-    restaurant.haproxy.wait()
+    assert restaurant.front.process is not None
+    restaurant.front.process.kill()
+    restaurant.front.process.wait()
     with pytest.raises(RealError, match=r"HAProxy is not running \(it exited with code -9\)"):
         restaurant.set_balancer("source")
-    assert restaurant.view()["haproxy_running"] is False
-    restaurant.restart_haproxy()
+    assert restaurant.view()["running"] is False
+    restaurant.restart_front()
     assert Customer("10.0.3.7").send(restaurant.port).status == 200
 
 
-def test_without_haproxy_the_supervisor_says_how_to_install_it(tmp_path, monkeypatch):
+def test_without_haproxy_or_nginx_the_supervisor_says_how_to_install_them(tmp_path, monkeypatch):
     monkeypatch.setenv("PATH", str(tmp_path))
-    monkeypatch.setattr("lbteach.real.supervisor.HAPROXY_PLACES", ())
-    with pytest.raises(RealError, match=r"HAProxy is not installed: .*apt-get install haproxy"):
-        Supervisor(tmp_path / "run").start()
+    monkeypatch.setattr("lbteach.real.haproxy.PLACES", ())
+    monkeypatch.setattr("lbteach.real.nginx.PLACES", ())
+    with pytest.raises(RealError) as raised:
+        Supervisor(tmp_path / "run")
+    assert str(raised.value) == (
+        "HAProxy is not installed: install your system's package (Debian and Ubuntu: sudo"
+        " apt-get install haproxy; macOS: brew install haproxy) and start again; nginx also"
+        " works where HAProxy is absent (Debian and Ubuntu: sudo apt-get install nginx-light;"
+        " macOS: brew install nginx)"
+    )
+
+
+def test_where_haproxy_is_absent_nginx_stands_in(tmp_path, monkeypatch, nginx_program):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.setattr("lbteach.real.haproxy.PLACES", ())
+    sup = Supervisor(tmp_path / "run")
+    assert (sup.program, sup.front.name, sup.front.program) == ("nginx", "nginx", nginx_program)

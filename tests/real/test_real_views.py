@@ -17,7 +17,7 @@ PAGE, CONTROL, SEEN, CLEAR = "/real/", "/real/control/", "/real/seen/", "/real/c
 
 @pytest.fixture
 def running(haproxy_program, tmp_path, settings):
-    sup = Supervisor(tmp_path / "run", origins=("http://testserver",)).start()
+    sup = Supervisor(tmp_path / "run", origins=("http://testserver",), program="haproxy").start()
     server = control.serve(tmp_path / "run" / "control.sock", sup)
     settings.REAL_CONTROL = str(tmp_path / "run" / "control.sock")
     yield sup
@@ -88,15 +88,15 @@ def test_controls_crash_restore_and_switch_for_real(client, running):
 
 
 def test_a_crashed_haproxy_is_said_plainly_and_restarted(client, running):
-    assert running.haproxy is not None
-    running.haproxy.kill()
-    running.haproxy.wait()
+    assert running.front.process is not None
+    running.front.process.kill()
+    running.front.process.wait()
     response = client.post(CONTROL, {"do": "balancer", "name": "uri"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 400
     assert "HAProxy is not running (it exited with code -9); restart it to go on" in text(response)
     assert "Restart HAProxy" in text(response)
-    client.post(CONTROL, {"do": "restart_haproxy"}, HTTP_HX_REQUEST="true")
-    assert running.haproxy_running()
+    client.post(CONTROL, {"do": "restart"}, HTTP_HX_REQUEST="true")
+    assert running.running()
 
 
 def test_a_reported_request_is_listed_beside_the_engine(client, running):
