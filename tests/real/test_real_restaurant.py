@@ -15,7 +15,7 @@ import pytest
 from lbteach.real.balancers import REAL_BALANCERS
 from lbteach.real.supervisor import RealError, Supervisor
 from tests.real.cases import client_ips
-from tests.real.customers import Customer
+from tests.real.customers import Customer, cors
 
 pytestmark = pytest.mark.real_products
 
@@ -231,3 +231,27 @@ def test_where_haproxy_is_absent_nginx_stands_in(tmp_path, monkeypatch, nginx_pr
     monkeypatch.setattr("lbteach.real.haproxy.PLACES", ())
     sup = Supervisor(tmp_path / "run")
     assert (sup.program, sup.front.name, sup.front.program) == ("nginx", "nginx", nginx_program)
+
+
+@pytest.mark.parametrize("program", ["haproxy", "nginx"])
+def test_only_the_site_pages_may_read_the_answers(
+    program, haproxy_program, nginx_program, tmp_path
+):
+    site = "http://127.0.0.1:8000"
+    sup = Supervisor(tmp_path / "run", origins=(site,), program=program).start()
+    try:
+        status, preflight = cors(sup.port, "OPTIONS", site)
+        assert status == 204
+        assert preflight["access-control-allow-origin"] == site
+        assert preflight["access-control-allow-credentials"] == "true"
+        assert preflight["access-control-allow-headers"].lower() == "x-client-ip"
+        # Preflights never reach a table, so they take nobody's turn.
+        assert Customer("10.0.3.7").send(sup.port).table == "A"
+        assert cors(sup.port, "GET", site)[1] == {
+            "access-control-allow-origin": site,
+            "access-control-allow-credentials": "true",
+        }
+        # A page from anywhere else gets its answer, but its browser will not let it read it.
+        assert "access-control-allow-origin" not in cors(sup.port, "GET", "http://evil.test")[1]
+    finally:
+        sup.stop()
