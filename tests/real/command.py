@@ -53,6 +53,8 @@ class RealCommand:
         self.port = free_port()
         self.lb_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The site's settings read PORT (a class's join address names it).
+        env = {**env, "PORT": str(self.port)}
         self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         command = [sys.executable, "manage.py", "real", "--port", str(self.port)]
         command += ["--lb-port", str(self.lb_port), *args]
