@@ -14,6 +14,7 @@ import contextlib
 import json
 import os
 import secrets
+import signal
 import sqlite3
 import threading
 import urllib.parse
@@ -165,7 +166,17 @@ class TableServer(ThreadingHTTPServer):
 def serve(name: str, port: int, run_dir: Path) -> None:
     handler = type(f"Table{name}", (Table,), {"name": name, "port": port, "carts": Carts(run_dir)})
     server = TableServer(("127.0.0.1", port), handler)
-    server.serve_forever()
+    # Ctrl-C in the terminal reaches every process of `make real`: end quietly, no traceback.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, stop)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+
+
+def stop(signum: int, frame: object) -> None:
+    raise SystemExit(0)
 
 
 def main(argv: list[str] | None = None) -> None:
