@@ -108,6 +108,8 @@ def report(fields: dict[str, str], remote_addr: str, site_cookies: dict[str, str
     (`after`). Without a table's answer (HAProxy's 503) the site's own view of the browser
     (its address and cookies, which are the ones HAProxy got) stands in.
     """
+    if not running():
+        raise RealError("the real restaurant is not running; start it with `make real`")
     try:
         status = int(fields.get("status", ""))
     except ValueError:

@@ -272,6 +272,10 @@ class Supervisor:
         client at the table that answered, for the projector.
         """
         with self.lock:
+            if answered not in self.pool and answered != "none":
+                raise RealError(
+                    f"no table {answered!r} serves here; the tables are {', '.join(self.pool)}"
+                )
             if answered in self.pool:
                 self.guests.seat(session, client, answered, items)
             assert self.predictor is not None

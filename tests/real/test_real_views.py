@@ -139,6 +139,10 @@ def test_a_request_no_table_answered_is_judged_from_the_site_own_view(client, ru
         ({"status": "two hundred"}, "a report needs the HTTP status HAProxy answered"),
         ({"status": "200", "answer": "{not json"}, "a report&#x27;s answer must be the table"),
         ({"status": "200", "answer": "[1]"}, "a report&#x27;s answer must be the table"),
+        (
+            {"status": "200", "answer": '{"table": "Q", "client": "10.0.3.7"}'},
+            "no table &#x27;Q&#x27; serves here; the tables are A, B, C",
+        ),
     ],
 )
 def test_a_bad_report_gets_a_clear_message(client, running, fields, message):
