@@ -77,8 +77,11 @@ def test_a_learner_sees_real_decisions_beside_the_engine(page, real):
     expect(kept).to_contain_text("(cookie SERVERID=A names table A)")
 
     # Crash A for real: HAProxy's health checks mark it down, our cookie is redispatched.
-    page.get_by_role("button", name="Crash table A").click()
+    # From the keyboard: the focus stays on table A's button, which now restores it.
+    page.get_by_role("button", name="Crash table A").focus()
+    page.keyboard.press("Enter")
     expect(page.locator('.real-table[data-table="A"]')).to_have_attribute("data-state", "crashed")
+    expect(page.get_by_role("button", name="Restore table A")).to_be_focused()
     expect(page.locator('.health-state[data-table="A"]')).to_have_attribute("data-health", "down")
     moved = send(page, "View my cart", 5)
     expect(moved).to_have_attribute("data-table", "B")
