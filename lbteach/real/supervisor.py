@@ -27,6 +27,7 @@ from lbteach.real.processes import (
     free_port,
     wait_for_port,
 )
+from lbteach.real.stores import SqliteStore
 from lbteach.real.table import SHARED_FLAG
 from lbteach.sim.model import MAX_TABLES, TABLE_NAMES
 
@@ -80,6 +81,7 @@ class Supervisor:
         port: int = 0,
         origins: tuple[str, ...] = ("http://127.0.0.1:8000",),
         program: str = "",
+        redis_url: str = "",
     ):
         if not 1 <= tables <= MAX_TABLES:
             raise RealError(f"a restaurant has 1 to {MAX_TABLES} tables, not {tables}")
@@ -91,6 +93,7 @@ class Supervisor:
             self.balancer: RealBalancer = real_balancer(balancer, self.program)
         except ValueError as error:
             raise RealError(str(error)) from None
+        self.redis_url = redis_url
         self.host = host
         self.port = port or free_port()
         self.stats_port = free_port()
@@ -136,6 +139,8 @@ class Supervisor:
         log = (self.run_dir / f"table-{letter}.log").open("ab")
         command = [sys.executable, "-m", "lbteach.real.table", "--name", letter]
         command += ["--port", str(port), "--run-dir", str(self.run_dir)]
+        if self.redis_url:
+            command += ["--redis", self.redis_url]
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.processes[letter] = process
@@ -328,6 +333,7 @@ class Supervisor:
                 "port": self.port,
                 "generation": self.generation,
                 "shared": self.shared,
+                "store_name": "Redis" if self.redis_url else SqliteStore.name,
                 "tables": tables,
                 "agree": self.agreement.agree,
                 "total": self.agreement.total,

@@ -116,12 +116,33 @@ def test_a_cart_survives_a_crash_only_in_the_shared_store(restaurant, shared, ca
     assert (answer.table, answer.cart, answer.body["store"]) == (
         "A",
         ["bread", "cheese"],
-        "shared" if shared else "memory",
+        "shared store: a SQLite file every table opens" if shared else "memory",
     )
     restaurant.crash("A")
     restaurant.wait_for("A", "DOWN")
     answer, _ = ann.visit(restaurant, "view")
     assert (answer.table, answer.cart) == ("B", cart)
+
+
+@pytest.mark.redis
+def test_with_redis_as_the_shared_store_a_cart_survives_a_crash(
+    haproxy_program, redis_url, tmp_path
+):
+    sup = Supervisor(tmp_path / "run", program="haproxy", redis_url=redis_url).start()
+    try:
+        sup.set_balancer("cookie")
+        sup.set_shared(True)
+        ann = Customer("10.0.3.7")
+        ann.visit(sup, "add", "soup")
+        answer, _ = ann.visit(sup, "add", "tea")
+        assert (answer.table, answer.body["store"]) == ("A", "shared store: Redis")
+        sup.crash("A")
+        sup.wait_for("A", "DOWN")
+        answer, _ = ann.visit(sup, "view")
+        assert (answer.table, answer.cart) == ("B", ["soup", "tea"])
+        assert sup.view()["store_name"] == "Redis"
+    finally:
+        sup.stop()
 
 
 def test_reloads_under_traffic_lose_no_request(restaurant):

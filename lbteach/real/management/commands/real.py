@@ -90,6 +90,7 @@ class Command(BaseCommand):
                 port=options["lb_port"],
                 origins=tuple(origins),
                 program=options["program"],
+                redis_url=settings.REDIS_URL,
             )
         except RealError as error:
             shutil.rmtree(run_dir, ignore_errors=True)
