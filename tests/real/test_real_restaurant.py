@@ -106,6 +106,26 @@ def test_a_crash_under_source_moves_the_customer_and_restore_brings_it_back(rest
     assert restaurant.agreement.misses == []
 
 
+def test_adding_and_removing_tables_under_consistent_hashing_moves_few_customers(restaurant):
+    restaurant.set_balancer("source_consistent")
+    customers = [Customer(ip) for ip in client_ips(2)]
+    before = {c.ip: c.visit(restaurant)[0].table for c in customers}
+    assert restaurant.add_table() == "D"
+    grown = {c.ip: c.visit(restaurant)[0].table for c in customers}
+    # Only customers the new table D takes move; everyone else stays where they were.
+    moved = {ip for ip in before if before[ip] != grown[ip]}
+    assert moved == {ip for ip in grown if grown[ip] == "D"}
+    assert 0 < len(moved) < len(customers) // 2
+    restaurant.remove_table("B")
+    shrunk = {c.ip: c.visit(restaurant)[0].table for c in customers}
+    assert {ip for ip in grown if grown[ip] != shrunk[ip]} == {
+        ip for ip in grown if grown[ip] == "B"
+    }
+    assert not restaurant.alive("B")
+    assert restaurant.agreement.misses == []
+    assert restaurant.agreement.total == 3 * len(customers)
+
+
 @pytest.mark.parametrize(("shared", "cart"), [(True, ["bread", "cheese"]), (False, [])])
 def test_a_cart_survives_a_crash_only_in_the_shared_store(restaurant, shared, cart):
     restaurant.set_balancer("cookie")
