@@ -187,3 +187,21 @@ def test_the_projector_floor_says_when_nothing_runs(client, settings):
     settings.REAL_CONTROL = ""
     assert client.get("/real/projector/floor/").status_code == 503
     assert "The real restaurant is not running" in text(client.get("/real/projector/"))
+
+
+def test_a_disagreement_is_shown_as_one(client, running):
+    # A table that answered other than the engine predicted (here: a report of B where round
+    # robin's first turn is A) is listed red, named a disagreement, and counted.
+    answer = Customer("10.0.3.7").send(running.port).body
+    response = client.post(
+        SEEN,
+        {"status": "200", "path": "/cart", "answer": json.dumps(answer | {"table": "B"})},
+    )
+    page = text(response)
+    assert (
+        'class="real-row disagreed" data-table="B" data-predicted="A" data-agreed="false"' in page
+    )
+    assert "simulator: <strong>A</strong>, HAProxy: <strong>B</strong>" in page
+    assert '<span class="disagree">disagree</span>' in page
+    assert "agreed on <strong>0 of 1</strong> request; they <strong>disagreed on 1</strong>" in page
+    assert 'class="agreement has-misses"' in page
