@@ -21,6 +21,7 @@ setup: $(STAMP)
 content: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_content
+	$(PY) manage.py purge_class_results
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: content
