@@ -151,6 +151,16 @@ LAB_MAX_ROOMS = int(os.environ.get("LAB_MAX_ROOMS", "150"))
 # How long a closed lab page may come back to its run, and how long a saved run is kept.
 LAB_REATTACH_SECONDS = float(os.environ.get("LAB_REATTACH_SECONDS", "60"))
 LAB_RUN_KEEP_MINUTES = float(os.environ.get("LAB_RUN_KEEP_MINUTES", "60"))
+# Bounds on what visitors can make the lab hold or do (docs/deploy.md, "Bounds"): saved runs
+# of closed labs per process and per address, figure frame bodies cached per process, and
+# the share-link replay queue (wait, links per address, and each address's budget a minute
+# in replayed requests).
+LAB_SAVED_RUNS = int(os.environ.get("LAB_SAVED_RUNS", "1000"))
+LAB_SAVED_RUNS_PER_ADDRESS = int(os.environ.get("LAB_SAVED_RUNS_PER_ADDRESS", "50"))
+LAB_FIGURE_CACHE = int(os.environ.get("LAB_FIGURE_CACHE", "32"))
+LAB_REPLAY_WAIT_SECONDS = float(os.environ.get("LAB_REPLAY_WAIT_SECONDS", "30"))
+LAB_REPLAYS_PER_ADDRESS = int(os.environ.get("LAB_REPLAYS_PER_ADDRESS", "8"))
+LAB_REPLAY_BUDGET = int(os.environ.get("LAB_REPLAY_BUDGET", "1000000"))
 # Classes: idle time before a class ends, join-code guessing limits, and how long a silent
 # home process is trusted before another process takes the room over.
 CLASS_IDLE_MINUTES = int(os.environ.get("CLASS_IDLE_MINUTES", "120"))

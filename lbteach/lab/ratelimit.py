@@ -21,15 +21,26 @@ class TokenBucket:
         self.tokens = float(burst)
         self.updated = clock()
 
-    def allow(self) -> bool:
-        """Take one token if there is one; refill at `rate` per second up to `burst`."""
+    def available(self) -> float:
+        """The tokens there are now: refilled at `rate` per second, up to `burst`."""
         now = self.clock()
         self.tokens = min(self.burst, self.tokens + (now - self.updated) * self.rate)
         self.updated = now
-        if self.tokens >= 1:
-            self.tokens -= 1
+        return self.tokens
+
+    def allow(self, cost: float = 1) -> bool:
+        """Take `cost` tokens if there are that many (one command costs one)."""
+        if self.available() >= cost:
+            self.tokens -= cost
             return True
         return False
+
+    def seconds_until(self, cost: float) -> float:
+        """How long until `cost` tokens are there (inf when the bucket never refills)."""
+        missing = cost - self.available()
+        if missing <= 0:
+            return 0.0
+        return missing / self.rate if self.rate > 0 else float("inf")
 
 
 class SharedBuckets:
