@@ -134,16 +134,21 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Throttles must count across processes, so with Redis the cache lives there too.
+# CACHE_KEY_PREFIX keeps the keys of sites (or test runs) sharing one Redis apart.
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 
 # Websocket commands each connection may send: a steady rate per second and a burst.
 LAB_COMMAND_RATE = float(os.environ.get("LAB_COMMAND_RATE", "5"))
 LAB_COMMAND_BURST = int(os.environ.get("LAB_COMMAND_BURST", "15"))
+# And all the lab sockets of one client address together, across processes (Redis counts).
+LAB_ADDRESS_COMMAND_RATE = float(os.environ.get("LAB_ADDRESS_COMMAND_RATE", "50"))
+LAB_ADDRESS_COMMAND_BURST = int(os.environ.get("LAB_ADDRESS_COMMAND_BURST", "150"))
 # Live rooms tick this often (seconds): each tick routes requests and pushes one frame.
 LIVE_TICK_SECONDS = float(os.environ.get("LIVE_TICK_SECONDS", "0.5"))
 # Private lab rooms one process runs at once; past it a new lab is told to come back later.

@@ -16,7 +16,7 @@ from django.conf import settings
 from lbteach.lab import service
 from lbteach.lab.broadcast import CLOSE_TOO_BIG, LiveRoom, Viewer
 from lbteach.lab.commands import MAX_MESSAGE_BYTES, message_size
-from lbteach.lab.ratelimit import TokenBucket
+from lbteach.lab.ratelimit import TokenBucket, address_allows
 from lbteach.lab.service import Reply
 
 CLOSE_BUSY = 4029  # like HTTP 429: this process runs as many rooms as it may; come back later
@@ -39,6 +39,10 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """The command budget this screen draws on (a class shares one per person)."""
         return TokenBucket(settings.LAB_COMMAND_RATE, settings.LAB_COMMAND_BURST)
 
+    async def within_budget(self) -> bool:
+        """Whether this screen may send one more command now."""
+        return self.bucket.allow()
+
     async def command(self, text: str | None) -> Reply:
         raise NotImplementedError
 
@@ -55,7 +59,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=Reply(limit, error=True).render())
             await self.close(code=CLOSE_TOO_BIG)
             return
-        if self.bucket.allow():
+        if await self.within_budget():
             reply = await self.command(text_data)
         else:
             reply = Reply(TOO_MANY, error=True)
@@ -120,6 +124,10 @@ class LabConsumer(RoomConsumer):
         if reply:
             assert self.viewer is not None
             self.viewer.offer_now(reply.render())
+
+    async def within_budget(self) -> bool:
+        """This connection's budget, then its address's, shared with every other process."""
+        return self.bucket.allow() and await address_allows(self.address)
 
     def _watch(self, live: LiveRoom) -> None:
         if self.live is not None and self.viewer is not None:
