@@ -63,9 +63,17 @@ async def room_from_link_off_loop(
         return Room(code, setup), ""
     try:
         entries = decode_log(log)  # bounded text, checked before any work is queued
-        room = await replays().run(
-            address, replay_cost(setup, entries), partial(replay, code, setup, entries)
+        state = await replays().run(
+            address,
+            replay_cost(setup, entries),
+            partial(_replayed_state, setup, entries),
+            key=(setup, log),
         )
     except (BadCommand, ReplayRefused) as error:
         return Room(code, setup), f"{error} {FROM_THE_START}"
-    return room, ""
+    # Pages opening the same link share one replay, and each gets a room of its own.
+    return Room.from_dict({**state, "code": code}), ""
+
+
+def _replayed_state(setup: LabSetup, entries: list[LogEntry]) -> dict:
+    return replay("replayed", setup, entries).to_dict()

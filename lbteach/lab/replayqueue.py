@@ -12,7 +12,9 @@ among the links that can, the one whose address has most budget left goes first,
 address replaying heavy links does not push everyone else back. The wait is bounded:
 at most LAB_REPLAYS_PER_ADDRESS links of one address wait or replay at once, and none waits
 longer than LAB_REPLAY_WAIT_SECONDS. Past either, `run` raises `ReplayRefused` and the caller
-opens the run from the beginning, saying why.
+opens the run from the beginning, saying why. Pages opening the same link while it waits
+or replays share that one replay (a class opening its teacher's link from one school
+address costs one replay, not thirty).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ import asyncio
 import time
 import weakref
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,8 +62,10 @@ class _Job:
     work: Callable[[], Any]
     future: asyncio.Future
     arrived: float
+    key: Hashable = None
     expiry: asyncio.TimerHandle | None = None
     lane: str = ""
+    waiters: int = 0
 
     @property
     def light(self) -> bool:
@@ -79,25 +83,45 @@ class ReplayQueue:
     _wake: asyncio.TimerHandle | None = None
 
     def __len__(self) -> int:
-        """Links waiting or replaying (each will be a room)."""
+        """Replays waiting or running."""
         return sum(self.per_address.values())
 
-    async def run(self, address: str, cost: int, work: Callable[[], Any]) -> Any:
-        """`work()`'s result, run in a worker thread when its turn comes."""
+    async def run(
+        self, address: str, cost: int, work: Callable[[], Any], key: Hashable = None
+    ) -> Any:
+        """`work()`'s result, run in a worker thread when its turn comes.
+
+        Work with the same `key` as work already waiting or running is not queued again:
+        its result is shared (a class opening its teacher's link together replays it once).
+        """
+        job = self._same(key)
+        if job is None:
+            job = self._queue(address, cost, work, key)
+        job.waiters += 1
+        try:
+            return await asyncio.shield(job.future)
+        finally:
+            job.waiters -= 1
+            if not job.waiters and job in self.waiting:  # every page that wanted it left
+                self._withdraw(job)
+
+    def _same(self, key: Hashable) -> _Job | None:
+        if key is None:
+            return None
+        jobs = [*self.waiting, *(job for job in self.lanes.values() if job is not None)]
+        return next((job for job in jobs if job.key == key), None)
+
+    def _queue(self, address: str, cost: int, work: Callable[[], Any], key: Hashable) -> _Job:
         limit = settings.LAB_REPLAYS_PER_ADDRESS
         if self.per_address[address] >= limit:
             raise ReplayRefused(TOO_MANY.format(limit=limit))
         loop = asyncio.get_running_loop()
-        job = _Job(address, cost, work, loop.create_future(), time.monotonic())
+        job = _Job(address, cost, work, loop.create_future(), time.monotonic(), key)
         job.expiry = loop.call_later(settings.LAB_REPLAY_WAIT_SECONDS, self._expire, job)
         self.waiting.append(job)
         self.per_address[address] += 1
         self._pump()
-        try:
-            return await job.future
-        finally:
-            if job in self.waiting:  # the page left while its link waited: its turn goes
-                self._withdraw(job)
+        return job
 
     def _budget(self, address: str) -> TokenBucket:
         per_minute = settings.LAB_REPLAY_BUDGET
@@ -151,16 +175,17 @@ class ReplayQueue:
     def _finished(self, job: _Job, done: asyncio.Future) -> None:
         self.lanes[job.lane] = None
         self._forget(job.address)
-        if not job.future.done():  # (the page may have left meanwhile)
-            error = done.exception()
-            if error is not None:
-                job.future.set_exception(error)
-            else:
-                job.future.set_result(done.result())
+        error = done.exception()
+        if error is not None:
+            job.future.set_exception(error)
+            if not job.waiters:  # every page left meanwhile: nobody will read it
+                job.future.exception()
+        else:
+            job.future.set_result(done.result())
         self._pump()
 
     def _expire(self, job: _Job) -> None:
-        if job in self.waiting and not job.future.done():
+        if job in self.waiting:
             self._withdraw(job)
             seconds = settings.LAB_REPLAY_WAIT_SECONDS
             job.future.set_exception(ReplayRefused(WAITED.format(seconds=seconds)))
@@ -190,8 +215,3 @@ def replays() -> ReplayQueue:
     if found is None:
         found = _queues[loop] = ReplayQueue()
     return found
-
-
-def waiting_everywhere() -> int:
-    """Links waiting or replaying on any of this process's event loops."""
-    return sum(len(queue) for queue in list(_queues.values()))

@@ -13,6 +13,7 @@ import pytest
 from django.test import Client
 from websockets.sync.client import connect as ws_connect
 
+from lbteach.lab import replay as replay_module
 from lbteach.lab.broadcast import registry
 from lbteach.lab.replayqueue import ReplayQueue, ReplayRefused, replay_cost, replays
 from lbteach.lab.service import REPLAYING, STILL_REPLAYING
@@ -142,6 +143,58 @@ async def test_a_page_that_leaves_while_its_link_waits_gives_up_its_turn():
     first.gate.set()
     assert await running == "first"
     assert events == ["start first"]  # the page that left was never replayed
+
+
+async def test_the_same_link_opened_by_many_pages_is_replayed_once(settings):
+    settings.LAB_REPLAYS_PER_ADDRESS = 2
+    queue, events = ReplayQueue(), list[str]()
+    gate = Gate("shared", events)
+    pages = [
+        asyncio.create_task(queue.run("10.0.0.1", 40_000, gate, key="the link")) for _ in range(10)
+    ]
+    await until(lambda: events == ["start shared"])
+    assert len(queue) == 1  # one replay, counted once against the address's two
+    pages[3].cancel()  # one page leaves; the others still get the run
+    gate.gate.set()
+    results = await asyncio.gather(*pages, return_exceptions=True)
+    assert results[:3] + results[4:] == ["shared"] * 9
+    assert isinstance(results[3], asyncio.CancelledError)
+    assert events == ["start shared"]
+
+
+async def test_pages_of_one_link_each_get_a_room_of_their_own(monkeypatch):
+    calls = []
+    real = replay_module.replay
+
+    def counted(*args):
+        calls.append(args[0])
+        return real(*args)
+
+    monkeypatch.setattr(replay_module, "replay", counted)
+    events: list[str] = []
+    blocker = Gate("blocker", events)  # hold the heavy lane so the pages wait together
+    busy = asyncio.create_task(replays().run("10.9.9.9", 40_000, blocker))
+    await until(lambda: events == ["start blocker"])
+    link = SINGLE + "&customers=500&log=" + "~".join(["20000.change_ip"] * 3)
+    pages = [connect(link) for _ in range(3)]
+    for communicator in pages:
+        assert (await communicator.connect())[0]
+        assert status(await communicator.receive_from(timeout=3)) == REPLAYING
+    blocker.gate.set()
+    await busy
+    frames = [
+        await receive_until(c, lambda f: "data-room" in f and status(f) is not None, limit=50)
+        for c in pages
+    ]
+    assert calls == ["replayed"]  # replayed once for the three pages
+    codes = [search(r'data-room="([^"]+)"', frame) for frame in frames]
+    assert len(set(codes)) == 3
+    rooms = [registry.rooms[code].room for code in codes]
+    assert [room.log for room in rooms] == [["20000.change_ip"] * 3] * 3
+    assert len({id(room.restaurants[0].sim) for room in rooms}) == 3  # nothing shared
+    assert all(status(frame) == "Replayed the shared link: 3 steps." for frame in frames)
+    for communicator in pages:
+        await communicator.disconnect()
 
 
 async def test_a_link_page_says_replaying_and_its_run_arrives_with_what_was_replayed(client):
