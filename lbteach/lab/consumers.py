@@ -8,6 +8,7 @@ only how it opens its room and how a command reaches it.
 from __future__ import annotations
 
 import asyncio
+import logging
 from urllib.parse import parse_qsl
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -21,6 +22,8 @@ from lbteach.lab.service import Reply
 
 CLOSE_BUSY = 4029  # like HTTP 429: this process runs as many rooms as it may; come back later
 TOO_MANY = "Too many commands at once: wait a moment and try again."
+COULD_NOT_OPEN = "The lab could not open this run: reload the page to try again."
+log = logging.getLogger(__name__)
 
 
 class RoomConsumer(AsyncWebsocketConsumer):
@@ -119,10 +122,16 @@ class LabConsumer(RoomConsumer):
         self.opening = asyncio.get_running_loop().create_task(self._open(query, compare))
 
     async def _open(self, query: dict[str, str], compare: bool) -> None:
-        live, reply = await service.open_private_room(query, self.address, compare=compare)
+        assert self.viewer is not None
+        try:
+            live, reply = await service.open_private_room(query, self.address, compare=compare)
+        except Exception:
+            # A task's error would otherwise go unseen, and the page wait for ever.
+            log.exception("could not open a lab for %s", self.address)
+            self.viewer.offer_now(Reply(COULD_NOT_OPEN, error=True).render())
+            return
         self._watch(live)
         if reply:
-            assert self.viewer is not None
             self.viewer.offer_now(reply.render())
 
     async def within_budget(self) -> bool:

@@ -142,7 +142,7 @@ async def message_while_replaying(text: str | None, address: str) -> tuple[Reply
     if command.action != "reattach":
         return Reply(STILL_REPLAYING, error=True), None
     reply, earlier = await reattach(command.params["room"], address)
-    if earlier is None:
+    if earlier is None and not reply.error:
         return Reply(f"That run has ended. {REPLAYING}"), None
     return reply, earlier
 

@@ -14,7 +14,9 @@ from django.test import Client
 from websockets.sync.client import connect as ws_connect
 
 from lbteach.lab import replay as replay_module
+from lbteach.lab import service
 from lbteach.lab.broadcast import registry
+from lbteach.lab.consumers import COULD_NOT_OPEN
 from lbteach.lab.replayqueue import ReplayQueue, ReplayRefused, replay_cost, replays
 from lbteach.lab.service import REPLAYING, STILL_REPLAYING
 from lbteach.lab.sharelink import LabSetup, decode_log
@@ -303,3 +305,42 @@ def test_six_heavy_links_in_flight_do_not_hold_up_five_light_ones(server):
             light_opened,
             heavy_opened,
         )
+
+
+async def test_a_replaying_page_cannot_take_a_run_open_in_another_window(settings):
+    watching = connect(SINGLE)
+    assert (await watching.connect())[0]
+    code = search(r'data-room="([^"]+)"', await watching.receive_from(timeout=3))
+    events: list[str] = []
+    blocker = Gate("blocker", events)
+    busy = asyncio.create_task(replays().run("10.9.9.9", 40_000, blocker))
+    await until(lambda: events == ["start blocker"])
+    waiting = connect(SINGLE + "&customers=500&log=" + HEAVY_LOG)
+    assert (await waiting.connect())[0]
+    assert status(await waiting.receive_from(timeout=3)) == REPLAYING
+    await send(waiting, action="reattach", room=code)
+    frame = await receive_until(waiting, lambda f: status(f) is not None)
+    assert status(frame) == "Not done: That run is open in another window."
+    await send(waiting, action="reattach", room="lab-nosuchrun1234")
+    frame = await receive_until(waiting, lambda f: status(f) is not None)
+    assert status(frame) == f"That run has ended. {REPLAYING}"
+    blocker.gate.set()
+    await busy
+    frame = await receive_until(waiting, lambda f: "data-room" in f and status(f) is not None)
+    assert status(frame) == "Replayed the shared link: 200 steps."  # it still got its run
+    await waiting.disconnect()
+    await watching.disconnect()
+
+
+async def test_a_lab_that_fails_to_open_says_so_instead_of_waiting_for_ever(monkeypatch, caplog):
+    async def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(service, "open_private_room", broken)
+    communicator = connect(SINGLE + "&log=5.change_ip")
+    assert (await communicator.connect())[0]
+    assert status(await communicator.receive_from(timeout=3)) == REPLAYING
+    frame = await receive_until(communicator, lambda f: status(f) is not None)
+    assert status(frame) == f"Not done: {COULD_NOT_OPEN}"
+    assert "could not open a lab" in caplog.text
+    await communicator.disconnect()
