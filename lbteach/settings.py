@@ -14,6 +14,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 
 from lbteach.classroom.address import host_and_origin, public_base
+from lbteach.secret import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,9 +33,15 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The embedded key only serves local runs; production sets SECRET_KEY (check --deploy insists).
-SECRET_KEY = os.environ.get(
-    "SECRET_KEY", "django-insecure-lbteach-local-only-3f9c2a7e1b5d4c8a9e0f6b2d7c1a5e8f"
+# HTTPS=true when the site is served over TLS (behind a terminating load balancer).
+HTTPS = env_bool("HTTPS", False)
+# No key is written in the repository: without SECRET_KEY an install makes its own on first
+# start, in a file beside its SQLite database (mode 0600). Production (HTTPS) must set it.
+SECRET_KEY = secret_key(
+    os.environ.get("SECRET_KEY", ""),
+    production=HTTPS,
+    database_url=os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    base_dir=BASE_DIR,
 )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -51,8 +58,8 @@ if CLASS_PUBLIC_URL:
         ALLOWED_HOSTS.append(_public_host)
     if _public_origin not in CSRF_TRUSTED_ORIGINS:
         CSRF_TRUSTED_ORIGINS.append(_public_origin)
-# HTTPS=true when the site is served over TLS (behind a terminating load balancer).
-HTTPS = env_bool("HTTPS", False)
+# With a public address (make class, PUBLIC_URL) the admin answers only this machine's browser.
+ADMIN_LOCAL_ONLY = env_bool("ADMIN_LOCAL_ONLY", bool(CLASS_PUBLIC_URL))
 
 INSTALLED_APPS = [
     "daphne",  # must precede staticfiles so runserver speaks ASGI
@@ -70,10 +77,14 @@ INSTALLED_APPS = [
     "lbteach.lab",
     "lbteach.quiz",
     "lbteach.classroom",
+    "lbteach.real",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lbteach.head_requests.HeadLikeGet",
+    "lbteach.local_admin.LocalAdminOnly",
+    "lbteach.classroom.sweep.SweepClasses",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -178,6 +189,10 @@ CLASS_HOME_STALE_SECONDS = float(os.environ.get("CLASS_HOME_STALE_SECONDS", "4")
 QUIZ_NEW_PER_DAY = int(os.environ.get("QUIZ_NEW_PER_DAY", "20"))
 # An ended class's results stay for its teacher this many days, then are deleted.
 CLASS_RESULTS_DAYS = int(os.environ.get("CLASS_RESULTS_DAYS", "30"))
+# The real restaurant (`make real`): the supervisor's control socket, set by the `real`
+# command for the site it starts (empty: /real/ says how to start it), and HAProxy's port.
+REAL_CONTROL = os.environ.get("REAL_CONTROL", "")
+REAL_LB_PORT = int(os.environ.get("REAL_LB_PORT", "8404"))
 # The benchmark's bare echo websocket (bench/lab_frame.py); off unless asked for.
 BENCH_ECHO = env_bool("BENCH_ECHO", False)
 

@@ -8,9 +8,11 @@ the previous frame are left out; a snapshot carries every region.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.template.loader import get_template
 
 from lbteach.lab.commands import SPEEDS
@@ -22,6 +24,7 @@ CHART_WIDTH = 300
 CHART_HEIGHT = 80
 # How "Which table" names a table that is not open (an open one needs no word).
 CLOSED_WORDS = {"down": "closed", "draining": "draining"}
+MARK_SECONDS = 3.0  # a cart break stays an event on the floor at least this long
 
 
 def _percent(value: float) -> str:
@@ -82,7 +85,13 @@ def shown_figures(figures: dict) -> dict:
     }
 
 
-def restaurant_context(restaurant: LiveRestaurant) -> dict:
+def mark_ticks() -> int:
+    """How many live ticks a cart break stays an event on the floor: at least 3 seconds."""
+    return max(1, math.ceil(MARK_SECONDS / settings.LIVE_TICK_SECONDS))
+
+
+def restaurant_context(restaurant: LiveRestaurant, names: dict[int, str] | None = None) -> dict:
+    """One restaurant's regions; `names` (a class) puts nicknames on the scene."""
     view = restaurant.sim.view()
     metrics = view["metrics"]
     balancer = BALANCERS[view["balancer"]]
@@ -93,7 +102,14 @@ def restaurant_context(restaurant: LiveRestaurant) -> dict:
         "shared_sessions": view["shared_sessions"],
         "last_decision": restaurant.last_decision,
         "tables": table_contexts(view),
-        "scene": scene_context(restaurant.scene, view, restaurant.recent, restaurant.last_decision),
+        "scene": scene_context(
+            restaurant.scene,
+            view,
+            restaurant.recent,
+            restaurant.last_decision,
+            names=names,
+            mark_ticks=mark_ticks(),
+        ),
         "customers": len(view["clients"]),
         "mobile_customers": sum(1 for c in view["clients"] if c["mobile"]),
         "nat_customers": sum(1 for c in view["clients"] if c["behind_nat"]),
@@ -112,9 +128,10 @@ def restaurant_context(restaurant: LiveRestaurant) -> dict:
 
 
 def room_context(room: Room) -> dict:
+    names = room.scene_names()
     return {
         "room": room,
-        "restaurants": [restaurant_context(r) for r in room.restaurants],
+        "restaurants": [restaurant_context(r, names) for r in room.restaurants],
         "seq": room.seq,
         "ts": int(time.time() * 1000),
         "running": room.running,

@@ -21,10 +21,19 @@ from math import log1p
 from lbteach.sim import latency
 from lbteach.sim.balancers import make_balancer
 from lbteach.sim.events import EVENT_KINDS
-from lbteach.sim.model import ACTIONS, ADD, CHECKOUT, DOWN, TABLE_NAMES, UP, ip_to_str
+from lbteach.sim.model import (
+    ACTIONS,
+    ADD,
+    CHECKOUT,
+    DOWN,
+    STATUS_NAMES,
+    TABLE_NAMES,
+    UP,
+    ip_to_str,
+)
 from lbteach.sim.results import Decision, EventOutcome
 from lbteach.sim.scenario import Scenario
-from lbteach.sim.stories import story_for
+from lbteach.sim.stories import cause_for, story_for
 from lbteach.sim.workload import Request, rng_state, set_rng_state
 
 # The counters a segment's figures are measured from (see `mark`).
@@ -275,10 +284,13 @@ class Restaurant:
             self.issue_session(c)
         broken = bool(items) and not self.shared and held != tb
         lost_items = 0
+        cause = ""
         if broken:
             self.breaks += 1
-            if self.cart_segment[c] != self.segment:
+            carried = self.cart_segment[c] != self.segment
+            if carried:
                 self.switch_breaks += 1
+            cause = cause_for(note, STATUS_NAMES[self.status[held]], carried)
             self.stranded[held] += 1
             lost_items, items = items, 0
         if a == ADD:
@@ -298,6 +310,7 @@ class Restaurant:
             cart_broken=broken,
             carts_stranded_at=self.names[held] if broken else None,
             latency_ms=round(e - t, 1),
+            cause=cause,
         )
         return _with_story(decision, note, lost_items)
 

@@ -4,6 +4,32 @@ from __future__ import annotations
 
 from lbteach.sim.results import Decision
 
+# A customer's note (what happened to them since their last request, set by an event) in the
+# few words a break label on the scene has room for. Checked against every event's note by
+# tests/sim/test_stories.py.
+NOTE_CAUSES = (
+    ("switched from", "new IP"),
+    ("cleared their cookies", "no cookie"),
+    ("found their sticky session expired", "session expired"),
+)
+
+
+def cause_for(note: str | None, table_status: str, carried: bool) -> str:
+    """Why a cart broke, in a few words: the customer's note, the old table, or the switch.
+
+    `table_status` is the state of the table holding the cart; `carried` says the cart was
+    filled under the host's previous rule (a balancer switch). Empty when nothing explains it
+    beyond the host's rule itself (round robin seats anyone anywhere).
+    """
+    for start, words in NOTE_CAUSES:
+        if note and note.startswith(start):
+            return words
+    if table_status != "up":
+        return f"old table {table_status}"
+    if carried:
+        return "new host rule"
+    return ""
+
 
 def story_for(d: Decision, note: str | None, lost_items: int) -> str | None:
     """A story when something notable happened to this customer, else None."""

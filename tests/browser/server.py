@@ -88,7 +88,7 @@ class Server:
             ],
             cwd=ROOT,
             env=self.env,
-            stdout=subprocess.DEVNULL,
+            stdout=self.log,  # the access log: tests read it (no secret may appear there)
             # A file, not a pipe: a pipe nobody reads fills up and then blocks the server's
             # event loop on its next log line.
             stderr=self.log,

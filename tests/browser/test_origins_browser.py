@@ -74,3 +74,20 @@ def test_a_page_on_another_port_cannot_open_the_teachers_socket(chromium, site, 
     expect(teach.locator("#connection")).to_have_text("Live")
     assert errors == []
     teacher.close()
+
+
+def test_a_socket_at_an_address_no_room_serves_closes_with_4404(site_server):
+    """What a real client sees (not only the test communicator): the documented 4404."""
+    from websockets.exceptions import ConnectionClosed
+    from websockets.sync.client import connect
+
+    from tests.browser.server import origin_for
+
+    url = f"ws://127.0.0.1:{site_server.port}/ws/nothing/"
+    with (
+        connect(url, origin=origin_for(url), open_timeout=10) as socket,
+        pytest.raises(ConnectionClosed) as closed,
+    ):
+        socket.recv(timeout=10)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4404
