@@ -26,7 +26,7 @@ from lbteach.lab.sharelink import LabSetup, decode_log
 from lbteach.sim.words import count
 
 BUSY_MESSAGE = "The lab is busy right now: try again in a minute."
-REPLAYING = "Replaying the shared link… the restaurant appears here when it is ready."
+REPLAYING = "Replaying the shared link… its run appears as soon as it is ready."
 STILL_REPLAYING = "Still replaying the shared link: one moment."
 
 
