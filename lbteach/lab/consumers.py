@@ -8,6 +8,7 @@ only how it opens its room and how a command reaches it.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import logging
 from urllib.parse import parse_qsl
 
@@ -91,9 +92,21 @@ class RoomConsumer(AsyncWebsocketConsumer):
 
 
 def client_address(scope) -> str:
-    """The address a socket came from (daphne's --proxy-headers puts the real one here)."""
+    """Who a socket came from, for per-address budgets (daphne's --proxy-headers puts the
+    real address here). An IPv6 client is its /64: one home or phone is given a whole /64,
+    so counting single IPv6 addresses would give it billions of budgets."""
     client = scope.get("client")
-    return str(client[0]) if client else "unknown"
+    if not client:
+        return "unknown"
+    try:
+        address = ipaddress.ip_address(client[0])
+    except ValueError:
+        return str(client[0])
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:  # an IPv4 client of a dual-stack socket
+            return str(address.ipv4_mapped)
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
 
 
 class LabConsumer(RoomConsumer):

@@ -13,7 +13,7 @@ from websockets.sync.client import connect as ws_connect
 
 from lbteach.lab import ratelimit
 from lbteach.lab.broadcast import registry
-from lbteach.lab.consumers import TOO_MANY
+from lbteach.lab.consumers import TOO_MANY, client_address
 from tests.browser.server import Server, origin_for, prepare_database, server_env
 from tests.lab.conftest import connect, receive_until, send, status
 
@@ -118,3 +118,17 @@ def test_ten_sockets_on_each_of_two_processes_share_one_budget(two_processes, re
     assert said.count(ADDED) == 40
     assert said.count(REFUSED) == 60
     assert redis.Redis.from_url(redis_url).exists(f"{prefix}:1:lab-commands:127.0.0.1")
+
+
+@pytest.mark.parametrize(
+    ("client", "counted_as"),
+    [
+        (("203.0.113.7", 5000), "203.0.113.7"),
+        (("2001:db8:1:2:aaaa::1", 5000), "2001:db8:1:2::/64"),
+        (("2001:db8:1:2:bbbb::9", 5000), "2001:db8:1:2::/64"),  # the same home
+        (("::ffff:203.0.113.7", 5000), "203.0.113.7"),
+        (None, "unknown"),
+    ],
+)
+def test_a_client_is_counted_by_its_address_and_an_ipv6_one_by_its_64(client, counted_as):
+    assert client_address({"client": client}) == counted_as
