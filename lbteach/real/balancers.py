@@ -1,4 +1,4 @@
-"""The balancers the real restaurant offers: HAProxy's lines for each, and the engine's twin."""
+"""The balancers the real restaurant offers: HAProxy's or nginx's lines, and the engine's twin."""
 
 from __future__ import annotations
 
@@ -9,12 +9,12 @@ from dataclasses import dataclass
 class RealBalancer:
     name: str  # the control's value
     title: str
-    haproxy: tuple[str, ...]  # the backend's lines in haproxy.cfg
+    lines: tuple[str, ...]  # HAProxy's backend lines, or nginx's upstream lines
     engine: str  # the engine's balancer that predicts it (lbteach.sim.BALANCERS)
 
     @property
     def cookie(self) -> bool:
-        return any(line.startswith("cookie ") for line in self.haproxy)
+        return any(line.startswith("cookie ") for line in self.lines)
 
 
 COOKIE_NAME = "SERVERID"
@@ -41,8 +41,26 @@ REAL_BALANCERS: dict[str, RealBalancer] = {
 }
 
 
-def real_balancer(name: object) -> RealBalancer:
-    """The balancer called `name`, or ValueError naming the ones there are."""
-    if isinstance(name, str) and name in REAL_BALANCERS:
-        return REAL_BALANCERS[name]
-    raise ValueError(f"unknown balancer {name!r}; choose one of {', '.join(REAL_BALANCERS)}")
+# nginx (free): round robin and the two address hashes the engine matches 160/160.
+NGINX_BALANCERS: dict[str, RealBalancer] = {
+    b.name: b
+    for b in (
+        RealBalancer("roundrobin", "Round robin", (), "round_robin"),
+        RealBalancer("ip_hash", "IP hash (the first three octets)", ("ip_hash;",), "nginx_ip_hash"),
+        RealBalancer(
+            "hash_consistent",
+            "Consistent hash of the address",
+            ("hash $remote_addr consistent;",),
+            "nginx_hash_consistent",
+        ),
+    )
+}
+CATALOGUES = {"haproxy": REAL_BALANCERS, "nginx": NGINX_BALANCERS}
+
+
+def real_balancer(name: object, program: str = "haproxy") -> RealBalancer:
+    """The balancer called `name` for `program`, or ValueError naming the ones there are."""
+    catalogue = CATALOGUES[program]
+    if isinstance(name, str) and name in catalogue:
+        return catalogue[name]
+    raise ValueError(f"unknown balancer {name!r}; choose one of {', '.join(catalogue)}")

@@ -38,14 +38,19 @@ def handle(sup: Supervisor, request: object) -> dict:
             sup.add_table()
         elif do == "shared":
             sup.set_shared(bool(request.get("on")))
-        elif do == "restart_haproxy":
-            sup.restart_haproxy()
+        elif do == "restart":
+            sup.restart_front()
         elif do == "judge":
             fields = [request.get(k) for k in ("answered", "client", "cookies", "path")]
             texts = [f for f in fields if isinstance(f, str)]
             if len(texts) != len(fields):
                 return {"error": "judge needs answered, client, cookies and path as text"}
-            return {"verdict": sup.judge(*texts), "view": sup.view()}
+            session, items = request.get("session", ""), request.get("items", 0)
+            if not isinstance(session, str) or not isinstance(items, int):
+                return {"error": "judge's session is text and items a whole number"}
+            answered, client, cookies, path = texts
+            verdict = sup.judge(answered, client, cookies, path, session, items)
+            return {"verdict": verdict, "view": sup.view()}
         else:
             return {"error": f"unknown request {do!r}"}
     except RealError as error:

@@ -1,4 +1,4 @@
-"""HAProxy's configuration for the real restaurant, and reading its servers' states back.
+"""HAProxy in front of the real restaurant: its configuration, its reload, its servers' states.
 
 The frontend takes the client's address from `X-Client-IP` when a request carries it (as
 HAProxy does behind a CDN, with `http-request set-src`), tells the table what it saw
@@ -10,27 +10,20 @@ so removing a table does not renumber the others, which `hash-type consistent` h
 
 from __future__ import annotations
 
-import http.client
-from dataclasses import dataclass
+import socket
+import time
 
-from lbteach.real.balancers import RealBalancer
+from lbteach.real.front import Front, Setup, stats_get
+from lbteach.real.processes import find_program
 from lbteach.sim.model import TABLE_NAMES
+
+PLACES = ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
+INSTALL = "Debian and Ubuntu: sudo apt-get install haproxy; macOS: brew install haproxy"
 
 # Health checks: a crashed table is marked down after one failed check, a restored one up
 # after one good check (docs/benchmarks.md has the measured time from crash to down).
 CHECK = "check inter 250 fall 1 rise 1"
 BACKEND = "tables"
-
-
-@dataclass(frozen=True)
-class Setup:
-    balancer: RealBalancer
-    tables: dict[str, int]  # letter -> port, the tables in HAProxy's pool
-    host: str  # where HAProxy listens for customers
-    port: int
-    stats_port: int  # 127.0.0.1 only: the stats page and the configuration's generation
-    origins: tuple[str, ...]  # the site's origins, whose pages may read the answers
-    generation: int
 
 
 def config_text(setup: Setup) -> str:
@@ -41,7 +34,7 @@ def config_text(setup: Setup) -> str:
         + f" {CHECK}"
         for letter, port in sorted(setup.tables.items())
     )
-    balance = "\n".join(f"    {line}" for line in setup.balancer.haproxy)
+    balance = "\n".join(f"    {line}" for line in setup.balancer.lines)
     cors = '"%[var(txn.origin)]"'
     preflight = " ".join(
         (
@@ -94,15 +87,6 @@ def config_text(setup: Setup) -> str:
     return "\n".join(lines)
 
 
-def stats_get(stats_port: int, path: str) -> str:
-    conn = http.client.HTTPConnection("127.0.0.1", stats_port, timeout=2)
-    try:
-        conn.request("GET", path)
-        return conn.getresponse().read().decode()
-    finally:
-        conn.close()
-
-
 def server_states(stats_port: int) -> dict[str, str]:
     """Table letter -> HAProxy's status for it (UP, DOWN, "DOWN 1/2" ...), from the CSV stats."""
     lines = stats_get(stats_port, "/stats;csv").lstrip("# ").splitlines()
@@ -115,3 +99,47 @@ def server_states(stats_port: int) -> dict[str, str]:
         if row[col["svname"]] not in ("FRONTEND", "BACKEND"):
             states[row[col["svname"]]] = row[col["status"]]
     return states
+
+
+class HAProxy(Front):
+    """HAProxy in master-worker mode (`-W`), reloaded through its master CLI.
+
+    A reload hands the listening sockets to a new worker while the old one finishes what it
+    has in hand, so no request is refused. The CLI's `reload` does what SIGUSR2 does, but
+    a master still finishing its previous reload ignores the signal; its CLI answers only
+    once it is ready.
+    """
+
+    name = "HAProxy"
+    config_name = "haproxy.cfg"
+    health_note = "HAProxy's health checks (every 250 ms) mark a crashed table down"
+
+    @staticmethod
+    def find() -> str:
+        return find_program("haproxy", PLACES)
+
+    @property
+    def master_socket(self) -> str:
+        return str(self.run_dir / "master.sock")
+
+    def config(self, setup: Setup) -> str:
+        return config_text(setup)
+
+    def command(self) -> list[str]:
+        return [self.program, "-W", "-db", "-S", self.master_socket, "-f", str(self.config_path)]
+
+    def ask_reload(self, deadline: float) -> None:
+        while time.monotonic() < deadline:
+            self.check()
+            try:
+                with socket.socket(socket.AF_UNIX) as cli:
+                    cli.settimeout(2)
+                    cli.connect(self.master_socket)
+                    cli.sendall(b"reload\n")
+                    cli.recv(1024)
+                return
+            except OSError:
+                time.sleep(0.01)
+
+    def states(self, pool: list[str], alive: dict[str, bool]) -> dict[str, str]:
+        return server_states(self.stats_port)

@@ -1,9 +1,9 @@
-"""The engine's prediction for each real request: which table HAProxy should pick, and why.
+"""The engine's prediction for each real request: which table the balancer should pick, and why.
 
-One engine host mirrors one HAProxy configuration: the same tables (a removed table is
-one the engine sees as down, as HAProxy's hashing does not count it either), the same
+One engine host mirrors one configuration of HAProxy (or nginx): the same tables (a removed table is
+one the engine sees as down, as the balancer's hashing does not count it either), the same
 balancer, and its memory (whose turn it is) carried from request to request. A reload
-starts a new HAProxy worker with a fresh turn, so it starts a new Predictor too.
+starts a new worker with a fresh turn, so it starts a new Predictor too.
 """
 
 from __future__ import annotations
@@ -28,12 +28,14 @@ def cookie_value(header: str, name: str) -> str:
 
 
 class Predictor:
-    """The engine's host for one HAProxy configuration over tables A .. `count`."""
+    """The engine's host for one configuration of the balancer over tables A .. `count`."""
 
-    def __init__(self, balancer: RealBalancer, count: int, pool: set[str]):
+    def __init__(self, balancer: RealBalancer, count: int, pool: set[str], addresses: list[str]):
         self.balancer = balancer
         self.pool = pool
-        scenario = Scenario.from_dict({"balancer": balancer.engine, "servers": count, "clients": 0})
+        # nginx builds its consistent-hash ring from the servers' address texts.
+        fields = {"balancer": balancer.engine, "servers": count, "clients": 0}
+        scenario = Scenario.from_dict(fields | {"addresses": addresses})
         self.r = Restaurant(scenario)
         self.r.add_clients([0], [0])
         self.down: set[str] = set()
@@ -48,7 +50,7 @@ class Predictor:
     def predict(self, ip: str, cookies: str, path: str, down: set[str]) -> tuple[str, str]:
         """(table, reason) for a request from `ip` with this Cookie header and path.
 
-        `down` is the tables HAProxy's health checks have marked down right now.
+        `down` is the tables the balancer has marked down right now.
         """
         if set(down) != self.down:
             self._set_status(set(down))

@@ -13,7 +13,7 @@ from http.cookies import CookieError, SimpleCookie
 
 from django.conf import settings
 
-from lbteach.real.balancers import COOKIE_NAME, REAL_BALANCERS
+from lbteach.real.balancers import COOKIE_NAME
 from lbteach.real.control import ask
 from lbteach.real.supervisor import RealError
 from lbteach.real.table import MENU, SESSION_COOKIE
@@ -21,7 +21,7 @@ from lbteach.real.table import MENU, SESSION_COOKIE
 # The cookies this lesson is about; the site's own (csrftoken, sessionid) reach HAProxy too,
 # since a browser's cookies belong to a host, not a port, but they are only counted.
 LESSON_COOKIES = (COOKIE_NAME, SESSION_COOKIE)
-CONTROLS = ("balancer", "crash", "restore", "remove", "add", "shared", "restart_haproxy")
+CONTROLS = ("balancer", "crash", "restore", "remove", "add", "shared", "restart")
 # "Change my network": addresses a browser cannot really take, so HAProxy is told them.
 NETWORKS = (
     ("", "This device (its real address)"),
@@ -108,6 +108,8 @@ def report(fields: dict[str, str], remote_addr: str, site_cookies: dict[str, str
     (`after`). Without a table's answer (HAProxy's 503) the site's own view of the browser
     (its address and cookies, which are the ones HAProxy got) stands in.
     """
+    if not running():
+        raise RealError("the real restaurant is not running; start it with `make real`")
     try:
         status = int(fields.get("status", ""))
     except ValueError:
@@ -135,19 +137,14 @@ def report(fields: dict[str, str], remote_addr: str, site_cookies: dict[str, str
         f"{k}={after[k]}" for k in LESSON_COOKIES if k in after and after[k] != seen.get(k)
     ]
     lesson_header = "; ".join(lesson_seen)
-    verdict = ask(
-        settings.REAL_CONTROL,
-        {
-            "do": "judge",
-            "answered": table,
-            "client": client,
-            "cookies": lesson_header,
-            "path": path,
-        },
-    )
+    cart = answer.get("cart", [])
+    items = [str(item) for item in cart] if isinstance(cart, list) else []
+    session = answer.get("session", "")
+    request = {"do": "judge", "answered": table, "client": client, "cookies": lesson_header}
+    request |= {"path": path, "session": session if isinstance(session, str) else ""}
+    verdict = ask(settings.REAL_CONTROL, request | {"items": len(items)})
     if "error" in verdict:
         raise RealError(verdict["error"])
-    cart = answer.get("cart", [])
     return Row(
         number=verdict["verdict"]["total"],
         method=_text(fields, "method", 8) or "GET",
@@ -161,7 +158,7 @@ def report(fields: dict[str, str], remote_addr: str, site_cookies: dict[str, str
         cookies=lesson_seen,
         other_cookies=len(seen) - len(lesson_seen),
         set_cookies=set_cookies,
-        cart=[str(item) for item in cart] if isinstance(cart, list) else [],
+        cart=items,
         store=str(answer.get("store", "")),
         verdict=verdict["verdict"],
     )
@@ -172,7 +169,6 @@ def page_context(state: dict, local: bool, error: str = "") -> dict:
         "state": state,
         "local": local,
         "error": error,
-        "balancers": REAL_BALANCERS.values(),
         "networks": NETWORKS,
         "menu": MENU,
     }

@@ -1,16 +1,12 @@
-"""The supervisor: starts HAProxy and the table processes, changes them, and stops them all.
+"""The supervisor: starts the balancer (HAProxy, else nginx) and the tables; changes; stops.
 
-Every process it starts is its child, in its process group, and `stop()` ends each one
-(the `real` command calls it on exit, on Ctrl-C and on SIGTERM). HAProxy runs in
-master-worker mode (`-W`): a new configuration is written and the master reloads it (its
-CLI's `reload`, what SIGUSR2 does), handing its listening sockets to a new worker while the
-old one finishes what it has in hand, so no customer's request is refused during a reload.
+Every process it starts is its child, and `stop()` ends each one (the `real` command calls
+it on exit, on Ctrl-C and on SIGTERM). A change of balancer or of the tables in the pool
+writes a new configuration and reloads it without closing the listening sockets.
 """
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
 import sys
 import threading
@@ -18,67 +14,49 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lbteach.real.balancers import RealBalancer, real_balancer
-from lbteach.real.haproxy import Setup, config_text, server_states, stats_get
+from lbteach.real import haproxy, nginx
+from lbteach.real.balancers import CATALOGUES, RealBalancer, real_balancer
+from lbteach.real.front import Front, Setup
+from lbteach.real.guests import Guests
 from lbteach.real.predict import Predictor
+from lbteach.real.processes import (
+    ROOT,
+    START_SECONDS,
+    RealError,
+    end,
+    free_port,
+    wait_for_port,
+)
+from lbteach.real.stores import SqliteStore
 from lbteach.real.table import SHARED_FLAG
 from lbteach.sim.model import MAX_TABLES, TABLE_NAMES
 
-ROOT = Path(__file__).resolve().parents[2]
-HAPROXY_INSTALL = (
-    "HAProxy is not installed: install your system's package (Debian and Ubuntu: "
-    "sudo apt-get install haproxy; macOS: brew install haproxy) and start again"
+FRONTS: dict[str, type[Front]] = {"haproxy": haproxy.HAProxy, "nginx": nginx.Nginx}
+MISSING = (
+    "HAProxy is not installed: install your system's package ("
+    + haproxy.INSTALL
+    + ") and start again; nginx also works where HAProxy is absent ("
+    + nginx.INSTALL
+    + ")"
 )
-START_SECONDS = 10.0
+
+__all__ = ["RealError", "Supervisor", "choose_program", "end", "free_port"]
 
 
-class RealError(Exception):
-    """Something the learner asked for cannot be done; the message says why, in plain words."""
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-# Where distributions put HAProxy when it is not on PATH (Debian: /usr/sbin, not a user's PATH).
-HAPROXY_PLACES = ("/usr/sbin/haproxy", "/usr/local/sbin/haproxy")
-
-
-def find_haproxy() -> str:
-    found = shutil.which("haproxy") or next((p for p in HAPROXY_PLACES if Path(p).exists()), "")
-    if not found:
-        raise RealError(HAPROXY_INSTALL)
-    return found
-
-
-def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
-    deadline = time.monotonic() + START_SECONDS
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RealError(f"{what} exited at start (code {process.returncode})")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.02)
-    raise RealError(f"{what} did not open port {port} within {START_SECONDS:.0f} s")
-
-
-def end(process: subprocess.Popen | None) -> None:
-    """Stop a child: politely, then for good; always reaped, so no zombie stays."""
-    if process is None or process.poll() is not None:
-        return
-    process.terminate()
-    try:
-        process.wait(timeout=5)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+def choose_program(wanted: str = "") -> tuple[str, str]:
+    """(haproxy or nginx, its path): `wanted`, or HAProxy when installed, else nginx."""
+    names = [wanted] if wanted else list(FRONTS)
+    for name in names:
+        path = FRONTS[name].find()
+        if path:
+            return name, path
+    if wanted == "nginx":
+        raise RealError(f"nginx is not installed ({nginx.INSTALL})")
+    raise RealError(MISSING)
 
 
 def health(status: str) -> str:
-    """up, down or unknown, from HAProxy's status text ("UP", "DOWN", "UP 1/2", "MAINT" ...)."""
+    """up, down or unknown, from a status text ("UP", "DOWN", "UP 1/2", "MAINT" ...)."""
     word = status.split(" ")[0]
     return {"UP": "up", "DOWN": "down", "MAINT": "down"}.get(word, "unknown")
 
@@ -91,7 +69,7 @@ class Agreement:
 
 
 class Supervisor:
-    """HAProxy in front of tables A, B, C ..., each its own process on its own port."""
+    """A balancer in front of tables A, B, C ..., each its own process on its own port."""
 
     def __init__(
         self,
@@ -102,12 +80,20 @@ class Supervisor:
         host: str = "127.0.0.1",
         port: int = 0,
         origins: tuple[str, ...] = ("http://127.0.0.1:8000",),
+        program: str = "",
+        redis_url: str = "",
     ):
         if not 1 <= tables <= MAX_TABLES:
             raise RealError(f"a restaurant has 1 to {MAX_TABLES} tables, not {tables}")
         self.run_dir = Path(run_dir)
         self.run_dir.mkdir(parents=True, exist_ok=True)
-        self.balancer: RealBalancer = real_balancer(balancer)
+        self.program, path = choose_program(program)
+        self.front: Front = FRONTS[self.program](path, self.run_dir)
+        try:
+            self.balancer: RealBalancer = real_balancer(balancer, self.program)
+        except ValueError as error:
+            raise RealError(str(error)) from None
+        self.redis_url = redis_url
         self.host = host
         self.port = port or free_port()
         self.stats_port = free_port()
@@ -115,21 +101,19 @@ class Supervisor:
         self.ports: dict[str, int] = {}
         self.pool: list[str] = list(TABLE_NAMES[:tables])
         self.processes: dict[str, subprocess.Popen] = {}
-        self.haproxy: subprocess.Popen | None = None
         self.generation = 0
         self.lock = threading.RLock()
         self.agreement = Agreement()
-        self.predictor = self._new_predictor()
+        self.guests = Guests()
+        self.predictor: Predictor | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
     def start(self) -> Supervisor:
-        program = find_haproxy()
         with self.lock:
             try:
                 for letter in self.pool:
                     self._start_table(letter)
-                self._write_config()
-                self._start_haproxy(program)
+                self.front.start(self._setup())
             except BaseException:
                 self.stop()
                 raise
@@ -137,17 +121,17 @@ class Supervisor:
 
     def stop(self) -> None:
         with self.lock:
-            end(self.haproxy)
+            self.front.stop()
             for process in self.processes.values():
                 end(process)
             self.processes.clear()
 
     def children(self) -> list[int]:
-        """The PIDs of every process started and still running (HAProxy's master included)."""
-        running = [p for p in self.processes.values() if p.poll() is None]
-        if self.haproxy and self.haproxy.poll() is None:
-            running.append(self.haproxy)
-        return [p.pid for p in running]
+        """The PIDs of every process started and still running (the balancer's master too)."""
+        running = [p.pid for p in self.processes.values() if p.poll() is None]
+        if self.front.running() and self.front.pid:
+            running.append(self.front.pid)
+        return running
 
     # -- tables -----------------------------------------------------------------------------
     def _start_table(self, letter: str) -> None:
@@ -155,6 +139,8 @@ class Supervisor:
         log = (self.run_dir / f"table-{letter}.log").open("ab")
         command = [sys.executable, "-m", "lbteach.real.table", "--name", letter]
         command += ["--port", str(port), "--run-dir", str(self.run_dir)]
+        if self.redis_url:
+            command += ["--redis", self.redis_url]
         process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.processes[letter] = process
@@ -198,7 +184,7 @@ class Supervisor:
             letter = free[0]
             self._start_table(letter)
             self.pool = sorted([*self.pool, letter], key=TABLE_NAMES.index)
-            self._reload()
+            self.front.reload(self._setup())
             return letter
 
     def remove_table(self, letter: object) -> None:
@@ -206,18 +192,20 @@ class Supervisor:
             name = self._table(letter)
             if len(self.pool) == 1:
                 raise RealError("the last table cannot be removed")
+            self.front.check()
             self.pool = [n for n in self.pool if n != name]
-            self._reload()
+            self.front.reload(self._setup())
             end(self.processes.pop(name, None))
 
     def set_balancer(self, name: object) -> None:
         with self.lock:
             try:
-                balancer = real_balancer(name)
+                balancer = real_balancer(name, self.program)
             except ValueError as error:
                 raise RealError(str(error)) from None
+            self.front.check()
             self.balancer = balancer
-            self._reload()
+            self.front.reload(self._setup())
 
     @property
     def shared(self) -> bool:
@@ -231,121 +219,77 @@ class Supervisor:
         else:
             flag.unlink(missing_ok=True)
 
-    # -- HAProxy ----------------------------------------------------------------------------
+    # -- the balancer in front --------------------------------------------------------------
     @property
     def config_path(self) -> Path:
-        return self.run_dir / "haproxy.cfg"
+        return self.front.config_path
 
-    def _write_config(self) -> None:
+    def _setup(self) -> Setup:
+        """The next configuration; the engine's predictor starts afresh with it."""
         self.generation += 1
-        setup = Setup(
+        count = max(TABLE_NAMES.index(n) for n in self.pool) + 1
+        known = {n: self.ports[n] for n in TABLE_NAMES[:count] if n in self.ports}
+        addresses = [f"127.0.0.1:{known.get(n, 0)}" for n in TABLE_NAMES[:count]]
+        self.predictor = Predictor(self.balancer, count, set(self.pool), addresses)
+        return Setup(
             balancer=self.balancer,
             tables={n: self.ports[n] for n in self.pool},
+            known=known,
             host=self.host,
             port=self.port,
             stats_port=self.stats_port,
             origins=self.origins,
             generation=self.generation,
         )
-        self.config_path.write_text(config_text(setup))
-        self.predictor = self._new_predictor()
 
-    def _new_predictor(self) -> Predictor:
-        count = max(TABLE_NAMES.index(n) for n in self.pool) + 1
-        return Predictor(self.balancer, count, set(self.pool))
+    def running(self) -> bool:
+        return self.front.running()
 
-    @property
-    def master_socket(self) -> Path:
-        return self.run_dir / "master.sock"
-
-    def _start_haproxy(self, program: str) -> None:
-        log = (self.run_dir / "haproxy.log").open("ab")
-        command = [program, "-W", "-db", "-S", str(self.master_socket), "-f", str(self.config_path)]
-        self.haproxy = subprocess.Popen(
-            command, cwd=self.run_dir, stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
-        wait_for_port(self.port, self.haproxy, "HAProxy")
-        self._wait_for_generation()
-
-    def haproxy_running(self) -> bool:
-        return self.haproxy is not None and self.haproxy.poll() is None
-
-    def _check_haproxy(self) -> None:
-        if not self.haproxy_running():
-            code = self.haproxy.returncode if self.haproxy else None
-            raise RealError(
-                f"HAProxy is not running (it exited with code {code}); restart it to go on"
-            )
-
-    def _reload(self) -> None:
-        self._check_haproxy()
-        self._write_config()
-        self._wait_for_generation(reload=True)
-
-    def _wait_for_generation(self, reload: bool = False) -> None:
-        """Wait until HAProxy answers with the configuration just written (its generation).
-
-        With `reload`, ask the master to reload through its CLI socket first. A signal
-        (SIGUSR2) would do the same, but a master still finishing its previous reload
-        ignores it; its CLI answers only once it is ready.
-        """
-        deadline = time.monotonic() + START_SECONDS
-        while reload and time.monotonic() < deadline:
-            self._check_haproxy()
-            try:
-                with socket.socket(socket.AF_UNIX) as cli:
-                    cli.settimeout(2)
-                    cli.connect(str(self.master_socket))
-                    cli.sendall(b"reload\n")
-                    cli.recv(1024)
-                break
-            except OSError:
-                time.sleep(0.01)
-        while time.monotonic() < deadline:
-            self._check_haproxy()
-            try:
-                if stats_get(self.stats_port, "/generation").strip() == str(self.generation):
-                    return
-            except OSError:
-                pass
-            time.sleep(0.01)
-        raise RealError(
-            f"HAProxy did not load its new configuration (see {self.run_dir}/haproxy.log)"
-        )
-
-    def restart_haproxy(self) -> None:
+    def restart_front(self) -> None:
         with self.lock:
-            end(self.haproxy)
-            self._write_config()
-            self._start_haproxy(find_haproxy())
+            self.front.stop()
+            self.front.start(self._setup())
 
     def states(self) -> dict[str, str]:
-        """Table -> HAProxy's health-check status (UP or DOWN ...)."""
-        self._check_haproxy()
-        return server_states(self.stats_port)
+        """Table -> the balancer's status for it (UP or DOWN ...)."""
+        self.front.check()
+        return self.front.states(self.pool, {n: self.alive(n) for n in self.pool})
 
     def down(self) -> set[str]:
         return {n for n, state in self.states().items() if not state.startswith("UP")}
 
     def wait_for(self, letter: str, state: str, timeout: float = START_SECONDS) -> float:
-        """Wait until HAProxy reports `letter` in `state` (UP or DOWN); the seconds it took."""
+        """Wait until the balancer reports `letter` in `state` (UP or DOWN); the seconds taken."""
         start = time.monotonic()
         while time.monotonic() - start < timeout:
             if self.states().get(letter, "").startswith(state):
                 return time.monotonic() - start
             time.sleep(0.005)
-        raise RealError(f"HAProxy never marked table {letter} {state}")
+        raise RealError(f"{self.front.name} never marked table {letter} {state}")
 
     # -- the engine beside it ---------------------------------------------------------------
-    def judge(self, answered: str, client: str, cookies: str, path: str) -> dict:
-        """Compare what really answered with the engine's prediction for the same request."""
+    def judge(
+        self, answered: str, client: str, cookies: str, path: str, session: str = "", items: int = 0
+    ) -> dict:
+        """Compare what really answered with the engine's prediction for the same request.
+
+        `session` and `items` (the table's session cookie and the cart's size) seat the
+        client at the table that answered, for the projector.
+        """
         with self.lock:
+            if answered not in self.pool and answered != "none":
+                raise RealError(
+                    f"no table {answered!r} serves here; the tables are {', '.join(self.pool)}"
+                )
+            if answered in self.pool:
+                self.guests.seat(session, client, answered, items)
+            assert self.predictor is not None
             predicted, reason = self.predictor.predict(client, cookies, path, self.down())
             agreed = predicted == answered
             self.agreement.total += 1
             self.agreement.agree += agreed
             verdict = {
+                "program": self.front.name,
                 "answered": answered,
                 "predicted": predicted,
                 "reason": reason,
@@ -359,32 +303,40 @@ class Supervisor:
             return verdict
 
     def view(self) -> dict:
-        """What the page shows: the balancer, HAProxy, every table and its state."""
+        """What the page shows: the balancer, the program in front, every table and its state."""
         with self.lock:
-            running = self.haproxy_running()
-            states = server_states(self.stats_port) if running else {}
+            running = self.front.running()
+            states = self.states() if running else {}
             tables = [
                 {
                     "letter": n,
                     "port": self.ports[n],
                     "pid": self.processes[n].pid if n in self.processes else None,
                     "alive": self.alive(n),
-                    "haproxy": states.get(n, "unknown"),
+                    "status": states.get(n, "unknown"),
                     "health": health(states.get(n, "")),
+                    "guests": self.guests.at(n),
                 }
                 for n in self.pool
             ]
             return {
+                "program": self.front.name,
+                "program_pid": self.front.pid,
+                "health_note": self.front.health_note,
+                "balancers": [
+                    {"name": b.name, "title": b.title} for b in CATALOGUES[self.program].values()
+                ],
                 "balancer": self.balancer.name,
                 "balancer_title": self.balancer.title,
-                "haproxy_lines": list(self.balancer.haproxy),
-                "haproxy_running": running,
-                "haproxy_pid": self.haproxy.pid if self.haproxy else None,
+                "lines": list(self.balancer.lines),
+                "running": running,
                 "port": self.port,
                 "generation": self.generation,
                 "shared": self.shared,
+                "store_name": "Redis" if self.redis_url else SqliteStore.name,
                 "tables": tables,
                 "agree": self.agreement.agree,
                 "total": self.agreement.total,
                 "misses": self.agreement.total - self.agreement.agree,
+                "guests": self.guests.count(),
             }

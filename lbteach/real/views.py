@@ -7,14 +7,17 @@ they made and clear their own cookies.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from lbteach.real import service
 from lbteach.real.supervisor import RealError
 
 PAGE = "real/page.html"
+PROJECTOR = "real/projector.html"
 
 
 def _local(request) -> bool:
@@ -58,6 +61,27 @@ def page(request) -> HttpResponse:
 @require_GET
 def tables(request) -> HttpResponse:
     return _page(request, f"{PAGE}#health")
+
+
+@require_GET
+def projector(request):
+    return _projector(request, PROJECTOR)
+
+
+@require_GET
+def projector_floor(request):
+    return _projector(request, f"{PROJECTOR}#floor")
+
+
+def _projector(request, template: str) -> HttpResponse:
+    """The tables and the clients last served at each, for a class's big screen."""
+    try:
+        state = service.view()
+    except RealError:
+        state = {}
+    base = settings.CLASS_PUBLIC_URL or f"{request.scheme}://{request.get_host()}"
+    context = {"state": state, "join": base + reverse("real:page")}
+    return render(request, template, context, status=200 if state or template == PROJECTOR else 503)
 
 
 @require_POST

@@ -22,6 +22,7 @@ from lbteach.sim.model import (
 )
 from lbteach.sim.restaurant import Restaurant
 from lbteach.sim.results import EventOutcome
+from lbteach.sim.stories import FOLLOWED, moves_told
 from lbteach.sim.words import count, plural
 from lbteach.sim.workload import Workload
 
@@ -318,17 +319,32 @@ CUSTOMER_EVENTS: dict[str, CustomerEvent] = {
 }
 
 
-def apply_event(r: Restaurant, event: dict, drawn: dict) -> EventOutcome:
-    """Apply one checked event to r; `drawn` carries what the workload drew for it."""
+def apply_event(r: Restaurant, event: dict, drawn: dict, follow: bool = True) -> EventOutcome:
+    """Apply one checked event to r; `drawn` carries what the workload drew for it.
+
+    The sentence says "would" only for what the balancer's rule computes: customers it now
+    pins to another table. Those it no longer pins at all (a cookie cleared, their table
+    gone) are seated afresh, wherever the rule lands them; with `follow`, a customer event
+    is followed until they are all back (`Restaurant.follow_up`).
+    """
     kind = EVENT_KINDS[event["do"]]
     before = r.predictions()
     summary, details = kind.apply(r, event, drawn)
     after = r.predictions()
-    remapped = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) != t)
-    if kind.tells_moves and remapped == 1:
-        summary += " 1 returning customer would now go to a different table."
-    elif kind.tells_moves and remapped:
-        summary += f" {remapped} returning customers would now go to a different table."
+    moved = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) not in (t, -1))
+    afresh = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) == -1)
+    remapped = moved + afresh
+    if kind.tells_moves:
+        summary += moves_told(moved, afresh)
+    touched = drawn.get("clients") or [move[0] for move in drawn.get("moves", [])]
+    if follow and kind.do in FOLLOWED and touched:
+        r.follow = {
+            "do": kind.do,
+            "waiting": set(touched),
+            "touched": len(touched),
+            "elsewhere": 0,
+            "broken": 0,
+        }
     outcome = EventOutcome(kind.do, event.get("at", r.index), summary, remapped, details)
     r.outcomes.append(outcome)
     return outcome

@@ -31,7 +31,7 @@ from lbteach.sim.model import (
 )
 from lbteach.sim.results import Decision, EventOutcome
 from lbteach.sim.scenario import Scenario
-from lbteach.sim.stories import cause_for, story_for
+from lbteach.sim.stories import cause_for, follow_up_told, story_for
 from lbteach.sim.workload import Request, rng_state, set_rng_state
 
 # The counters a segment's figures are measured from (see `mark`).
@@ -96,6 +96,9 @@ class Restaurant:
         self.outcomes: list[EventOutcome] = []
         # What happened to a customer since their last request, told in their next story.
         self.notes: dict[int, str] = {}
+        # The latest restaurant-wide customer event, followed until everyone it touched has
+        # been seated again (`follow_up` then tells where they went): see `events.apply_event`.
+        self.follow: dict | None = None
         self.balancer_name = balancer or s.balancer
         self.balancer = make_balancer(self.balancer_name, self)
         self.mark = self.zero_mark()
@@ -174,6 +177,7 @@ class Restaurant:
         cart_segment = self.cart_segment
         segment = self.segment
         notes = self.notes
+        follow = self.follow
         index = self.index
         ln = log1p
         whole = int
@@ -238,6 +242,8 @@ class Restaurant:
                     else:
                         empty += 1
             if record:
+                if follow is not None and c in follow["waiting"]:
+                    self._followed(c, lt, tb, bool(lost))
                 decisions.append(
                     self._decision(index, t, c, a, p, tb, note, e - t, lost, held, carry)
                 )
@@ -305,6 +311,24 @@ class Restaurant:
         peek = self.balancer.peek
         now = self.now
         return {c: peek(c, now) for c, last in enumerate(self.last_table) if last >= 0}
+
+    def _followed(self, c: int, was: int, table: int, broken: bool) -> None:
+        """A customer the followed event touched is seated again: count where."""
+        follow = self.follow
+        assert follow is not None
+        follow["waiting"].discard(c)
+        if was >= 0 and was != table:
+            follow["elsewhere"] += 1
+        if broken:
+            follow["broken"] += 1
+
+    def follow_up(self) -> str | None:
+        """Once everyone the followed event touched is back: where they were seated, once."""
+        if self.follow is None or self.follow["waiting"]:
+            return None
+        sentence = follow_up_told(self.follow)
+        self.follow = None
+        return sentence
 
     def counters(self) -> dict:
         """The run's counters now: where a segment's figures are measured from."""
@@ -381,6 +405,8 @@ class Restaurant:
         data["balancer_redispatches"] = self.balancer.redispatches
         data["outcomes"] = [outcome.to_dict() for outcome in self.outcomes]
         data["notes"] = [[c, note] for c, note in self.notes.items()]
+        follow = self.follow
+        data["follow"] = follow and {**follow, "waiting": sorted(follow["waiting"])}
         return data
 
     @classmethod
@@ -398,6 +424,8 @@ class Restaurant:
         set_rng_state(r.rng, data["rng"])
         r.outcomes = [EventOutcome.from_dict(o) for o in data["outcomes"]]
         r.notes = {c: note for c, note in data["notes"]}
+        follow = data.get("follow")
+        r.follow = follow and {**follow, "waiting": set(follow["waiting"])}
         r.balancer = make_balancer(r.balancer_name, r)
         r.balancer.load_state(data["balancer_state"])
         r.balancer.redispatches = data["balancer_redispatches"]

@@ -11,10 +11,15 @@
     const found = /#key=([\w:-]+)/.exec(field.value);
     if (found) field.value = found[1];
   });
-  const fromLink = /^#key=([\w:-]+)$/.exec(window.location.hash);
-  if (!fromLink) return;
-  history.replaceState(null, "", window.location.pathname); // out of the address bar
-  if (form.querySelector("[data-wrong-key]")) return; // that key was wrong already
-  field.value = fromLink[1];
-  form.submit();
+  function claim(retry) {
+    const fromLink = /^#key=([\w:-]+)$/.exec(window.location.hash);
+    if (!fromLink) return;
+    history.replaceState(null, "", window.location.pathname); // out of the address bar
+    if (!retry && form.querySelector("[data-wrong-key]")) return; // that key was wrong already
+    field.value = fromLink[1];
+    form.submit();
+  }
+  claim(false);
+  // The link opened over this very page changes only the fragment: no new page loads.
+  window.addEventListener("hashchange", function () { claim(true); });
 })();

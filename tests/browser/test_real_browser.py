@@ -7,24 +7,23 @@ prediction. Crashing a table really kills its process.
 
 from __future__ import annotations
 
-import shutil
-
 import pytest
 from playwright.sync_api import expect
 
+from lbteach.classroom.address import lan_address
+from lbteach.real.haproxy import HAProxy
 from tests.browser.conftest import screenshot
 from tests.browser.server import prepare_database, server_env
 from tests.browser.test_lessons_browser import serious_violations, watch_console
 from tests.conftest import require
 from tests.real.command import RealCommand
-from tests.real.products import haproxy_path
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
 def real(tmp_path_factory):
-    require(bool(shutil.which("haproxy") or haproxy_path()), "HAProxy is not installed")
+    require(bool(HAProxy.find()), "HAProxy is not installed (apt-get install haproxy)")
     env = server_env(tmp_path_factory.mktemp("real-site") / "db.sqlite3")
     prepare_database(env)
     command = RealCommand(env)
@@ -78,8 +77,11 @@ def test_a_learner_sees_real_decisions_beside_the_engine(page, real):
     expect(kept).to_contain_text("(cookie SERVERID=A names table A)")
 
     # Crash A for real: HAProxy's health checks mark it down, our cookie is redispatched.
-    page.get_by_role("button", name="Crash table A").click()
+    # From the keyboard: the focus stays on table A's button, which now restores it.
+    page.get_by_role("button", name="Crash table A").focus()
+    page.keyboard.press("Enter")
     expect(page.locator('.real-table[data-table="A"]')).to_have_attribute("data-state", "crashed")
+    expect(page.get_by_role("button", name="Restore table A")).to_be_focused()
     expect(page.locator('.health-state[data-table="A"]')).to_have_attribute("data-health", "down")
     moved = send(page, "View my cart", 5)
     expect(moved).to_have_attribute("data-table", "B")
@@ -123,4 +125,55 @@ def test_the_page_works_on_a_phone(phone, real):
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= 390
     screenshot(phone, "real-phone")
+    assert errors == []
+
+
+def test_the_projector_shows_the_phone_at_the_table_that_served_it(phone, page, real):
+    phone.goto(real.url + "/real/")
+    phone.get_by_role("button", name="Add to cart", exact=True).click()
+    entry = phone.locator(".real-row").first
+    expect(entry).to_have_attribute("data-agreed", "true")
+    table = entry.get_attribute("data-table")
+    # The phone's first request: the table's Set-Cookie gives it its cart session.
+    session = fact(entry, "set-cookie").inner_text().split("cart_session=")[1][:4]
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(real.url + "/real/projector/")
+    seat = page.locator(f'.floor-table[data-table="{table}"] .guest').filter(has_text=session)
+    expect(seat).to_have_text(f"127.0.0.1 · {session} · 1 item")
+    screenshot(page, "real-projector", full_page=False)
+
+
+@pytest.fixture(scope="module")
+def real_class(tmp_path_factory):
+    """`make real HOST=0.0.0.0`: the room's phones reach the site and HAProxy by the LAN address."""
+    require(bool(HAProxy.find()), "HAProxy is not installed (apt-get install haproxy)")
+    lan = lan_address()
+    require(lan is not None, "this machine has no network interface but loopback")
+    env = server_env(tmp_path_factory.mktemp("real-class") / "db.sqlite3", HOST="0.0.0.0")
+    prepare_database(env)
+    command = RealCommand(env, "--host", "0.0.0.0", "--balancer", "source")
+    yield command, lan
+    command.close()
+
+
+def test_a_phone_in_the_room_is_a_real_client_without_the_controls(phone, page, real_class):
+    real, lan = real_class
+    errors = watch_console(phone)
+    phone.goto(f"http://{lan}:{real.port}/real/")
+    assert phone.locator("[data-balancer-origin]").get_attribute("data-balancer-origin") == (
+        f"http://{lan}:{real.lb_port}"
+    )
+    expect(phone.get_by_role("button", name="Crash table A")).to_have_count(0)
+    expect(phone.locator("#real-controls")).to_contain_text(
+        "Only a browser on the machine running make real can crash"
+    )
+    phone.get_by_role("button", name="View my cart", exact=True).click()
+    entry = phone.locator(".real-row").first
+    expect(entry).to_have_attribute("data-agreed", "true")
+    # The phone's own address on the room's network, as HAProxy saw it: balance source.
+    expect(fact(entry, "client")).to_have_text(lan)
+    expect(entry).to_contain_text("HAProxy balance source")
+    page.goto(real.url + "/real/projector/")
+    expect(page.locator(".lede")).to_contain_text(f"Open http://{lan}:{real.port}/real/")
+    expect(page.locator(f'.guest[data-guest="{lan}"]')).to_have_count(1)
     assert errors == []

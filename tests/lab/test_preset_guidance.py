@@ -6,16 +6,22 @@ import html
 
 import pytest
 
-from lbteach.lab.actions import EVENTS, LAB_ACTIONS
+from lbteach.lab.actions import EVENTS, LAB, LAB_ACTIONS
 from lbteach.lab.catalog import BUTTON_LABELS, preset_story
 from lbteach.lab.sharelink import LabSetup
 from lbteach.sim import PRESETS
 from lbteach.sim.event_fields import EVENT_TYPES
+from lbteach.sim.trying import BUTTON_EVENTS
 
 pytestmark = pytest.mark.django_db
 
-# The buttons that change the run, which a share link replays and a preset may suggest.
-RUN_ACTIONS = {name for name, action in LAB_ACTIONS.actions.items() if action.logged}
+# The lab's buttons that change the run: a share link replays them, a preset may suggest them.
+RUN_ACTIONS = {name for name in LAB_ACTIONS.names(LAB) if LAB_ACTIONS[name].logged}
+
+
+def test_the_engine_presses_buttons_with_the_events_the_lab_buttons_send():
+    # lbteach.sim.trying cannot import the lab, so it keeps a copy, held equal here.
+    assert BUTTON_EVENTS == EVENTS
 
 
 def test_every_button_that_changes_the_run_has_its_label():

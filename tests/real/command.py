@@ -49,15 +49,24 @@ def alive(pid: int) -> bool:
 class RealCommand:
     """The real restaurant started by its command on free ports; `interrupt()` is Ctrl-C."""
 
-    def __init__(self, env: dict[str, str], *args: str):
+    def __init__(self, env: dict[str, str], *args: str, own_group: bool = False):
         self.port = free_port()
         self.lb_port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        # The site's settings read PORT (a class's join address names it).
+        env = {**env, "PORT": str(self.port)}
         self.output = tempfile.TemporaryFile()  # noqa: SIM115 (closed by close())
         command = [sys.executable, "manage.py", "real", "--port", str(self.port)]
         command += ["--lb-port", str(self.lb_port), *args]
+        # own_group: the command leads a process group, as a shell's foreground job does,
+        # so `ctrl_c()` can signal the whole group the way a terminal's Ctrl-C does.
         self.process = subprocess.Popen(
-            command, cwd=ROOT, env=env, stdout=self.output, stderr=subprocess.STDOUT
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=self.output,
+            stderr=subprocess.STDOUT,
+            start_new_session=own_group,
         )
         deadline = time.monotonic() + 30
         while READY not in self.text():
@@ -92,6 +101,16 @@ class RealCommand:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        return self.process.returncode
+
+    def ctrl_c(self) -> int:
+        """A terminal's Ctrl-C: SIGINT to every process in the command's group at once."""
+        os.killpg(self.process.pid, signal.SIGINT)
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
         return self.process.returncode
 
     def close(self) -> None:

@@ -67,3 +67,20 @@ class Customer:
         body = answer.body
         verdict = sup.judge(answer.table, body["client"], body["cookies"], body["path"])
         return answer, verdict
+
+
+def cors(port: int, method: str, origin: str) -> tuple[int, dict[str, str]]:
+    """(status, the Access-Control-* headers) of a request from a page at `origin`."""
+    headers = {"Origin": origin, "Connection": "close"}
+    if method == "OPTIONS":
+        headers |= {"Access-Control-Request-Method": "GET"}
+        headers |= {"Access-Control-Request-Headers": "x-client-ip"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    try:
+        conn.request(method, "/cart", headers=headers)
+        response = conn.getresponse()
+        response.read()
+        found = {k.lower(): v for k, v in response.getheaders()}
+    finally:
+        conn.close()
+    return response.status, {k: v for k, v in found.items() if k.startswith("access-control-")}

@@ -45,6 +45,17 @@ def test_ctrl_c_stops_every_process_it_started(env, haproxy_program):
     real.close()
 
 
+def test_ctrl_c_in_a_terminal_stops_everything_quietly(env, haproxy_program):
+    real = RealCommand(env, own_group=True)
+    children = descendants(real.process.pid)
+    assert len(children) >= 6
+    assert real.ctrl_c() == 130
+    assert sorted(pid for pid in children if alive(pid)) == []
+    assert "Traceback" not in real.text()
+    assert "CommandError" not in real.text()
+    real.close()
+
+
 @pytest.mark.parametrize(
     ("debug", "hosts", "refused"),
     [

@@ -17,7 +17,7 @@ PAGE, CONTROL, SEEN, CLEAR = "/real/", "/real/control/", "/real/seen/", "/real/c
 
 @pytest.fixture
 def running(haproxy_program, tmp_path, settings):
-    sup = Supervisor(tmp_path / "run", origins=("http://testserver",)).start()
+    sup = Supervisor(tmp_path / "run", origins=("http://testserver",), program="haproxy").start()
     server = control.serve(tmp_path / "run" / "control.sock", sup)
     settings.REAL_CONTROL = str(tmp_path / "run" / "control.sock")
     yield sup
@@ -88,15 +88,15 @@ def test_controls_crash_restore_and_switch_for_real(client, running):
 
 
 def test_a_crashed_haproxy_is_said_plainly_and_restarted(client, running):
-    assert running.haproxy is not None
-    running.haproxy.kill()
-    running.haproxy.wait()
+    assert running.front.process is not None
+    running.front.process.kill()
+    running.front.process.wait()
     response = client.post(CONTROL, {"do": "balancer", "name": "uri"}, HTTP_HX_REQUEST="true")
     assert response.status_code == 400
     assert "HAProxy is not running (it exited with code -9); restart it to go on" in text(response)
     assert "Restart HAProxy" in text(response)
-    client.post(CONTROL, {"do": "restart_haproxy"}, HTTP_HX_REQUEST="true")
-    assert running.haproxy_running()
+    client.post(CONTROL, {"do": "restart"}, HTTP_HX_REQUEST="true")
+    assert running.running()
 
 
 def test_a_reported_request_is_listed_beside_the_engine(client, running):
@@ -139,6 +139,10 @@ def test_a_request_no_table_answered_is_judged_from_the_site_own_view(client, ru
         ({"status": "two hundred"}, "a report needs the HTTP status HAProxy answered"),
         ({"status": "200", "answer": "{not json"}, "a report&#x27;s answer must be the table"),
         ({"status": "200", "answer": "[1]"}, "a report&#x27;s answer must be the table"),
+        (
+            {"status": "200", "answer": '{"table": "Q", "client": "10.0.3.7"}'},
+            "no table &#x27;Q&#x27; serves here; the tables are A, B, C",
+        ),
     ],
 )
 def test_a_bad_report_gets_a_clear_message(client, running, fields, message):
@@ -158,3 +162,46 @@ def test_clear_my_cookies_really_expires_them(client, settings):
         assert response.cookies[name].value == ""
         assert response.cookies[name]["max-age"] == 0
     assert "Cleared SERVERID and cart_session in this browser" in text(response)
+
+
+def test_the_projector_shows_each_client_at_the_table_that_served_it(client, running):
+    for ip, action in (("10.0.3.7", "add"), ("10.0.3.8", "view"), ("10.0.3.7", "add")):
+        customer = Customer(ip)
+        answer = customer.send(running.port, action)
+        client.post(
+            SEEN, {"status": "200", "path": answer.body["path"], "answer": json.dumps(answer.body)}
+        )
+    page = text(client.get("/real/projector/"))
+    assert "Open <strong>http://testserver/real/</strong> on your phone" in page
+    # Round robin: A, B, C; each request a new client (no cookies kept across Customers).
+    tables = {t: page.split(f'data-table="{t}"')[1].split("</ul>")[0] for t in "ABC"}
+    assert 'data-guest="10.0.3.7"' in tables["A"]
+    assert "1 item<" in tables["A"]
+    assert 'data-guest="10.0.3.8"' in tables["B"]
+    assert "0 items<" in tables["B"]
+    assert 'data-guest="10.0.3.7"' in tables["C"]
+    assert "agreed on <strong>3 of 3</strong> requests" in page
+
+
+def test_the_projector_floor_says_when_nothing_runs(client, settings):
+    settings.REAL_CONTROL = ""
+    assert client.get("/real/projector/floor/").status_code == 503
+    assert "The real restaurant is not running" in text(client.get("/real/projector/"))
+
+
+def test_a_disagreement_is_shown_as_one(client, running):
+    # A table that answered other than the engine predicted (here: a report of B where round
+    # robin's first turn is A) is listed red, named a disagreement, and counted.
+    answer = Customer("10.0.3.7").send(running.port).body
+    response = client.post(
+        SEEN,
+        {"status": "200", "path": "/cart", "answer": json.dumps(answer | {"table": "B"})},
+    )
+    page = text(response)
+    assert (
+        'class="real-row disagreed" data-table="B" data-predicted="A" data-agreed="false"' in page
+    )
+    assert "simulator: <strong>A</strong>, HAProxy: <strong>B</strong>" in page
+    assert '<span class="disagree">disagree</span>' in page
+    assert "agreed on <strong>0 of 1</strong> request; they <strong>disagreed on 1</strong>" in page
+    assert 'class="agreement has-misses"' in page

@@ -4,47 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from lbteach.lab.actions import EVENTS, LAB_ACTIONS, TABLE_EVENTS
+from lbteach.lab.actions import LAB, LAB_ACTIONS, TABLE_EVENTS
 from lbteach.sim import BALANCERS, PRESETS, Simulation, scenario_from_preset
 from lbteach.sim.presets import LabAction
-
-LAB_CUSTOMERS = 12  # what a fresh lab starts with
-
-
-def press(sim: Simulation, action: LabAction) -> None:
-    """Do what the lab does for one button press."""
-    if action.name == "add_customers":
-        sim.add_clients(int(action.target or 10))
-    elif action.name == "set_balancer":
-        sim.apply({"do": "set_balancer", "balancer": action.target})
-    elif action.name == "shared_sessions":
-        sim.apply({"do": "set_shared_sessions", "value": action.target == "on"})
-    else:
-        event = dict(EVENTS[action.name])  # what the lab's button sends
-        if action.target:
-            event["server"] = action.target
-        sim.apply(event)
-
-
-def harm(sim: Simulation) -> int:
-    """Carts broken or lost over the whole run."""
-    totals = sim.view()["totals"]
-    return totals["cart_breaks"] + totals["carts_lost"]
-
-
-def try_it(name: str) -> tuple[int, int]:
-    """Harm before the preset's actions, and harm they and the requests after them caused."""
-    # As the lab builds it: the preset's settings, no scheduled events, customers added.
-    sim = Simulation(scenario_from_preset(name, clients=0, events=[]))
-    sim.add_clients(LAB_CUSTOMERS)
-    sim.step(600)  # let carts fill
-    before = harm(sim)
-    for action in PRESETS[name].try_this.actions:
-        press(sim, action)
-        sim.step(300)
-    sim.step(600)
-    return before, harm(sim) - before
-
+from lbteach.sim.trying import LAB_CUSTOMERS, harm, press, try_it
 
 # (harm before the actions, harm after): the engine is deterministic, so exact.
 HARM = {
@@ -95,8 +58,8 @@ def test_try_this_actions_are_lab_buttons_with_what_they_need():
     for name, preset in PRESETS.items():
         assert preset.try_this.actions, name
         for action in preset.try_this.actions:
-            # A suggestion is a button that changes the run: one a share link replays.
-            assert action.name in LAB_ACTIONS, (name, action.name)
+            # A suggestion is a lab button that changes the run: one a share link replays.
+            assert action.name in LAB_ACTIONS.names(LAB), (name, action.name)
             assert LAB_ACTIONS[action.name].logged, (name, action.name)
             if action.name in TABLE_EVENTS:
                 assert action.target, f"{name}: {action.name} names no table"

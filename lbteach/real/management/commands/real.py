@@ -1,4 +1,4 @@
-"""`manage.py real` (what `make real` runs): HAProxy, N table processes and the site, until Ctrl-C.
+"""`manage.py real` (what `make real` runs): HAProxy (or nginx), N tables and the site, to Ctrl-C.
 
 Everything it starts is its child and is stopped on the way out, however it ends (Ctrl-C,
 SIGTERM, the site exiting, an error); the run directory (configs, logs, the shared store,
@@ -21,7 +21,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from lbteach.classroom.address import host_and_origin, lan_address
 from lbteach.real import control
-from lbteach.real.balancers import REAL_BALANCERS
+from lbteach.real.balancers import CATALOGUES
 from lbteach.real.service import is_local
 from lbteach.real.supervisor import RealError, Supervisor, end
 
@@ -52,17 +52,24 @@ def _loopback(host: str) -> bool:
 
 
 class Command(BaseCommand):
-    help = "Start HAProxy in front of real table processes, and the site; Ctrl-C stops them all."
+    help = "Start HAProxy (or nginx) before real table processes, and the site; Ctrl-C stops all."
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--tables", type=int, default=3, help="how many tables (default 3)")
-        parser.add_argument("--balancer", default="roundrobin", choices=list(REAL_BALANCERS))
+        names = sorted({name for catalogue in CATALOGUES.values() for name in catalogue})
+        parser.add_argument("--balancer", default="roundrobin", choices=names)
         parser.add_argument(
-            "--host", default=settings.HOST, help="where the site and HAProxy listen"
+            "--program",
+            default="",
+            choices=["", *CATALOGUES],
+            help="haproxy or nginx (default: HAProxy when installed, else nginx)",
+        )
+        parser.add_argument(
+            "--host", default=settings.HOST, help="where the site and the balancer listen"
         )
         parser.add_argument("--port", type=int, default=settings.PORT, help="the site's port")
         parser.add_argument(
-            "--lb-port", type=int, default=settings.REAL_LB_PORT, help="HAProxy's port"
+            "--lb-port", type=int, default=settings.REAL_LB_PORT, help="the balancer's port"
         )
 
     def handle(self, *args, **options) -> None:
@@ -74,14 +81,20 @@ class Command(BaseCommand):
         if settings.CLASS_PUBLIC_URL:
             origins.append(host_and_origin(settings.CLASS_PUBLIC_URL)[1])
         run_dir = Path(tempfile.mkdtemp(prefix="lbteach-real-"))
-        sup = Supervisor(
-            run_dir,
-            tables=options["tables"],
-            balancer=options["balancer"],
-            host=host,
-            port=options["lb_port"],
-            origins=tuple(origins),
-        )
+        try:
+            sup = Supervisor(
+                run_dir,
+                tables=options["tables"],
+                balancer=options["balancer"],
+                host=host,
+                port=options["lb_port"],
+                origins=tuple(origins),
+                program=options["program"],
+                redis_url=settings.REDIS_URL,
+            )
+        except RealError as error:
+            shutil.rmtree(run_dir, ignore_errors=True)
+            raise CommandError(str(error)) from None
         site: list[subprocess.Popen] = []
         servers: list[control.ControlServer] = []
 
@@ -130,8 +143,8 @@ class Command(BaseCommand):
             f"{t['letter']} (PID {t['pid']}, port {t['port']})" for t in view["tables"]
         )
         self.stdout.write(
-            f"HAProxy (PID {view['haproxy_pid']}) on port {sup.port}, {sup.balancer.name},"
-            f" in front of tables {tables}."
+            f"{view['program']} (PID {view['program_pid']}) on port {sup.port},"
+            f" {sup.balancer.name}, in front of tables {tables}."
         )
         self.stdout.write(f"The real restaurant is open at http://127.0.0.1:{port}/real/")
         if settings.CLASS_PUBLIC_URL:
