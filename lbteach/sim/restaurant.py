@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
 from math import log1p
 
@@ -160,8 +161,8 @@ class Restaurant:
         decisions: list[Decision] = []
         if not batch:
             return decisions
-        bal = self.balancer
-        route = bal.route
+        # The fast path asks the balancer for a table only; a recorded one also for its reason.
+        route: Callable[[int, str, float], int] = self._explained if record else self.balancer.route
         status = self.status
         served = self.served
         inflight = self.inflight
@@ -182,18 +183,15 @@ class Restaurant:
         ln = log1p
         whole = int
         breaks = carried = firsts = same = errors = checkouts = empty = 0
-        # What a recorded Decision tells beyond the counters; held and carry only when lost.
-        note: str | None = None
+        # Where a broken cart was held, and whether it was filled before the latest switch.
         held = -1
         carry = False
         for t, c, a, p, s in batch:
-            if record:
-                bal.redispatched = False
-                note = notes.pop(c, None)
-            tb = route(c, p, t, record)
+            tb = route(c, p, t)
             if tb < 0 or status[tb] == DOWN:
                 errors += 1
                 if record:
+                    note = notes.pop(c, None)
                     decisions.append(self._decision(index, t, c, a, p, tb, note, None))
                     index += 1
                 continue
@@ -242,6 +240,7 @@ class Restaurant:
                     else:
                         empty += 1
             if record:
+                note = notes.pop(c, None)
                 if follow is not None and c in follow["waiting"]:
                     self._followed(c, lt, tb, bool(lost))
                 decisions.append(
@@ -262,6 +261,12 @@ class Restaurant:
             # The batch path tells no stories: what happened to customers is not kept.
             notes.clear()
         return decisions
+
+    def _explained(self, c: int, p: str, t: float) -> int:
+        """The balancer's decision for a recorded request, with its reason and redispatch."""
+        bal = self.balancer
+        bal.redispatched = False
+        return bal.route(c, p, t, True)
 
     def _decision(
         self,
