@@ -568,13 +568,16 @@ def reasons(decision: Any) -> list[str]:
     """The host's reason, then shorter forms of it, for a scene too narrow for the whole.
 
     The rule is the reason up to its first colon ("HAProxy balance source (map-based)"),
-    its last clause the step that decided ("round robin"); the host stand beside the scene
-    and the narration keep the whole sentence.
+    then its last step ("167839046 % 4 = 2 -> map slot 2 -> table C"); shorter still, the
+    rule and the table, or the clause that decided ("round robin"); the host stand beside
+    the scene and the narration keep the whole sentence.
     """
     rule = decision.reason.split(":", 1)[0]
     step = rule.split("; ")[-1].split(", ")[-1]
+    last = decision.reason.split("; ")[-1]  # the arithmetic, for a hash
     return [
         decision.reason,
+        f"{rule}: {last}",
         f"{rule} → {decision.server}",
         f"{step} → {decision.server}",
         f"table {decision.server}",
