@@ -9,6 +9,7 @@ import lxml.html
 import pytest
 from django.template.loader import render_to_string
 
+from lbteach.lab import frames
 from lbteach.lab.commands import Command
 from lbteach.lab.frames import FrameRenderer
 from lbteach.lab.room import NARRATION_LINES, LabSetup, Room
@@ -207,3 +208,33 @@ def test_which_table_offers_the_tables_that_exist_in_frames_and_fresh_pages(comp
     fresh = render_page(room)
     assert table_options(fresh.get_element_by_id("table-choice")) == expected
     assert live_region(document) == live_region(fresh)
+
+
+def test_a_region_whose_inputs_did_not_change_is_not_rendered_again(monkeypatch):
+    room = Room("t", LabSetup("ecommerce_cart", ("cookie_insert",), seed=5, customers=6))
+    renderer = FrameRenderer(room)
+    room.tick()
+    first = renderer.render()
+    rendered = []
+    real = frames._template
+
+    def counting(partial):
+        rendered.append(partial)
+        return real(partial)
+
+    monkeypatch.setattr(frames, "_template", counting)
+    room.running = False  # only the frame root's run state changes
+    frame = renderer.render()
+    assert rendered == ["frame_meta"]
+    assert 'id="floor"' not in frame
+    snapshot = renderer.render(full=True)
+    assert rendered == ["frame_meta", "frame_meta", "narration"]
+    for region in ("host", "floor", "metrics"):
+        html = frames.as_ascii(renderer.cache[region][1])
+        assert f'id="{region}"' in html
+        assert html in first
+        assert html in snapshot
+    room.running = True
+    room.tick()
+    renderer.render()
+    assert rendered[3:] == ["frame_meta", "host", "floor", "metrics"]
