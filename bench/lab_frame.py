@@ -38,9 +38,9 @@ django.setup()
 
 from websockets.sync.client import connect  # noqa: E402
 
-from lbteach.lab.commands import Command  # noqa: E402
 from lbteach.lab.frames import FrameRenderer  # noqa: E402
 from lbteach.lab.room import LabSetup, Room  # noqa: E402
+from lbteach.live.commands import Command  # noqa: E402
 from tests.browser.server import Server, origin_for, prepare_database, server_env  # noqa: E402
 
 

@@ -22,9 +22,9 @@ from django.template.loader import get_template
 
 from lbteach.lab.actions import EVENTS
 from lbteach.lab.catalog import BUTTON_LABELS
-from lbteach.lab.commands import SPEEDS
 from lbteach.lab.room import LiveRestaurant, Room
 from lbteach.lab.scene import scene_context
+from lbteach.live.commands import SPEEDS
 from lbteach.sim import BALANCERS
 
 CHART_WIDTH = 300

@@ -10,10 +10,10 @@ import pytest
 from django.template.loader import render_to_string
 
 from lbteach.lab import frames
-from lbteach.lab.commands import Command
 from lbteach.lab.frames import FrameRenderer
 from lbteach.lab.room import NARRATION_LINES, LabSetup, Room
 from lbteach.lab.views import page_context
+from lbteach.live.commands import Command
 from tests.text import search
 
 
