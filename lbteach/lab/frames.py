@@ -48,6 +48,7 @@ REGION_INPUTS = {
     ),
     "metrics": (
         "prefix",
+        "balancer",
         "segment",
         "since_request",
         "metrics",

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import lxml.html
 import pytest
+from django.conf import settings
 from django.template.loader import render_to_string
 
 from lbteach.lab import frames
@@ -238,3 +240,35 @@ def test_a_region_whose_inputs_did_not_change_is_not_rendered_again(monkeypatch)
     room.tick()
     renderer.render()
     assert rendered[3:] == ["frame_meta", "host", "floor", "metrics"]
+
+
+def partial_source(name: str) -> str:
+    """A partial of lab/live.html with the partials it includes, as template source."""
+    page = (Path(settings.BASE_DIR) / "templates/lab/live.html").read_text()
+    pattern = rf"{{% partialdef {name}\b[^%]*%}}(.*?){{% endpartialdef {name} %}}"
+    source = search(re.compile(pattern, re.S), page)
+    for inner in re.findall(r"{% partial (\w+) %}", source):
+        source += partial_source(inner)
+    return source
+
+
+@pytest.mark.parametrize("region", sorted(frames.REGION_INPUTS))
+def test_a_region_is_rendered_from_every_input_its_partial_reads(region):
+    reads = set(re.findall(r"\br\.(\w+)", partial_source(region)))
+    assert reads, region
+    assert reads <= set(frames.REGION_INPUTS[region]), reads - set(frames.REGION_INPUTS[region])
+
+
+def test_a_frame_after_a_balancer_switch_names_the_new_balancer():
+    room = Room("t", LabSetup("ecommerce_cart", ("round_robin",), seed=5, customers=6))
+    renderer = FrameRenderer(room)
+    document = render_page(room)
+    play(
+        room,
+        renderer,
+        document,
+        ["tick", Command("set_balancer", {"balancer": "cookie_insert"}), "tick"],
+    )
+    note = document.find_class("segment-note")[0].text_content()
+    assert note.startswith("Since the switch to Cookie insert at request 2:"), note
+    assert live_region(document) == live_region(render_page(room))
