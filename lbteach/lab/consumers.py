@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+from typing import Any
 from urllib.parse import parse_qsl
 
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -116,7 +117,7 @@ class LabConsumer(RoomConsumer):
     when the replay queue has rebuilt it (a wait daphne's handshake timeout never sees).
     """
 
-    live: LiveRoom | None = None
+    live: LiveRoom[Any] | None = None
     opening: asyncio.Task | None = None
 
     async def connect(self):
@@ -151,7 +152,7 @@ class LabConsumer(RoomConsumer):
         """This connection's budget, then its address's, shared with every other process."""
         return self.bucket.allow() and await address_allows(self.address)
 
-    def _watch(self, live: LiveRoom) -> None:
+    def _watch(self, live: LiveRoom[Any]) -> None:
         if self.live is not None and self.viewer is not None:
             self.live.leave(self.viewer)
             service.drop_room(self.live)

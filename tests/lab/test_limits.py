@@ -14,9 +14,9 @@ import pytest
 from django.test import Client
 
 from lbteach.lab import broadcast, replay
-from lbteach.lab.broadcast import registry, ticker
+from lbteach.lab.broadcast import ticker
 from lbteach.lab.consumers import CLOSE_BUSY
-from lbteach.lab.service import REPLAYING
+from lbteach.lab.service import REPLAYING, registry
 from tests.lab.conftest import connect, receive_until, send, status
 from tests.text import search
 
