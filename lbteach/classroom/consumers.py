@@ -13,9 +13,9 @@ from lbteach.classroom.handle import RECONNECTING, Member, RoomEnded, RoomHandle
 from lbteach.classroom.models import Classroom
 from lbteach.classroom.placement import open_room
 from lbteach.classroom.room import PROJECTOR, STUDENT
-from lbteach.lab.broadcast import CLOSE_MOVED
 from lbteach.lab.consumers import RoomConsumer
 from lbteach.lab.service import Reply
+from lbteach.live.broadcast import CLOSE_MOVED
 from lbteach.live.ratelimit import TokenBucket, people
 
 FORBIDDEN = 4403

@@ -17,8 +17,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from lbteach.lab import service
-from lbteach.lab.broadcast import CLOSE_TOO_BIG, LiveRoom, Viewer
 from lbteach.lab.service import Reply
+from lbteach.live.broadcast import CLOSE_TOO_BIG, LiveRoom, Viewer
 from lbteach.live.commands import MAX_MESSAGE_BYTES, message_size
 from lbteach.live.ratelimit import TokenBucket, address_allows
 

@@ -26,8 +26,8 @@ from django.conf import settings
 from django.db import transaction
 
 from lbteach.lab import runstore
-from lbteach.lab.broadcast import LiveRoom
 from lbteach.lab.room import Room
+from lbteach.live.broadcast import LiveRoom
 
 log = logging.getLogger(__name__)
 
