@@ -48,10 +48,11 @@ WHY_CHAR_W = 7.4  # SVG units per character of the host's reason (13 units, digi
 # larger (scene.css), and lines of words are measured at that size.
 COMPACT_TEXT = 1.25
 COMPACT_COLUMNS = 2
-NAME_COLS = 3  # class nicknames listed under each table
-NAME_ROWS = 6
+NAME_COLS = 2  # class nicknames listed under each table: 16 a table, 64 for four
+NAME_COL_W = 92
+NAME_ROWS = 8
 NAME_ROW_H = 16
-NAME_CHARS = 8
+NAME_CHARS = 9
 MAX_NAMES = 60  # nicknames drawn on the whole scene; "+N" past that
 
 
@@ -373,7 +374,7 @@ def scene_context(
         hidden_lost = max(0, len(lost) - sum(1 for c in shelf if c["state"] == "lost"))
         more_here = 0 if down else max(0, len(here[name]) - len(figures))
         nick_list: list[dict] = []
-        nick_more = 0
+        nick_more: dict | None = None
         if names:
             nick_list, nick_more, shown_names = _nicknames(
                 here[name], names, name_rows, shown_names
@@ -431,7 +432,9 @@ def scene_context(
     metrics = view["metrics"]
     unnamed = 0  # students listed at no table: not seated yet
     if names:
-        at_tables = shown_names + sum(t["more_nicknames"] for t in drawn)
+        at_tables = shown_names + sum(
+            t["more_nicknames"]["n"] for t in drawn if t["more_nicknames"]
+        )
         unnamed = sum(1 for cid in names if cid <= len(clients)) - at_tables
     return {
         "width": width,
@@ -513,7 +516,7 @@ def _name_rows(names: dict[int, str], here: dict[str, list[dict]]) -> int:
 
 def _nicknames(
     at_table: list[dict], names: dict[int, str], rows: int, shown: int
-) -> tuple[list[dict], int, int]:
+) -> tuple[list[dict], dict | None, int]:
     """This table's nicknames in a grid under it, the last slot "+N" when they do not fit."""
     named = [c for c in at_table if c["id"] in names]
     room = min(rows * NAME_COLS, max(0, MAX_NAMES - shown))
@@ -524,13 +527,18 @@ def _nicknames(
             {
                 "id": _n(client["id"]),
                 "name": names[client["id"]][:NAME_CHARS],
-                "colour": _n(client["colour"]),
-                "x": _n(8 + (i % NAME_COLS) * 62),
-                "y": _n(CELL_H + 4 + (i // NAME_COLS) * NAME_ROW_H),
+                **_name_slot(i),
             }
         )
     more = len(named) - len(fits)
-    return listed, more, shown + len(fits)
+    return listed, ({"n": more, **_name_slot(len(fits))} if more else None), shown + len(fits)
+
+
+def _name_slot(i: int) -> dict:
+    return {
+        "x": _n(8 + (i % NAME_COLS) * NAME_COL_W),
+        "y": _n(CELL_H + 4 + (i // NAME_COLS) * NAME_ROW_H),
+    }
 
 
 def _table_words(table: dict) -> str:

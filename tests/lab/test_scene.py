@@ -258,9 +258,9 @@ def test_a_class_finds_its_nicknames_at_the_tables_and_a_count_past_sixty():
     view = room.restaurants[0].sim.view()
     for text in listed:
         who = int(text[0].text)
-        assert text[0].tail == f" Student{who:02d}"[:9]  # eight letters at most
+        assert text[0].tail == f" Student{who:02d}x"[:10]  # nine letters at most
         assert view["clients"][who - 1]["last_table"] == table_of(text)
-    more = sum(int(t.text[1:]) for t in svg.xpath('.//text[@class="nick more"]'))
+    more = sum(int(t.text.split()[0][1:]) for t in svg.xpath('.//text[@class="nick more"]'))
     past = svg.xpath('.//text[contains(@class, "names-more")]')
     past_n = int(past[0].text.split()[0][1:]) if past else 0
     assert len(listed) + more + past_n == 70
