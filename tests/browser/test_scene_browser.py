@@ -132,6 +132,7 @@ def test_a_break_is_an_event_on_the_floor_that_stays_and_names_both_tables(chrom
         page.wait_for_timeout(1200)  # a picture of the moment after, not a check
         screenshot(page, f"lab-after-{name}", full_page=False)
     expect(page.locator("#floor text[data-crash-of]")).to_contain_text("crashed")
+    assert serious_violations(page) == []
     counts = page.evaluate(COUNTS)
     assert (counts["breaks"], counts["lost"]) == (counts["metricBreaks"], counts["metricLost"])
     assert errors == []
