@@ -447,11 +447,9 @@ def scene_context(
         "figures": [f for t in drawn for f in t["figures"]],
         "pantry": pantry,
         "compact": compact,
-        # A figure on a phone and a class's projector draw letters larger (scene.css,
-        # stage.css): measure the host's lines at that size.
-        "says": _host_line(
-            last_decision, width, COMPACT_TEXT if compact or names is not None else 1.0
-        ),
+        # A phone, a figure on a phone and a class's projector draw the host's letters up to
+        # 1.25 times larger (scene.css, stage.css): its lines are measured at that size.
+        "says": _host_line(last_decision, width, COMPACT_TEXT),
         "breaks": metrics["cart_breaks"],
         "lost": metrics["carts_lost"],
         "band_y": BAND_Y,

@@ -10,7 +10,7 @@ from lbteach.lab.actions import Sender
 from lbteach.lab.commands import Command
 from lbteach.lab.frames import MARK_SECONDS, mark_ticks, room_context
 from lbteach.lab.room import LabSetup, Room
-from lbteach.lab.scene import MARK_TICKS, WHY_CHAR_W, reasons
+from lbteach.lab.scene import COMPACT_TEXT, MARK_TICKS, WHY_CHAR_W, reasons
 from lbteach.sim import BALANCERS
 
 
@@ -234,7 +234,7 @@ def test_the_hosts_reason_is_never_cut():
             assert words.startswith(who)
             assert words.removeprefix(who).strip() in reasons(last), (balancer, said)
             for line in said:
-                assert len(line) <= (558 - 16) / WHY_CHAR_W, (balancer, line)
+                assert len(line) <= (558 - 16) / (WHY_CHAR_W * COMPACT_TEXT), (balancer, line)
 
 
 class NamedRoom(Room):
