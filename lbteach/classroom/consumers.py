@@ -8,10 +8,11 @@ from importlib import import_module
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from lbteach.classroom import service
-from lbteach.classroom.handle import RECONNECTING, Member, RoomEnded, RoomHandle, ended_frame
+from lbteach.classroom import ending, service
+from lbteach.classroom.handle import RECONNECTING, Member, RoomEnded, RoomHandle
+from lbteach.classroom.models import Classroom
 from lbteach.classroom.placement import open_room
-from lbteach.classroom.room import STUDENT
+from lbteach.classroom.room import PROJECTOR, STUDENT
 from lbteach.lab.broadcast import CLOSE_MOVED
 from lbteach.lab.consumers import RoomConsumer
 from lbteach.lab.ratelimit import TokenBucket, people
@@ -29,15 +30,21 @@ def session_from(cookies: dict):
 
 def identify(code: str, role: str, cookies: dict) -> tuple[int | None, str] | None:
     """(student id, nickname) for a student, (None, "") for the teacher's screens, or None
-    when this browser may not open this role in this class."""
+    when this browser may not open this role in this class (open, or ended with its results
+    kept: then the screen is shown its ending)."""
     session = session_from(cookies)
+    classroom: Classroom | None
     try:
         classroom = service.open_class(code)
     except service.ClassNotFound:
+        classroom = service.ended_class(code)
+    if classroom is None:
         return None
     if role == STUDENT:
         student = service.student_in(classroom, session)
         return (student.pk, student.nickname) if student else None
+    if role == PROJECTOR:
+        return (None, "") if service.may_project(classroom, session) else None
     return (None, "") if service.is_teacher(classroom, session) else None
 
 
@@ -58,7 +65,8 @@ class ClassConsumer(RoomConsumer):
             self.handle = await open_room(self.code)
         except RoomEnded:
             await self.accept()
-            await self.send(text_data=ended_frame())
+            frame = await database_sync_to_async(ending.screen_frame)(self.code, self.role, student)
+            await self.send(text_data=frame)
             await self.close(code=1000)
             return
         except Exception:

@@ -15,8 +15,6 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from django.template.loader import render_to_string
-
 from lbteach.lab.actions import Sender
 from lbteach.lab.broadcast import Viewer
 from lbteach.lab.service import Reply
@@ -34,10 +32,6 @@ class RoomEnded(LookupError):
 
 def group_name(code: str) -> str:
     return f"room_{code}"
-
-
-def ended_frame() -> str:
-    return render_to_string("classroom/live.html#ended", {"hx_oob": True, "class_ended": True})
 
 
 @dataclass(eq=False)

@@ -17,10 +17,10 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from lbteach.classroom import service
+from lbteach.classroom import ending, service
 from lbteach.classroom.actions import CLASS_ACTIONS
 from lbteach.classroom.frames import ClassFrameRenderer, render_student, render_students
-from lbteach.classroom.handle import Member, ended_frame, group_name, receive_forever
+from lbteach.classroom.handle import Member, group_name, receive_forever
 from lbteach.classroom.room import ENDED, STUDENT, ClassRoom
 from lbteach.lab.actions import Sender
 from lbteach.lab.broadcast import CLOSE_MOVED, LiveRoom, Viewer
@@ -32,6 +32,7 @@ log = logging.getLogger(__name__)
 KEEPER_SECONDS = 1.0
 # A home with no viewers anywhere stops ticking after this long (it resumes on the next one).
 UNWATCHED_SECONDS = 30.0
+ENDED_CLOSE_SECONDS = 2.0
 OUTBOX_LIMIT = 200  # messages waiting for the channel layer, at most
 homes: dict[str, ClassHome] = {}
 
@@ -48,6 +49,7 @@ class ClassHome:
         self.live.keep_ticking = True
         self.live.on_push = self._after_push
         self.phones: dict[int, set[Viewer]] = {}
+        self.screens: dict[Viewer, str] = {}  # the teacher's and projector's, by role
         self.cards: dict[int, str] = {}
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=OUTBOX_LIMIT)
         self.dirty = True
@@ -116,6 +118,9 @@ class ClassHome:
                 self.live.start_ticking()
             else:
                 self.live.stop_ticking()
+
+    def _close_all(self) -> None:
+        self._drop_everyone(code=1000)
 
     def _drop_everyone(self, code: int) -> None:
         for viewer in [*self.live.viewers, *(v for vs in self.phones.values() for v in vs)]:
@@ -192,6 +197,7 @@ class ClassHome:
             member.viewer.start()
             member.viewer.offer_now(self._snapshot(STUDENT, member.student))
         else:
+            self.screens[member.viewer] = member.role
             self.live.join(member.viewer)
 
     def leave(self, member: Member) -> None:
@@ -200,6 +206,7 @@ class ClassHome:
             member.viewer.stop()
             self.phones.get(member.student, set()).discard(member.viewer)
         else:
+            self.screens.pop(member.viewer, None)
             self.live.leave(member.viewer)
 
     async def seat(self, member: Member, nickname: str) -> None:
@@ -253,10 +260,23 @@ class ClassHome:
         await database_sync_to_async(service.heartbeat)(
             self.code, self.channel, self.room.to_dict(), True
         )
-        frame = ended_frame()
-        for viewer in [*self.live.viewers, *(v for vs in self.phones.values() for v in vs)]:
-            viewer.offer_now(frame)
-        await self.layer.group_send(group_name(self.code), {"type": "room.ended"})
+        # Every screen turns into its ending at once: the teacher's, the projector's, and each
+        # phone its own tally; other processes' screens get theirs through their relays.
+        frames = await database_sync_to_async(ending.frames)(self.code)
+        for viewer, role in self.screens.items():
+            viewer.offer_now(ending.frame_for(frames, role, None))
+        for student, viewers in self.phones.items():
+            for viewer in viewers:
+                viewer.offer_now(ending.frame_for(frames, STUDENT, student))
+        # Then the sockets close (a normal close: pages do not reconnect), once the endings
+        # have had time to go out.
+        asyncio.get_running_loop().call_later(ENDED_CLOSE_SECONDS, self._close_all)
+        try:
+            await self.layer.group_send(
+                group_name(self.code), {"type": "room.ended", "frames": frames}
+            )
+        except Exception:  # the relays' screens find the ending when they reconnect
+            log.warning("class %s: could not tell the other processes it ended", self.code)
         self._stop()
 
     # -- messages from relays (dispatched by _listen) ----------------------------------------

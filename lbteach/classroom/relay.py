@@ -14,14 +14,14 @@ import time
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from lbteach.classroom import ending
 from lbteach.classroom.handle import (
     RECONNECTING,
     Member,
-    ended_frame,
     group_name,
     receive_forever,
 )
-from lbteach.classroom.home import KEEPER_SECONDS
+from lbteach.classroom.home import ENDED_CLOSE_SECONDS, KEEPER_SECONDS
 from lbteach.classroom.room import STUDENT
 from lbteach.lab.broadcast import CLOSE_MOVED
 from lbteach.lab.service import Reply
@@ -158,6 +158,13 @@ class ClassRelay:
         pass  # _listen already noted that the home is alive
 
     def room_ended(self, message: dict) -> None:
-        frame = ended_frame()
         for member in self.members.values():
-            member.viewer.offer_now(frame)
+            member.viewer.offer_now(
+                ending.frame_for(message["frames"], member.role, member.student)
+            )
+        asyncio.get_running_loop().call_later(ENDED_CLOSE_SECONDS, self._close_all)
+
+    def _close_all(self) -> None:
+        for member in list(self.members.values()):
+            if member.viewer.close:
+                asyncio.get_running_loop().create_task(member.viewer.close(1000))

@@ -12,6 +12,7 @@ from datetime import timedelta
 from typing import TypedDict
 
 from django.conf import settings
+from django.core import signing
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
@@ -28,13 +29,16 @@ from lbteach.classroom.codes import (
     skeleton,
 )
 from lbteach.classroom.models import ClassAnswer, ClassQuestion, Classroom, Student
-from lbteach.classroom.stage import letter, letters
+from lbteach.classroom.stage import letter, letters, ranked
 from lbteach.quiz import bank
 
 log = logging.getLogger(__name__)
 
 TEACHER_SESSION_KEY = "class_teacher"
+# A teacher key is 32 characters (codes.new_secret); anything much longer is not one.
+KEY_MAX_LENGTH = 64
 STUDENT_SESSION_KEY = "class_student"
+PROJECTOR_SESSION_KEY = "class_projector"
 
 
 class ClassNotFound(LookupError):
@@ -66,11 +70,14 @@ def open_class(code: str) -> Classroom:
     classroom = Classroom.objects.filter(code=code, ended_at=None).first()
     if classroom is None:
         raise ClassNotFound(code)
-    idle = timezone.now() - classroom.last_active_at
-    if idle > timedelta(minutes=classroom.idle_minutes):
+    if _idle_too_long(classroom):
         end_class(code)
         raise ClassNotFound(code)
     return classroom
+
+
+def _idle_too_long(classroom: Classroom) -> bool:
+    return timezone.now() - classroom.last_active_at > timedelta(minutes=classroom.idle_minutes)
 
 
 def _attempts_key(client: str) -> str:
@@ -91,10 +98,10 @@ def _count(key: str, window: int) -> int:
 def missed_join(client: str) -> bool:
     """Count a code that matched no open class; True once this address has missed too many.
 
-    Only wrong codes count, and only they are ever refused: a right code, and the pages of a
-    class this browser already belongs to, always open, so a school behind one address
-    cannot lock itself out with a few typos. If the cache is unreachable (Redis down), the
-    miss goes uncounted rather than the page failing.
+    Only wrong codes count. Past the budget every new visitor from this address waits, right
+    code or wrong (a right code that still opened would tell a guesser it was right), but
+    a browser that already belongs to the class is never turned away. If the cache is
+    unreachable (Redis down), the miss goes uncounted rather than the page failing.
     """
     try:
         misses = _count(_attempts_key(client), settings.CLASS_JOIN_WINDOW_SECONDS)
@@ -102,6 +109,21 @@ def missed_join(client: str) -> bool:
         log.warning("could not count a missed join code", exc_info=True)
         return False
     return misses > settings.CLASS_JOIN_ATTEMPTS
+
+
+def locked_out(client: str) -> bool:
+    """Whether this address has missed too many codes in the window (without counting)."""
+    try:
+        misses = cache.get(_attempts_key(client), 0)
+    except Exception:
+        log.warning("could not read missed join codes", exc_info=True)
+        return False
+    return int(misses) > settings.CLASS_JOIN_ATTEMPTS
+
+
+def belongs(classroom: Classroom, session) -> bool:
+    """Whether this browser is already the class's teacher or one of its students."""
+    return is_teacher(classroom, session) or student_in(classroom, session) is not None
 
 
 def may_start_class(client: str) -> bool:
@@ -125,6 +147,31 @@ def remember_teacher(session, code: str, key: str) -> None:
     session[TEACHER_SESSION_KEY] = keys
 
 
+def projector_key(classroom: Classroom) -> str:
+    """The key of the projector link: it opens this class's projector page on another device
+    and nothing else. Derived from the teacher's secret (its hash), so nothing more is stored
+    and a new class gets a new key."""
+    signer = signing.Signer(salt=f"class-projector:{classroom.teacher_key_hash}")
+    return signer.signature(classroom.code)
+
+
+def projector_key_matches(classroom: Classroom, key: str) -> bool:
+    return bool(key) and hmac.compare_digest(key, projector_key(classroom))
+
+
+def remember_projector(session, code: str, key: str) -> None:
+    keys = dict(session.get(PROJECTOR_SESSION_KEY, {}))
+    keys[code] = key
+    session[PROJECTOR_SESSION_KEY] = keys
+
+
+def may_project(classroom: Classroom, session) -> bool:
+    """Whether this browser may show the class's projector: the teacher's, or one that opened
+    the projector link."""
+    key = session.get(PROJECTOR_SESSION_KEY, {}).get(classroom.code, "")
+    return is_teacher(classroom, session) or projector_key_matches(classroom, key)
+
+
 def teacher_key_matches(classroom: Classroom, key: str) -> bool:
     return bool(key) and hmac.compare_digest(hash_secret(key), classroom.teacher_key_hash)
 
@@ -139,6 +186,15 @@ def student_in(classroom: Classroom, session) -> Student | None:
 def join(classroom: Classroom, session, nickname: object) -> Student:
     """Add a student with this nickname (unique in the class) and remember them in the session."""
     name = clean_nickname(nickname)
+    with transaction.atomic():
+        # Write the class's row first: joins from every process then queue on its lock (a
+        # row lock on PostgreSQL, the write lock on SQLite), so the count below cannot be
+        # read by two joins at once and the class never takes one student too many.
+        Classroom.objects.filter(pk=classroom.pk).update(last_active_at=timezone.now())
+        return _join_locked(classroom, session, name)
+
+
+def _join_locked(classroom: Classroom, session, name: str) -> Student:
     if Student.objects.filter(classroom=classroom).count() >= settings.CLASS_MAX_STUDENTS:
         raise NicknameError(
             f"This class is full: it has its {settings.CLASS_MAX_STUDENTS} students. "
@@ -343,6 +399,7 @@ def _layout(question: ClassQuestion) -> list[dict]:
 class StudentResult(TypedDict):
     """One row of the results page's student table."""
 
+    id: int
     nickname: str
     customer: int | None
     score: int
@@ -351,8 +408,12 @@ class StudentResult(TypedDict):
     checkouts: int
 
 
+NO_ANSWER = "no answer"
+
+
 def class_results(classroom: Classroom) -> dict:
-    """Everything the results page shows: each question's histogram, each student's tally."""
+    """Everything the results page shows: each question's histogram and each student's answer
+    to it (or "no answer"), each student's tally. The CSV is written from the same rows."""
     students = list(classroom.students.all())
     scores = {s.pk: {"right": 0, "answered": 0} for s in students}
     questions = []
@@ -377,6 +438,24 @@ def class_results(classroom: Classroom) -> dict:
             tally = scores.setdefault(answer.student_id, {"right": 0, "answered": 0})
             tally["answered"] += 1
             tally["right"] += int(answer.correct)
+        letter_of = {o["bank_key"]: letter(o["key"]) for o in layout}
+        by_student = {a.student_id: a for a in answers}
+        replies = []
+        for student in students:
+            given = by_student.get(student.pk)
+            replies.append(
+                {
+                    "nickname": student.nickname,
+                    "answer": " ".join(sorted(letter_of.get(k, k) for k in given.choice))
+                    if given
+                    else "",
+                    "correct": (
+                        ("yes" if given.correct else "no") if given is not None else NO_ANSWER
+                    ),
+                    "answered_at": given.answered_at.isoformat(timespec="seconds") if given else "",
+                }
+            )
+        right = sum(1 for a in answers if a.correct)
         questions.append(
             {
                 "number": number,
@@ -384,12 +463,17 @@ def class_results(classroom: Classroom) -> dict:
                 "prompt": question.prompt,
                 "options": options,
                 "answered": total,
-                "right": sum(1 for a in answers if a.correct),
+                "right": right,
+                "wrong": total - right,
+                "unanswered": len(students) - total,
+                "asked": len(students),
+                "replies": replies,
                 "right_letters": letters(o["key"] for o in layout if o["correct"]),
             }
         )
     people: list[StudentResult] = [
         {
+            "id": s.pk,
             "nickname": s.nickname,
             "customer": s.customer,
             "score": scores[s.pk]["right"],
@@ -416,28 +500,78 @@ RESULT_COLUMNS = [
     "correct",
     "right_answer",
     "answered_at",
+    "score",
+    "cart_breaks",
+    "checkouts",
 ]
 
 
-def result_rows(classroom: Classroom) -> list[list[str]]:
-    """One row per answer, with the letters the students saw and the question's title."""
+def result_rows(classroom: Classroom, results: dict | None = None) -> list[list[str]]:
+    """One row per student per question sent ("no answer" when they gave none), each with the
+    student's score, cart breaks and checkouts; a class without questions still has a row per
+    student. Written from `class_results`, so the CSV and the results page agree."""
+    results = results if results is not None else class_results(classroom)
+    tally = {p["nickname"]: p for p in results["students"]}
+
+    def student_columns(nickname: str) -> list[str]:
+        person = tally[nickname]
+        return [str(person["score"]), str(person["cart_breaks"]), str(person["checkouts"])]
+
     rows = []
-    questions = classroom.questions.prefetch_related("answers__student").order_by("opened_at")
-    for number, question in enumerate(questions, start=1):
-        layout = _layout(question)
-        letter_of = {o["bank_key"]: letter(o["key"]) for o in layout}
-        right = letters(o["key"] for o in layout if o["correct"])
-        title = question_title(question.prompt)
-        for a in sorted(question.answers.all(), key=lambda a: a.answered_at):
+    for question in results["questions"]:
+        for reply in question["replies"]:
             rows.append(
                 [
-                    str(number),
-                    title,
-                    a.student.nickname,
-                    " ".join(sorted(letter_of.get(k, k) for k in a.choice)),
-                    "yes" if a.correct else "no",
-                    right,
-                    a.answered_at.isoformat(timespec="seconds"),
+                    str(question["number"]),
+                    question["title"],
+                    reply["nickname"],
+                    reply["answer"],
+                    reply["correct"],
+                    question["right_letters"],
+                    reply["answered_at"],
+                    *student_columns(reply["nickname"]),
                 ]
             )
+    if not results["questions"]:
+        for person in sorted(results["students"], key=lambda p: p["id"]):
+            rows.append(
+                ["", "", person["nickname"], "", "", "", "", *student_columns(person["nickname"])]
+            )
     return rows
+
+
+# -- the ending every screen shows once the class is over ------------------------------------
+PODIUM_PLACES = 3
+
+
+def ended_class(code: str) -> Classroom | None:
+    """The class with this code if it has ended and its results are still kept."""
+    try:
+        classroom = kept_class(code)
+    except ClassNotFound:
+        return None
+    if classroom.ended_at is None and _idle_too_long(classroom):
+        end_class(classroom.code)
+        classroom.refresh_from_db()
+    return classroom if classroom.ended_at is not None else None
+
+
+def ending(classroom: Classroom) -> dict:
+    """What the ended class's screens show: the podium (ties share a place, nobody is placed
+    on zero points), the class's totals, and each student's own line by student id."""
+    results = class_results(classroom)
+    people = results["students"]
+    board = ranked(people, limit=len(people))
+    places = {entry["id"]: entry["place"] for entry in board}
+    podium = [e for e in board if e["place"] is not None and e["place"] <= PODIUM_PLACES]
+    questions = results["questions"]
+    totals = {
+        "students": len(people),
+        "questions": len(questions),
+        "answers": sum(q["answered"] for q in questions),
+        "right": sum(q["right"] for q in questions),
+        "cart_breaks": sum(p["cart_breaks"] for p in people),
+        "checkouts": sum(p["checkouts"] for p in people),
+    }
+    mine = {p["id"]: {**p, "place": places[p["id"]], "questions": len(questions)} for p in people}
+    return {"podium": podium, "totals": totals, "students": mine, "code": classroom.code}

@@ -14,8 +14,9 @@ from __future__ import annotations
 import gzip
 import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
@@ -86,7 +87,7 @@ def figure_html(names: tuple[str, ...]) -> str:
     return "\n".join(line for line in html.splitlines() if line.strip())
 
 
-@cache
+@lru_cache(maxsize=settings.LAB_FIGURE_CACHE)  # 272 names are valid: keep the recent few
 def frames_body(name: str) -> tuple[bytes, bytes]:
     """Every frame of the figure `name` ("a+b" for two side by side): plain and gzipped.
 

@@ -20,6 +20,24 @@
   document.addEventListener("htmx:wsAfterMessage", focusNewQuestion);
   document.addEventListener("DOMContentLoaded", focusNewQuestion);
 
+  // The class ended: the teacher's page goes to the results, a phone's ending takes the focus
+  // (a screen reader reads it), and the connection badge stops saying "Live".
+  var ended = false;
+  function showEnding() {
+    var ending = document.querySelector("#class-ended.is-ended");
+    if (!ending || ended) { return; }
+    ended = true;
+    var connection = document.getElementById("connection");
+    if (connection) { connection.textContent = "Ended"; connection.dataset.state = "ended"; }
+    if (ending.dataset.go) { window.location.assign(ending.dataset.go); return; }
+    if (ending.hasAttribute("tabindex")) { ending.focus(); }
+  }
+  document.addEventListener("htmx:wsAfterMessage", showEnding);
+  document.addEventListener("htmx:wsClose", function () {
+    var connection = document.getElementById("connection");
+    if (ended && connection) { connection.textContent = "Ended"; connection.dataset.state = "ended"; }
+  });
+
   // A button with data-opens="<dialog id>" opens that dialog (Escape and "Keep teaching" close it).
   document.addEventListener("click", function (event) {
     var opener = event.target.closest("[data-opens]");
@@ -82,6 +100,14 @@
 
   document.addEventListener("click", function (event) {
     if (!plan()) { return; }
+    var ask = event.target.closest("[data-plan-ask]");
+    if (ask && socket) {
+      // The step's question, once the students are done with their phones.
+      socket.send(ask.dataset.planAsk);
+      ask.disabled = true;
+      ask.textContent = "Question sent";
+      return;
+    }
     var run = event.target.closest("[data-plan-run]");
     if (run) { runStep(parseInt(run.dataset.planRun, 10)); return; }
     if (event.target.closest("[data-plan-next]")) {

@@ -52,6 +52,7 @@ def test_a_question_takes_over_the_phone_and_ending_the_class_keeps_the_results(
     teach.get_by_role("button", name="Reveal answer").click()
     expect(phone.locator("#student-quiz")).to_contain_text("Why:")
     screenshot(phone, "class-phone-reveal-390x844", full_page=False)
+    right = "You got it right." in phone.locator("#student-quiz .verdict-line").inner_text()
     screenshot(teach, "class-teacher-page")
 
     # Ending asks first, in a dialog; "Keep teaching" changes nothing.
@@ -63,13 +64,45 @@ def test_a_question_takes_over_the_phone_and_ending_the_class_keeps_the_results(
     dialog.get_by_role("button", name="Keep teaching").click()
     expect(dialog).to_be_hidden()
     expect(teach.locator("#connection")).to_have_text("Live")
+    projector = teacher.new_page()
+    projector.set_viewport_size({"width": 1280, "height": 720})
+    projector.goto(f"{site}/class/{code}/projector/")
+    expect(projector.locator("#connection")).to_have_text("Live")
     teach.get_by_role("button", name="End class…").click()
     dialog.get_by_role("button", name="End class").click()
-    expect(teach.locator("#class-ended")).to_contain_text("This class has ended")
-    expect(phone.locator("#class-ended")).to_contain_text("This class has ended")
-
-    teach.get_by_role("link", name="Results page").click()
+    # Every screen turns into its ending at once: the teacher's goes to the results.
     teach.wait_for_url(f"**/class/{code}/results/")
+    ending = phone.locator("#class-ended.is-ended")
+    expect(ending).to_contain_text("Class ended")
+    expect(ending).to_be_focused()
+    expect(phone.locator('[data-ending="score"]')).to_have_text("1" if right else "0")
+    expect(phone.locator('[data-ending="cart_breaks"]')).to_have_text("0")
+    expect(phone.locator('[data-ending="checkouts"]')).to_have_text("0")
+    expect(phone.get_by_role("button")).to_have_count(0)
+    expect(phone.locator("#connection")).to_have_text("Ended")
+    screenshot(phone, "class-phone-ending-live-390x844", full_page=False)
+    live_text = ending.inner_text()
+    expect(projector.locator(".stage-ending")).to_contain_text(f"Class {code} has ended")
+    expect(projector.locator(".ending-totals")).to_contain_text("Students")
+    screenshot(projector, "class-projector-ending-1280x720", full_page=False)
+    phone.reload()
+    assert phone.locator("#class-ended.is-ended").inner_text() == live_text
+    expect(phone.get_by_role("button")).to_have_count(0)
+    screenshot(phone, "class-phone-ending-reloaded-390x844", full_page=False)
+    assert serious_violations(phone) == []
+    projector.reload()
+    expect(projector.locator(".stage-ending")).to_contain_text(f"Class {code} has ended")
+    screenshot(projector, "class-projector-ending-reloaded-1280x720", full_page=False)
+
+    # The replay: the lab rebuilds the class's restaurant, Ana's customer circled.
+    customer = phone.locator(".ending-who").inner_text().split("customer ")[1].split(" ")[0]
+    phone.get_by_role("link", name="Replay this class in the lab").click()
+    phone.wait_for_url("**/lab/?*highlight=*")
+    expect(phone.locator("#connection")).to_have_text("Live")
+    expect(phone.locator(f'.who.is-me[data-customer="{customer}"]')).to_have_count(1)
+    expect(phone.locator(".highlight-note")).to_contain_text(f"Customer {customer} is you")
+    screenshot(phone, "class-phone-replay-in-lab-390x844", full_page=False)
+
     expect(teach.locator("h1")).to_contain_text(f"Results of class {code}")
     expect(teach.locator(".result-question")).to_contain_text("Question 1:")
     expect(teach.locator(".result-question .is-correct .letter")).to_have_count(1)
@@ -83,6 +116,7 @@ def test_a_question_takes_over_the_phone_and_ending_the_class_keeps_the_results(
     assert rows[1][1].startswith("A mobile user's cart empties")
     assert rows[1][2] == "Ana"
     assert rows[1][3] == "B"
+    assert rows[1][4] == ("yes" if right else "no")
     teach.get_by_role("link", name="Print view").click()
     expect(teach.get_by_role("navigation", name="Main")).to_have_count(0)
     screenshot(teach, "class-results-print")

@@ -40,6 +40,14 @@ async def a_class(*nicknames):
     return teacher, code, phones
 
 
+async def closes(communicator) -> int:
+    """The close code a socket ends with, skipping the frames sent before it."""
+    while True:
+        output = await communicator.receive_output(timeout=5)
+        if output["type"] == "websocket.close":
+            return output.get("code", 1000)
+
+
 def card(frame: str) -> bool:
     return 'id="me"' in frame
 
@@ -257,12 +265,39 @@ async def test_ending_the_class_tells_everyone_and_closes_the_room():
     await receive_until(screen, lambda f: 'id="floor"' in f)
     phone = await connected(ana, code, "student")
     await receive_until(phone, card)
+    projector = await connected(teacher, code, "projector")
+    await receive_until(projector, lambda f: 'id="floor"' in f)
+    await send(phone, action="add_to_cart")
+    await send(phone, action="checkout")
+    await receive_until(phone, lambda f: "You checked out" in f)
     await send(screen, action="end_class")
-    assert "This class has ended." in await receive_until(phone, lambda f: "class-ended" in f)
+    # Every screen turns into its own ending at once.
+    mine = await receive_until(phone, lambda f: "is-ended" in f)
+    assert "Class ended" in mine
+    assert 'data-ending="checkouts">1<' in mine
+    assert 'data-ending="score">0<' in mine
+    assert "<form" not in mine
+    stage = await receive_until(projector, lambda f: "is-ended" in f)
+    assert f"Class {code} has ended" in stage
+    assert "<dt>Checkouts</dt><dd>1</dd>" in stage
+    told = await receive_until(screen, lambda f: "is-ended" in f)
+    assert f'data-go="/class/{code}/results/"' in told
     assert await sync_to_async(Classroom.objects.filter(code=code).exclude(ended_at=None).exists)()
     assert code not in home_module.homes
+    # Then the sockets close normally (pages do not reconnect to an ended class).
+    for communicator in (phone, projector, screen):
+        assert await closes(communicator) == 1000
+    # A screen that connects later is shown its ending, then closed.
     late = socket(teacher, code, "teacher")
-    assert (await late.connect()) == (False, 4403)  # an ended class has no teacher page either
+    assert (await late.connect())[0]
+    assert "data-go=" in await late.receive_from()
+    assert await closes(late) == 1000
+    late_phone = socket(ana, code, "student")
+    assert (await late_phone.connect())[0]
+    assert 'data-ending="checkouts">1<' in await late_phone.receive_from()
+    _, elsewhere = await sync_to_async(start_class)()
+    stranger = socket(await sync_to_async(join)(elsewhere, "Ben"), code, "student")
+    assert (await stranger.connect()) == (False, 4403)  # not a student of this class
 
 
 async def test_an_idle_class_ends_by_itself(settings, monkeypatch):
@@ -271,8 +306,8 @@ async def test_an_idle_class_ends_by_itself(settings, monkeypatch):
     settings.CLASS_IDLE_MINUTES = 0.002  # about 0.1 s for the live room
     phone = await connected(ana, code, "student")
     await receive_until(phone, card)
-    ended = await receive_until(phone, lambda f: "This class has ended." in f)
-    assert "class-ended" in ended
+    ended = await receive_until(phone, lambda f: "is-ended" in f)
+    assert "Class ended" in ended
     assert code not in home_module.homes
     assert await sync_to_async(Classroom.objects.filter(code=code).exclude(ended_at=None).exists)()
     await phone.disconnect()

@@ -1,0 +1,64 @@
+"""The ending of a class on every screen: each phone's own tally, the projector's podium and
+totals, and the teacher's way to the results page.
+
+Rendered from the database (`service.ending`), the source of truth once the class is over,
+so a screen that sees the ending live and one reloaded a day later show the same thing.
+"""
+
+from __future__ import annotations
+
+from django.template.loader import get_template
+
+from lbteach.classroom import service
+from lbteach.classroom.models import Classroom
+from lbteach.classroom.room import PROJECTOR, STUDENT, TEACHER, ClassRoom
+
+TEMPLATE = "classroom/ending.html"
+
+
+def data(classroom: Classroom) -> dict:
+    """The ending's figures (`service.ending`), each student's with a link that replays the
+    class in the lab with their own customer highlighted (when the class fits a link)."""
+    figures = service.ending(classroom)
+    room = ClassRoom.from_dict(classroom.state) if classroom.state else None
+    for me in figures["students"].values():
+        me["replay_url"] = room.replay_url(me["customer"]) if room and me["customer"] else ""
+    return figures
+
+
+def student_context(figures: dict, student: int | None) -> dict:
+    return {"me": figures["students"].get(student) if student is not None else None}
+
+
+def render(figures: dict, role: str, student: int | None = None, oob: bool = True) -> str:
+    """One screen's ending: a phone's (its own tally), the projector's or the teacher's."""
+    if role == STUDENT:
+        context = student_context(figures, student)
+        partial = "student_ending"
+    else:
+        context = {"ending": figures}
+        partial = "projector_ending" if role == PROJECTOR else "teacher_ending"
+    return get_template(f"{TEMPLATE}#{partial}").render({**context, "hx_oob": oob})
+
+
+def frames(code: str) -> dict:
+    """Every screen's ending frame, for a home to hand out and to send to the relays: by role,
+    and each student's by their id (as text: the channel layer's messages are JSON-like)."""
+    figures = data(Classroom.objects.get(code=code))
+    return {
+        TEACHER: render(figures, TEACHER),
+        PROJECTOR: render(figures, PROJECTOR),
+        STUDENT: render(figures, STUDENT),
+        "students": {str(pk): render(figures, STUDENT, pk) for pk in figures["students"]},
+    }
+
+
+def frame_for(frames: dict, role: str, student: int | None) -> str:
+    if role == STUDENT:
+        return frames["students"].get(str(student), frames[STUDENT])
+    return frames.get(role, frames[TEACHER])
+
+
+def screen_frame(code: str, role: str, student: int | None) -> str:
+    """The ending for one screen that connects after the class ended."""
+    return render(data(Classroom.objects.get(code=code)), role, student)
