@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lbteach.lab.scene import MARK_TICKS, SEATS
+from lbteach.lessons.catalogue import load_catalogue
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.test_class_stage import send, student, teacher_and_code
 from tests.browser.test_lessons_browser import serious_violations, watch_console
@@ -18,7 +19,8 @@ pytestmark = pytest.mark.browser
 
 LAB = "/lab/?scenario=mobile_ip_change&balancer=source_ip&seed=11&customers=30"
 COMPARE = "/lab/compare/?scenario=mobile_ip_change&left=source_ip&right=cookie_insert&seed=11"
-FIGURES = ("source-ip-affinity", "hashing-and-scaling", "server-failure")
+# Every lesson with a live figure.
+FIGURES = [lesson.slug for lesson in load_catalogue().lessons if "scene-figure" in lesson.html]
 
 # Every text of every scene on the page at the size it is drawn: its computed font size
 # times the scale of its SVG (rendered width over the viewBox's width); the smallest first.
