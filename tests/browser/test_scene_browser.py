@@ -23,13 +23,16 @@ COMPARE = "/lab/compare/?scenario=mobile_ip_change&left=source_ip&right=cookie_i
 FIGURES = [lesson.slug for lesson in load_catalogue().lessons if "scene-figure" in lesson.html]
 
 # Every text of every scene on the page at the size it is drawn: its computed font size
-# times the scale of its SVG (rendered width over the viewBox's width); the smallest first.
+# times the scale of its SVG (its rendered size over its viewBox's); the smallest first.
 SCENE_TEXT = """() => {
   const found = [];
   document.querySelectorAll("svg.scene").forEach((svg) => {
     const box = svg.getBoundingClientRect();
     if (!box.width) return;
-    const scale = box.width / svg.viewBox.baseVal.width;
+    // The drawing keeps its proportions inside the box (preserveAspectRatio "meet"): its
+    // scale is the smaller of the two.
+    const view = svg.viewBox.baseVal;
+    const scale = Math.min(box.width / view.width, box.height / view.height);
     svg.querySelectorAll("text, tspan").forEach((t) => {
       const words = [...t.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join("");
       if (!words.trim()) return;
