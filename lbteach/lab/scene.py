@@ -33,7 +33,6 @@ TOP = BAND_Y + BAND_H + 4  # where the floor starts
 PANTRY_H = 92
 PANTRY_ROWS = (28, 49)  # where the pantry's two rows of carts sit
 SEATS = ((62, 22), (138, 22), (62, 100), (138, 100))
-SHELF_Y = 128
 SHELF_SLOTS = 8  # carts drawn on a shelf, the last slot for "+N" when more
 BUSY_SHELF_SLOTS = 6  # with many tables: the frame stays small and quick to render
 BUSY_TABLES = 6
@@ -453,6 +452,7 @@ def scene_context(
         "breaks": metrics["cart_breaks"],
         "lost": metrics["carts_lost"],
         "band_y": BAND_Y,
+        "band_h": BAND_H,
         "counts_y": (TOP + 6, TOP + 38),
         "arrows": marks["arrows"],
         "labels": marks["labels"],
