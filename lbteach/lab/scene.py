@@ -133,6 +133,8 @@ def remember(
             memory.lost[name] = [c for c in held if c in gone]
             memory.lost_when[name] = view["requests"]
             memory.stranded = {c: t for c, t in memory.stranded.items() if t != name}
+            # A break whose cart was on this table points at nothing now: the crash says it.
+            memory.marks = [m for m in memory.marks if m.get("from") != name]
             memory.chairs.pop(name, None)
             memory.marks.append(
                 {
@@ -475,8 +477,9 @@ def _marks(
     for mark in [m for m in shown if "of" in m]:
         if mark["to"] not in places or mark["from"] not in places:
             continue
-        tx, ty = places[mark["to"]]
-        start = sits.get(mark["of"]) or (tx + 100, ty + 60)
+        start = sits.get(mark["of"])
+        if start is None:  # every chair there holds a newer break: the label alone tells it
+            continue
         fx, fy = places[mark["from"]]
         # The tip stops on the cart's top edge (its bottom one from below), so the cart's
         # number stays readable.

@@ -299,3 +299,18 @@ def test_a_burst_of_breaks_shows_each_one_for_its_full_time_in_turn():
         frames = [i for i, frame in enumerate(seen) if who in frame]
         assert frames == list(range(frames[0], frames[0] + len(frames)))  # shown without a gap
         assert len(frames) == MARK_TICKS or frames[-1] == len(seen) - 1, (who, frames)
+
+
+def test_a_crash_takes_the_marks_of_the_carts_it_held_and_arrows_start_at_a_customer():
+    room = broken_room("tick")
+    mark = first_break(room)
+    room.apply(Command("crash_table", {"server": mark["from"]}))
+    svg = scene(room)
+    marks_left = room.restaurants[0].scene.marks
+    assert [m for m in marks_left if m.get("from") == mark["from"]] == []
+    assert svg.xpath(f'.//text[@data-crash-of="{mark["from"]}"]')
+    for arrow in svg.xpath(".//g[@data-break-of]"):
+        who = arrow.get("data-break-of")
+        x, y = arrow.xpath("./circle")[0].get("cx"), arrow.xpath("./circle")[0].get("cy")
+        figure = svg.xpath(f'.//*[@data-customer="{who}"]')[0]
+        assert figure.get("transform") == f"translate({x} {y})"
