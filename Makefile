@@ -7,7 +7,7 @@ HOST ?= 127.0.0.1
 STAMP := $(VENV)/.installed
 
 # A class from a laptop: listen on every interface; only the LAN address is added to the hosts.
-.PHONY: run class test setup content lint format bench clean
+.PHONY: run class real test setup content lint format bench clean
 
 # Re-install only when the dependencies change, so a second `make run` is quick and harmless.
 $(STAMP): pyproject.toml
@@ -21,6 +21,7 @@ setup: $(STAMP)
 content: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_content
+	$(PY) manage.py purge_class_results
 	$(PY) manage.py collectstatic --noinput --verbosity 0
 
 run: content
@@ -33,6 +34,12 @@ run: content
 # tap to the projector at 60 students, against 510 ms at the site's default 0.5 s tick).
 class:
 	LIVE_TICK_SECONDS=$${LIVE_TICK_SECONDS:-0.1} $(MAKE) run HOST=0.0.0.0
+
+# The real restaurant: a real HAProxy (the system's package) in front of TABLES real table
+# processes, and the site; Ctrl-C stops every process it started. HOST=0.0.0.0 for a class.
+TABLES ?= 3
+real: content
+	HOST=$(HOST) PORT=$(PORT) $(PY) manage.py real --tables $(TABLES)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

@@ -43,16 +43,20 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from websockets.asyncio.client import connect  # noqa: E402
-from websockets.typing import Origin  # noqa: E402
 
 from bench.fanout import BaselineServer, cpu_seconds, measure, peak_rss_mb, percentile  # noqa: E402
-from tests.browser.server import Browser, Server, prepare_database, server_env  # noqa: E402
+from tests.browser.server import (  # noqa: E402
+    Browser,
+    Server,
+    origin_for,
+    prepare_database,
+    server_env,
+)
 
 ACT_SECONDS = 2.0
 TICK_SECONDS = 0.5
 TARGET_STUDENTS, TARGET_P99_MS = 60, 150.0
 QUESTION = "ip-mobile-wifi-lte"
-ORIGIN = Origin("http://127.0.0.1")
 ROW = re.compile(r'<span class="nickname">([^<]+)</span> <span class="roster-cart">([^<]*)</span>')
 STATUS = 'id="lab-status"'
 
@@ -97,7 +101,7 @@ async def run_class(server: Server, code: str, teacher_cookie: str, students: li
     async def projector() -> None:
         async with connect(
             f"{base}/projector/",
-            origin=ORIGIN,
+            origin=origin_for(base),
             additional_headers={"Cookie": teacher_cookie},
             max_size=2**22,
             compression=None,
@@ -127,7 +131,7 @@ async def run_class(server: Server, code: str, teacher_cookie: str, students: li
         await asyncio.sleep(offset)  # phones open one after another, as a class joins
         async with connect(
             f"{base}/student/",
-            origin=ORIGIN,
+            origin=origin_for(base),
             additional_headers={"Cookie": student.cookie},
             max_size=2**22,
             compression=None,
@@ -169,7 +173,7 @@ async def run_class(server: Server, code: str, teacher_cookie: str, students: li
     watcher = asyncio.create_task(projector())
     teacher = await connect(
         f"{base}/teacher/",
-        origin=ORIGIN,
+        origin=origin_for(base),
         additional_headers={"Cookie": teacher_cookie},
         max_size=2**22,
     )

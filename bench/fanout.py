@@ -51,9 +51,15 @@ from websockets.asyncio.client import connect as aconnect  # noqa: E402
 from websockets.frames import Opcode  # noqa: E402
 from websockets.protocol import State  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
-from websockets.typing import Origin  # noqa: E402
 
-from tests.browser.server import Browser, Server, free_port, prepare_database, server_env  # noqa: E402
+from tests.browser.server import (  # noqa: E402
+    Browser,
+    Server,
+    free_port,
+    origin_for,
+    prepare_database,
+    server_env,
+)
 
 TICK_SECONDS = 0.1
 BOTS, SPEED = 60, 3
@@ -62,7 +68,6 @@ GRACE_SECONDS = 1.5  # after the window, late frames of the window may still arr
 CONNECTS_AT_ONCE = 20  # opening handshakes in flight, so the listen backlog never overflows
 META = re.compile(r'id="lab-frame"[^>]*?data-seq="(\d+)" data-ts="(\d+)"')
 META_BYTES = re.compile(META.pattern.encode())
-ORIGIN = Origin("http://127.0.0.1")
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
@@ -101,7 +106,9 @@ def start_busy_class(server: Server) -> tuple[str, str]:
     code = started[1]
     cookie = f"sessionid={teacher.cookie('sessionid')}"
     url = f"ws://127.0.0.1:{server.port}/ws/class/{code}/teacher/"
-    with connect(url, origin=ORIGIN, additional_headers={"Cookie": cookie}, max_size=2**22) as ws:
+    with connect(
+        url, origin=origin_for(url), additional_headers={"Cookie": cookie}, max_size=2**22
+    ) as ws:
         ws.send(json.dumps({"action": "add_bots", "count": BOTS}))
         ws.send(json.dumps({"action": "speed", "speed": SPEED}))
         deadline = time.monotonic() + 10
@@ -213,7 +220,7 @@ async def watch(
             # create_connection=Viewer: the connection is a Viewer.
             connection = await aconnect(
                 url,
-                origin=ORIGIN,
+                origin=origin_for(url),
                 additional_headers=headers,
                 compression=None,
                 max_size=2**22,

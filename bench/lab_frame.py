@@ -33,14 +33,11 @@ import django  # noqa: E402
 django.setup()
 
 from websockets.sync.client import connect  # noqa: E402
-from websockets.typing import Origin  # noqa: E402
 
 from lbteach.lab.commands import Command  # noqa: E402
 from lbteach.lab.frames import FrameRenderer  # noqa: E402
 from lbteach.lab.room import LabSetup, Room  # noqa: E402
-from tests.browser.server import Server, prepare_database, server_env  # noqa: E402
-
-ORIGIN = Origin("http://127.0.0.1")
+from tests.browser.server import Server, origin_for, prepare_database, server_env  # noqa: E402
 
 
 def busy_room() -> Room:
@@ -108,7 +105,7 @@ def bench_render(frames: int) -> dict:
 
 def round_trips(url: str, message: str, done, count: int) -> list[float]:
     times = []
-    with connect(url, origin=ORIGIN, max_size=2**22) as socket:
+    with connect(url, origin=origin_for(url), max_size=2**22) as socket:
         done(socket, first=True)
         for _ in range(count):
             started = time.perf_counter()
@@ -144,7 +141,7 @@ def bench_commands(count: int) -> dict:
             ws = f"ws://127.0.0.1:{server.port}"
             lab = f"{ws}/ws/lab/single/?scenario=ecommerce_cart&customers=200&seed=1"
             # Pause first so the only frames are the ones our commands cause.
-            with connect(lab, origin=ORIGIN, max_size=2**22) as socket:
+            with connect(lab, origin=origin_for(lab), max_size=2**22) as socket:
                 socket.recv(timeout=10)
             command = json.dumps({"action": "step"})
             lab_times = round_trips(lab, command, lambda s, first=False: _paused(s, first), count)

@@ -64,10 +64,9 @@ from websockets.asyncio.client import ClientConnection  # noqa: E402
 from websockets.asyncio.client import connect as aconnect  # noqa: E402
 from websockets.frames import Opcode  # noqa: E402
 from websockets.protocol import State  # noqa: E402
-from websockets.typing import Origin  # noqa: E402
 
-from bench.fanout import CONNECTS_AT_ONCE, ORIGIN, cpu_seconds, peak_rss_mb, percentile  # noqa: E402
-from tests.browser.server import Server, prepare_database, server_env  # noqa: E402
+from bench.fanout import CONNECTS_AT_ONCE, cpu_seconds, peak_rss_mb, percentile  # noqa: E402
+from tests.browser.server import Server, origin_for, prepare_database, server_env  # noqa: E402
 
 LAB_PATH = "/ws/lab/single/?scenario=ecommerce_cart&customers=12"
 ECHO_PATH = "/ws/echo/"
@@ -128,7 +127,7 @@ async def open_socket(url: str, kind: str, gate: asyncio.Semaphore) -> tuple[str
             async with asyncio.timeout(OPEN_TIMEOUT):
                 connection = await aconnect(
                     url,
-                    origin=Origin(ORIGIN),
+                    origin=origin_for(url),
                     compression=None,
                     max_size=2**22,
                     open_timeout=OPEN_TIMEOUT,

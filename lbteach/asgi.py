@@ -12,20 +12,19 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lbteach.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
 
+from lbteach.live.origins import ExactOriginValidator  # noqa: E402
 from lbteach.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        # The origin check refuses cross-site pages (and a missing Origin) before any consumer runs.
+        # The origin check refuses every page but the site's own, exactly (scheme, host and
+        # port), and a missing Origin, before any consumer runs.
         # Cookies only, not channels' session middleware: a consumer reads the session once,
         # when it connects, and the middleware would otherwise wrap every frame it sends.
-        "websocket": AllowedHostsOriginValidator(
-            CookieMiddleware(URLRouter(websocket_urlpatterns))
-        ),
+        "websocket": ExactOriginValidator(CookieMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )
 

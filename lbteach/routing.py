@@ -12,9 +12,12 @@ CLOSE_NOT_FOUND = 4404  # like HTTP 404: no live room answers at this address
 
 
 class NoSuchRoute(AsyncWebsocketConsumer):
-    """Refuses the handshake: without it the router raises and the server answers 500."""
+    """Answers a socket at an address no room serves with close code 4404 (without it the
+    router raises and the server answers 500). It accepts first: a handshake refused before
+    accepting reaches a real client as a bare HTTP 403, and the close code would be lost."""
 
-    async def connect(self):
+    async def connect(self) -> None:
+        await self.accept()
         await self.close(code=CLOSE_NOT_FOUND)
 
 

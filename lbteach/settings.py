@@ -14,6 +14,7 @@ import dj_database_url
 from csp.constants import NONE, SELF
 
 from lbteach.classroom.address import host_and_origin, public_base
+from lbteach.secret import secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -32,9 +33,15 @@ def env_list(name: str, default: str) -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-# The embedded key only serves local runs; production sets SECRET_KEY (check --deploy insists).
-SECRET_KEY = os.environ.get(
-    "SECRET_KEY", "django-insecure-lbteach-local-only-3f9c2a7e1b5d4c8a9e0f6b2d7c1a5e8f"
+# HTTPS=true when the site is served over TLS (behind a terminating load balancer).
+HTTPS = env_bool("HTTPS", False)
+# No key is written in the repository: without SECRET_KEY an install makes its own on first
+# start, in a file beside its SQLite database (mode 0600). Production (HTTPS) must set it.
+SECRET_KEY = secret_key(
+    os.environ.get("SECRET_KEY", ""),
+    production=HTTPS,
+    database_url=os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}"),
+    base_dir=BASE_DIR,
 )
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
@@ -51,8 +58,8 @@ if CLASS_PUBLIC_URL:
         ALLOWED_HOSTS.append(_public_host)
     if _public_origin not in CSRF_TRUSTED_ORIGINS:
         CSRF_TRUSTED_ORIGINS.append(_public_origin)
-# HTTPS=true when the site is served over TLS (behind a terminating load balancer).
-HTTPS = env_bool("HTTPS", False)
+# With a public address (make class, PUBLIC_URL) the admin answers only this machine's browser.
+ADMIN_LOCAL_ONLY = env_bool("ADMIN_LOCAL_ONLY", bool(CLASS_PUBLIC_URL))
 
 INSTALLED_APPS = [
     "daphne",  # must precede staticfiles so runserver speaks ASGI
@@ -70,10 +77,14 @@ INSTALLED_APPS = [
     "lbteach.lab",
     "lbteach.quiz",
     "lbteach.classroom",
+    "lbteach.real",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lbteach.head_requests.HeadLikeGet",
+    "lbteach.local_admin.LocalAdminOnly",
+    "lbteach.classroom.sweep.SweepClasses",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -134,16 +145,21 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Throttles must count across processes, so with Redis the cache lives there too.
+# CACHE_KEY_PREFIX keeps the keys of sites (or test runs) sharing one Redis apart.
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 
 # Websocket commands each connection may send: a steady rate per second and a burst.
 LAB_COMMAND_RATE = float(os.environ.get("LAB_COMMAND_RATE", "5"))
 LAB_COMMAND_BURST = int(os.environ.get("LAB_COMMAND_BURST", "15"))
+# And all the lab sockets of one client address together, across processes (Redis counts).
+LAB_ADDRESS_COMMAND_RATE = float(os.environ.get("LAB_ADDRESS_COMMAND_RATE", "50"))
+LAB_ADDRESS_COMMAND_BURST = int(os.environ.get("LAB_ADDRESS_COMMAND_BURST", "150"))
 # Live rooms tick this often (seconds): each tick routes requests and pushes one frame.
 LIVE_TICK_SECONDS = float(os.environ.get("LIVE_TICK_SECONDS", "0.5"))
 # Private lab rooms one process runs at once; past it a new lab is told to come back later.
@@ -151,6 +167,16 @@ LAB_MAX_ROOMS = int(os.environ.get("LAB_MAX_ROOMS", "150"))
 # How long a closed lab page may come back to its run, and how long a saved run is kept.
 LAB_REATTACH_SECONDS = float(os.environ.get("LAB_REATTACH_SECONDS", "60"))
 LAB_RUN_KEEP_MINUTES = float(os.environ.get("LAB_RUN_KEEP_MINUTES", "60"))
+# Bounds on what visitors can make the lab hold or do (docs/deploy.md, "Bounds"): saved runs
+# of closed labs per process and per address, figure frame bodies cached per process, and
+# the share-link replay queue (wait, links per address, and each address's budget a minute
+# in replayed requests).
+LAB_SAVED_RUNS = int(os.environ.get("LAB_SAVED_RUNS", "1000"))
+LAB_SAVED_RUNS_PER_ADDRESS = int(os.environ.get("LAB_SAVED_RUNS_PER_ADDRESS", "50"))
+LAB_FIGURE_CACHE = int(os.environ.get("LAB_FIGURE_CACHE", "32"))
+LAB_REPLAY_WAIT_SECONDS = float(os.environ.get("LAB_REPLAY_WAIT_SECONDS", "30"))
+LAB_REPLAYS_PER_ADDRESS = int(os.environ.get("LAB_REPLAYS_PER_ADDRESS", "8"))
+LAB_REPLAY_BUDGET = int(os.environ.get("LAB_REPLAY_BUDGET", "1000000"))
 # Classes: idle time before a class ends, join-code guessing limits, and how long a silent
 # home process is trusted before another process takes the room over.
 CLASS_IDLE_MINUTES = int(os.environ.get("CLASS_IDLE_MINUTES", "120"))
@@ -163,6 +189,10 @@ CLASS_HOME_STALE_SECONDS = float(os.environ.get("CLASS_HOME_STALE_SECONDS", "4")
 QUIZ_NEW_PER_DAY = int(os.environ.get("QUIZ_NEW_PER_DAY", "20"))
 # An ended class's results stay for its teacher this many days, then are deleted.
 CLASS_RESULTS_DAYS = int(os.environ.get("CLASS_RESULTS_DAYS", "30"))
+# The real restaurant (`make real`): the supervisor's control socket, set by the `real`
+# command for the site it starts (empty: /real/ says how to start it), and HAProxy's port.
+REAL_CONTROL = os.environ.get("REAL_CONTROL", "")
+REAL_LB_PORT = int(os.environ.get("REAL_LB_PORT", "8404"))
 # The benchmark's bare echo websocket (bench/lab_frame.py); off unless asked for.
 BENCH_ECHO = env_bool("BENCH_ECHO", False)
 

@@ -1,4 +1,4 @@
-"""The site's URL map (see DESIGN.md): lessons at the root, then the lab, the quiz and classes."""
+"""The site's URL map (see DESIGN.md): lessons at the root, then lab, quiz, class and real."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ urlpatterns = [
     path("lab/", include("lbteach.lab.urls")),
     path("quiz/", include("lbteach.quiz.urls")),
     path("class/", include("lbteach.classroom.urls")),
+    path("real/", include("lbteach.real.urls")),
     path("admin/", admin.site.urls),
 ]
 

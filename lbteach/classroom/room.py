@@ -150,6 +150,9 @@ class ClassRoom(Room):
         return {c["id"]: c["cart_table"] for c in self.sim.view()["clients"] if c["cart_table"]}
 
     # -- students ---------------------------------------------------------------------------
+    def scene_names(self) -> dict[int, str]:
+        return {seat.customer: seat.nickname for seat in self.seats.values()}
+
     def seat(self, student: int, nickname: str) -> int:
         """Make sure a student has a customer; returns its id (new ones get one)."""
         if student in self.seats:

@@ -35,6 +35,8 @@ from lbteach.quiz import bank
 log = logging.getLogger(__name__)
 
 TEACHER_SESSION_KEY = "class_teacher"
+# A teacher key is 32 characters (codes.new_secret); anything much longer is not one.
+KEY_MAX_LENGTH = 64
 STUDENT_SESSION_KEY = "class_student"
 PROJECTOR_SESSION_KEY = "class_projector"
 
@@ -96,10 +98,10 @@ def _count(key: str, window: int) -> int:
 def missed_join(client: str) -> bool:
     """Count a code that matched no open class; True once this address has missed too many.
 
-    Only wrong codes count, and only they are ever refused: a right code, and the pages of a
-    class this browser already belongs to, always open, so a school behind one address
-    cannot lock itself out with a few typos. If the cache is unreachable (Redis down), the
-    miss goes uncounted rather than the page failing.
+    Only wrong codes count. Past the budget every new visitor from this address waits, right
+    code or wrong (a right code that still opened would tell a guesser it was right), but
+    a browser that already belongs to the class is never turned away. If the cache is
+    unreachable (Redis down), the miss goes uncounted rather than the page failing.
     """
     try:
         misses = _count(_attempts_key(client), settings.CLASS_JOIN_WINDOW_SECONDS)
@@ -107,6 +109,21 @@ def missed_join(client: str) -> bool:
         log.warning("could not count a missed join code", exc_info=True)
         return False
     return misses > settings.CLASS_JOIN_ATTEMPTS
+
+
+def locked_out(client: str) -> bool:
+    """Whether this address has missed too many codes in the window (without counting)."""
+    try:
+        misses = cache.get(_attempts_key(client), 0)
+    except Exception:
+        log.warning("could not read missed join codes", exc_info=True)
+        return False
+    return int(misses) > settings.CLASS_JOIN_ATTEMPTS
+
+
+def belongs(classroom: Classroom, session) -> bool:
+    """Whether this browser is already the class's teacher or one of its students."""
+    return is_teacher(classroom, session) or student_in(classroom, session) is not None
 
 
 def may_start_class(client: str) -> bool:
@@ -169,6 +186,15 @@ def student_in(classroom: Classroom, session) -> Student | None:
 def join(classroom: Classroom, session, nickname: object) -> Student:
     """Add a student with this nickname (unique in the class) and remember them in the session."""
     name = clean_nickname(nickname)
+    with transaction.atomic():
+        # Write the class's row first: joins from every process then queue on its lock (a
+        # row lock on PostgreSQL, the write lock on SQLite), so the count below cannot be
+        # read by two joins at once and the class never takes one student too many.
+        Classroom.objects.filter(pk=classroom.pk).update(last_active_at=timezone.now())
+        return _join_locked(classroom, session, name)
+
+
+def _join_locked(classroom: Classroom, session, name: str) -> Student:
     if Student.objects.filter(classroom=classroom).count() >= settings.CLASS_MAX_STUDENTS:
         raise NicknameError(
             f"This class is full: it has its {settings.CLASS_MAX_STUDENTS} students. "

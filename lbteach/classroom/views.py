@@ -23,23 +23,41 @@ def _client(request) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
+def _too_many(request, starting: bool = False):
+    wait = max(1, round(settings.CLASS_JOIN_WINDOW_SECONDS / 60))
+    context = {"starting": starting, "wait_minutes": wait}
+    return render(request, "classroom/throttled.html", context, status=429)
+
+
 def _not_found(request, code: str, status: int = 404):
     return render(request, "classroom/not_found.html", {"code": code}, status=status)
 
 
-def _forbidden(request, classroom):
-    return render(request, "classroom/forbidden.html", {"classroom": classroom}, status=403)
+# The teacher's pages a teacher link may lead back to, after its key was posted.
+TEACHER_PAGES = ("teach", "results_page")
+
+
+def _forbidden(request, classroom, wrong_key: bool = False):
+    match = request.resolver_match
+    page = match.url_name if match and match.url_name in TEACHER_PAGES else "teach"
+    context = {"classroom": classroom, "wrong_key": wrong_key, "next": page}
+    return render(request, "classroom/forbidden.html", context, status=403)
 
 
 def _find(request, code: str):
-    """The open class; a wrong code counts against this address, and past its budget is
-    refused outright (a right code never is)."""
+    """The open class. A wrong code counts against this address; past its budget, every
+    code is refused alike (no answer tells a guesser which code was right), except to a
+    browser already in that class."""
+    client = _client(request)
     try:
-        return service.open_class(code), None
+        classroom = service.open_class(code)
     except service.ClassNotFound:
-        if service.missed_join(_client(request)):
-            return None, render(request, "classroom/throttled.html", status=429)
+        if service.missed_join(client):
+            return None, _too_many(request)
         return None, _not_found(request, code)
+    if service.locked_out(client) and not service.belongs(classroom, request.session):
+        return None, _too_many(request)
+    return classroom, None
 
 
 def _teacher_class(request, code: str):
@@ -58,7 +76,7 @@ def _teacher_results(request, code: str, teacher: bool = True):
         classroom = service.kept_class(code)
     except service.ClassNotFound:
         if service.missed_join(_client(request)):
-            return None, render(request, "classroom/throttled.html", status=429)
+            return None, _too_many(request)
         return None, _not_found(request, code)
     if teacher and not service.is_teacher(classroom, request.session):
         return None, _forbidden(request, classroom)
@@ -73,7 +91,7 @@ def index(request):
 @require_POST
 def start(request):
     if not service.may_start_class(_client(request)):
-        return render(request, "classroom/throttled.html", {"starting": True}, status=429)
+        return _too_many(request, starting=True)
     classroom, key = service.start_class()
     service.remember_teacher(request.session, classroom.code, key)
     request.session.modified = True
@@ -142,37 +160,30 @@ def student(request, code: str):
     )
 
 
-# The page carries the teacher-key link: no cache, shared or private, may keep it.
+# The page carries the teacher link: no cache, shared or private, may keep it.
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def teach(request, code: str):
-    key = request.GET.get("key")
-    if key is not None:
-        # The teacher link: the key moves into this browser's session, then out of the URL.
-        classroom, refusal = _find(request, code)
-        if refusal is not None:
-            return refusal
-        if not service.teacher_key_matches(classroom, key):
-            return _forbidden(request, classroom)
-        service.remember_teacher(request.session, classroom.code, key)
-        return HttpResponseRedirect(reverse("classroom:teach", args=[classroom.code]))
+    if request.method == "POST":
+        return _claim_teacher(request, code)
+    try:
+        kept = service.kept_class(code)
+    except service.ClassNotFound:
+        kept = None
+    if kept is not None and kept.ended_at is not None and service.is_teacher(kept, request.session):
+        return HttpResponseRedirect(reverse("classroom:results_page", args=[kept.code]))
     classroom, refusal = _teacher_class(request, code)
     if refusal is not None:
-        kept, _ = _teacher_results(request, code)
-        if kept is not None and kept.ended_at is not None:  # an ended class: its results
-            return HttpResponseRedirect(reverse("classroom:results_page", args=[kept.code]))
         return refusal
     teacher_key = request.session[service.TEACHER_SESSION_KEY][classroom.code]
     context = class_page_context(classroom, request)
     context |= {
-        "teacher_link": absolute(
-            request, reverse("classroom:teach", args=[classroom.code]) + f"?key={teacher_key}"
-        ),
-        "projector_link": absolute(
-            request,
-            reverse("classroom:projector", args=[classroom.code])
-            + f"?key={service.projector_key(classroom)}",
-        ),
+        # Keys ride in the fragment, which browsers never send: they stay out of every
+        # request line and log. The page a link opens posts its key (static/js/key_link.js).
+        "teacher_link": absolute(request, reverse("classroom:teach", args=[classroom.code]))
+        + f"#key={teacher_key}",
+        "projector_link": absolute(request, reverse("classroom:projector", args=[classroom.code]))
+        + f"#key={service.projector_key(classroom)}",
         "questions": bank.list_questions(kinds=("single", "multiple", "true_false", "scenario")),
         "results_days": settings.CLASS_RESULTS_DAYS,
         "plans": lesson_plans.all_plans(),
@@ -181,15 +192,40 @@ def teach(request, code: str):
     return render(request, "classroom/teach.html", context)
 
 
+def _posted_key(request) -> str:
+    """The key a link's page posted: the bare key, or a whole pasted link (`...#key=...`);
+    "" when it is too long to be one."""
+    key = request.POST.get("key", "").strip()
+    if "#key=" in key:
+        key = key.rsplit("#key=", 1)[1]
+    return key if len(key) <= service.KEY_MAX_LENGTH else ""
+
+
+def _claim_teacher(request, code: str):
+    """The teacher link's key, posted from a second device: it moves into that browser's
+    session (a wrong key changes nothing)."""
+    classroom, refusal = _find(request, code)
+    if refusal is not None:
+        return refusal
+    key = _posted_key(request)
+    if not service.teacher_key_matches(classroom, key):
+        return _forbidden(request, classroom, wrong_key=True)
+    service.remember_teacher(request.session, classroom.code, key)
+    page = request.POST.get("next")
+    page = page if page in TEACHER_PAGES else "teach"
+    return HttpResponseRedirect(reverse(f"classroom:{page}", args=[classroom.code]))
+
+
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def projector(request, code: str):
-    key = request.GET.get("key")
-    if key is not None:
-        # The projector link: its key moves into this browser's session, then out of the URL.
+    if request.method == "POST":
+        # The projector link's key, posted by the page the link opened: it moves into this
+        # browser's session. It shows the projector and controls nothing.
         known, refusal = _teacher_results(request, code, teacher=False)
         if refusal is not None:
             return refusal
+        key = _posted_key(request)
         if not service.projector_key_matches(known, key):
             return _projector_elsewhere(request, known, wrong_key=True)
         service.remember_projector(request.session, known.code, key)
@@ -232,6 +268,7 @@ def qr(request, code: str):
     return HttpResponse(buffer.getvalue(), content_type="image/svg+xml")
 
 
+@never_cache  # nicknames and scores: no cache may keep them
 @require_GET
 def results_page(request, code: str):
     classroom, refusal = _teacher_results(request, code)
@@ -241,6 +278,7 @@ def results_page(request, code: str):
     return render(request, "classroom/results.html", context)
 
 
+@never_cache  # nicknames and scores: no cache may keep them
 @require_GET
 def results_print(request, code: str):
     classroom, refusal = _teacher_results(request, code)
@@ -250,6 +288,7 @@ def results_print(request, code: str):
     return render(request, "classroom/results.html", context)
 
 
+@never_cache  # nicknames and scores: no cache may keep them
 @require_GET
 def results(request, code: str):
     classroom, refusal = _teacher_results(request, code)

@@ -115,6 +115,11 @@ class Room:
     def customers(self) -> int:
         return len(self.restaurants[0].sim.workload.ips)
 
+    def scene_names(self) -> dict[int, str] | None:
+        """Customer id -> a name the scene writes at their table; a lab has none, a class
+        its students' nicknames."""
+        return None
+
     @property
     def moving(self) -> bool:
         """Whether ticking would change anything: running, with customers the host serves."""
@@ -293,6 +298,9 @@ class Room:
                 restaurant.narrate(
                     f"…and {count(more, 'more notable seating')} in the same moment."
                 )
+            follow_up = restaurant.sim.follow_up()
+            if follow_up:
+                restaurant.narrate(follow_up)
             restaurant.history.append((len(decisions), breaks))
 
     def share_query(self) -> dict[str, str]:

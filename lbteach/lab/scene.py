@@ -2,10 +2,15 @@
 
 `scene_context` turns one live restaurant (its engine view and this tick's decisions) into
 positions and states for `lab/scene.html#scene`. The engine knows how many carts a table
-keeps stranded but not whose they are, and forgets a crashed table's carts; a small memory
-(`SceneMemory`, part of each live restaurant's saved state) keeps those faces for the
-picture. Drawing the same state twice gives the same scene (a snapshot equals the frames),
-and a page drawn after a restart shows what the page before it did.
+keeps stranded but not whose they are, forgets a crashed table's carts, and keeps no
+picture of who sits where; a small memory (`SceneMemory`, part of each live restaurant's
+saved state) keeps those faces, the chairs and the recent breaks for the picture. Drawing
+the same state twice gives the same scene (a snapshot equals the frames), and a page drawn
+after a restart shows what the page before it did.
+
+A cart break is an event on the floor: a mark (`data-break-of`) with an arrow from the
+customer at their new table back to the cart they left, and a label in plain words, kept for
+`mark_ticks` ticks (at least 3 s at the live tick) before it settles into the stranded cart.
 """
 
 from __future__ import annotations
@@ -20,30 +25,49 @@ from lbteach.sim.words import count
 
 CELL_W = 200
 CELL_H = 172
-LEFT = 150  # door and host stand
-TOP = 44  # the host's speech line
+LEFT = 150  # door, host stand and the scene's counters
+BAND_Y = 60  # under the host's words (who went where, then why over at most two lines)
+BAND_H = 48  # the break labels, two lines, above the floor: in a laptop's first screen
+BAND_LINE = 21
+TOP = BAND_Y + BAND_H + 6  # where the floor starts
 PANTRY_H = 92
 SEATS = ((62, 22), (138, 22), (62, 100), (138, 100))
 SHELF_Y = 128
 SHELF_SLOTS = 8  # carts drawn on a shelf, the last slot for "+N" when more
 BUSY_SHELF_SLOTS = 6  # with many tables: the frame stays small and quick to render
 BUSY_TABLES = 6
-SLOT_W = 23
-PANTRY_SLOTS = 24
-MAX_WALKERS = 16
-MAX_REASON = 54
-REASON_CHAR_W = 9.6  # SVG units per character of the host's reason at its largest (a phone)
+BUSY_CHAIRS = 2  # customers drawn at each table's chairs when there are many tables
+SLOT_W = 24
+LABELS = 2  # marks named in the band (and drawn as arrows), in turn
+WAITING = 6  # marks waiting for their turn in the band; older ones are only counted
+MARK_TICKS = 6  # how long a break stays an event: 6 ticks of 0.5 s, the lab's live tick
+WHY_CHAR_W = 7.4  # SVG units per character of the host's reason (13 units, digits are wide)
+# A compact scene (a lesson figure) drops the door-and-host column and keeps to two columns
+# of tables, so a phone draws it at about 0.85 of its size; there its letters are 1.25 times
+# larger (scene.css), and lines of words are measured at that size.
+COMPACT_TEXT = 1.25
+COMPACT_COLUMNS = 2
+NAME_COLS = 3  # class nicknames listed under each table
+NAME_ROWS = 6
+NAME_ROW_H = 16
+NAME_CHARS = 8
+MAX_NAMES = 60  # nicknames drawn on the whole scene; "+N" past that
 
 
 @dataclass
 class SceneMemory:
-    """What the scene remembers between frames: whose carts were where, and what was lost."""
+    """What the scene remembers between frames: carts' faces, chairs, and recent breaks."""
 
     statuses: dict[str, str] = field(default_factory=dict)
     carts_at: dict[str, list[int]] = field(default_factory=dict)
     stranded: dict[int, str] = field(default_factory=dict)  # customer -> table holding it
     lost: dict[str, list[int]] = field(default_factory=dict)  # down table -> carts lost
     lost_when: dict[str, int] = field(default_factory=dict)  # down table -> request index
+    tick: int = 0  # ticks seen: a tick is a new batch of decisions
+    last_index: int = -1  # the last decision seen, so drawing twice counts one tick
+    chairs: dict[str, list[list[int]]] = field(default_factory=dict)  # table -> [who, when]
+    marks: list[dict] = field(default_factory=list)  # breaks and crashes, newest last
+    lost_total: int = 0  # the run's lost carts when last drawn
 
     def to_dict(self) -> dict:
         return {
@@ -52,6 +76,11 @@ class SceneMemory:
             "stranded": {str(c): t for c, t in self.stranded.items()},
             "lost": self.lost,
             "lost_when": self.lost_when,
+            "tick": self.tick,
+            "last_index": self.last_index,
+            "chairs": self.chairs,
+            "marks": self.marks,
+            "lost_total": self.lost_total,
         }
 
     @classmethod
@@ -62,11 +91,36 @@ class SceneMemory:
             stranded={int(c): t for c, t in data.get("stranded", {}).items()},
             lost={t: list(c) for t, c in data.get("lost", {}).items()},
             lost_when=dict(data.get("lost_when", {})),
+            tick=data.get("tick", 0),
+            last_index=data.get("last_index", -1),
+            chairs={t: [list(s) for s in seats] for t, seats in data.get("chairs", {}).items()},
+            marks=[{"shown": None, **m} for m in data.get("marks", [])],
+            lost_total=data.get("lost_total", 0),
         )
 
 
-def remember(memory: SceneMemory, view: dict, recent: list) -> SceneMemory:
-    """Bring the memory up to the state in `view`; idempotent."""
+def remember(
+    memory: SceneMemory,
+    view: dict,
+    recent: list,
+    mark_ticks: int = MARK_TICKS,
+    slots: int = LABELS,
+) -> SceneMemory:
+    """Bring the memory up to the state in `view` and this tick's decisions; idempotent.
+
+    Marks queue for the band's `slots`: each is shown for `mark_ticks` ticks from when its
+    turn comes, so a burst of breaks shows every one for its full time (up to `WAITING`
+    waiting; the band counts the rest).
+    """
+    crashed = [
+        t["name"]
+        for t in view["tables"]
+        if t["status"] == "down" and memory.statuses.get(t["name"], "down") != "down"
+    ]
+    # The engine counts every cart a crash took; the faces the scene knows may miss a cart
+    # filled since the last frame, so a lone crash's label takes the engine's count.
+    taken = view["totals"]["carts_lost"] - memory.lost_total
+    memory.lost_total = view["totals"]["carts_lost"]
     for table in view["tables"]:
         name, status = table["name"], table["status"]
         was = memory.statuses.get(name)
@@ -78,15 +132,79 @@ def remember(memory: SceneMemory, view: dict, recent: list) -> SceneMemory:
             memory.lost[name] = [c for c in held if c in gone]
             memory.lost_when[name] = view["requests"]
             memory.stranded = {c: t for c, t in memory.stranded.items() if t != name}
+            memory.chairs.pop(name, None)
+            memory.marks.append(
+                {
+                    "crash": name,
+                    "lost": taken if len(crashed) == 1 else len(memory.lost[name]),
+                    "shared": view["shared_sessions"],
+                    "tick": memory.tick,
+                    "shown": None,
+                }
+            )
         elif status != "down":
             memory.lost.pop(name, None)
             memory.lost_when.pop(name, None)
         memory.statuses[name] = status
         memory.carts_at[name] = sorted(table["carts"])
-    for decision in recent:
-        if decision.cart_broken and decision.carts_stranded_at:
-            memory.stranded[decision.client] = decision.carts_stranded_at
+    if recent and recent[-1].index != memory.last_index:
+        memory.tick += 1
+        memory.last_index = recent[-1].index
+        for decision in recent:
+            if decision.cart_broken and decision.carts_stranded_at:
+                memory.stranded[decision.client] = decision.carts_stranded_at
+                memory.marks.append(
+                    {
+                        "of": decision.client,
+                        "to": decision.server,
+                        "from": decision.carts_stranded_at,
+                        "cause": decision.cause,
+                        "tick": memory.tick,
+                        "shown": None,
+                    }
+                )
+            if decision.server is not None and not decision.error:
+                marked = {m["of"] for m in memory.marks if "of" in m}
+                _sit(memory.chairs, decision.client, decision.server, decision.index, marked)
+    # With the shared store on, the tables' stranded copies are forgotten (the engine drops
+    # them): a break's arrow would point at nothing.
+    shared = view["shared_sessions"]
+    kept = [
+        m
+        for m in memory.marks
+        if not (shared and "of" in m)
+        and (m["shown"] is None or memory.tick - m["shown"] < mark_ticks)
+    ]
+    waiting = [m for m in kept if m["shown"] is None]
+    for dropped in waiting[: max(0, len(waiting) - WAITING)]:
+        kept.remove(dropped)
+    showing = sum(1 for m in kept if m["shown"] is not None)
+    for m in kept:
+        if showing >= slots:
+            break
+        if m["shown"] is None:
+            m["shown"] = memory.tick
+            showing += 1
+    memory.marks = kept
     return memory
+
+
+def _sit(
+    chairs: dict[str, list[list[int]]], client: int, table: str, index: int, marked: set[int]
+) -> None:
+    """Seat a customer at a table's free chair, or the chair sat in longest ago.
+
+    A customer whose break is on show keeps their chair, so the arrow starts at them.
+    """
+    for seats in chairs.values():
+        for seat in seats:
+            if seat[0] == client:
+                seat[0] = seat[1] = 0
+    seats = chairs.setdefault(table, [[0, 0] for _ in SEATS])
+    free = [s for s in seats if s[0] == 0]
+    movable = [s for s in seats if s[0] not in marked] or seats
+    seat = free[0] if free else min(movable, key=lambda s: s[1])
+    seat[0], seat[1] = client, index
 
 
 def _n(value: int) -> SafeString:
@@ -108,91 +226,138 @@ def _columns(count: int) -> int:
     return 4
 
 
-def _cart(cid: int, state: str, colour: int, slot: int) -> dict:
-    return {"id": _n(cid), "state": state, "colour": _n(colour), "x": _n(10 + slot * SLOT_W)}
+def _cart(cid: int, state: str, colour: int, slot: int, marked: bool = False) -> dict:
+    return {
+        "id": _n(cid),
+        "state": state,
+        "colour": _n(colour),
+        "x": _n(8 + slot * SLOT_W),
+        "slot": slot,
+        "marked": marked,
+    }
 
 
-def _walkers(recent: list, places: dict[str, dict]) -> list:
-    """This tick's arrivals worth drawing: the latest per customer, cart breaks first."""
-    latest: dict[int, Any] = {}
-    for decision in recent:
-        if decision.server in places and places[decision.server]["state"] != "down":
-            latest[decision.client] = decision
-    chosen = sorted(latest.values(), key=lambda d: (not d.cart_broken, -d.index))
-    return sorted(chosen[:MAX_WALKERS], key=lambda d: d.index)
+def mark_words(mark: dict) -> str:
+    """A mark's label: a break ("7: new IP → D; cart left at B") or a crash."""
+    if "crash" in mark:
+        if mark["shared"]:
+            return f"{mark['crash']} crashed: carts kept in the pantry"
+        if mark["lost"]:
+            return f"{mark['crash']} crashed: {count(mark['lost'], 'cart')} lost"
+        return f"{mark['crash']} crashed: it held no carts"
+    why = mark["cause"] or "seated"
+    return f"{mark['of']}: {why} → {mark['to']}; cart left at {mark['from']}"
 
 
-def scene_context(memory: SceneMemory, view: dict, recent: list, last_decision: Any = None) -> dict:
-    """Everything `lab/scene.html#scene` draws for one restaurant, in SVG units."""
-    remember(memory, view, recent)
+def scene_context(
+    memory: SceneMemory,
+    view: dict,
+    recent: list,
+    last_decision: Any = None,
+    names: dict[int, str] | None = None,
+    mark_ticks: int = MARK_TICKS,
+    compact: bool = False,
+    told: str = "",
+) -> dict:
+    """Everything `lab/scene.html#scene` draws for one restaurant, in SVG units.
+
+    `names` (a class) maps customer ids to nicknames, listed under the table each customer
+    sat at last, so a student finds themselves on the projector. `compact` (a lesson figure)
+    leaves out the door and host and names only the latest mark, with the counters beside;
+    `told` is an event's words, shown there instead of the mark for the moment it happens.
+    """
+    named = 1 if compact else LABELS
+    remember(memory, view, recent, mark_ticks, named)
     clients = view["clients"]
     shared = view["shared_sessions"]
     tables = view["tables"]
+    left = 0 if compact else LEFT
     cols = _columns(len(tables))
+    if compact:
+        cols = min(cols, COMPACT_COLUMNS)
     rows = math.ceil(len(tables) / cols) if tables else 1
-    floor_h = rows * CELL_H
-    width = LEFT + cols * CELL_W + 8
+    busy = len(tables) > BUSY_TABLES
+    slots = BUSY_SHELF_SLOTS if busy else SHELF_SLOTS
+    chairs_shown = BUSY_CHAIRS if busy else len(SEATS)
+
+    here: dict[str, list[dict]] = {t["name"]: [] for t in tables}
+    for client in clients:
+        if client["last_table"] in here:
+            here[client["last_table"]].append(client)
+    name_rows = _name_rows(names, here) if names else 0
+    cell_h = CELL_H + (name_rows * NAME_ROW_H + 6 if name_rows else 0)
+    floor_h = rows * cell_h
+    width = left + cols * CELL_W + 8
+    pantry_y = TOP + floor_h + 14
     height = TOP + floor_h + (PANTRY_H if shared else 0) + 6
-    mid_y = TOP + floor_h // 2
-    door = (28, mid_y)
-    host = (104, mid_y)
-    slots = SHELF_SLOTS if len(tables) <= BUSY_TABLES else BUSY_SHELF_SLOTS
+    mid_y = max(TOP + floor_h // 2, TOP + 100)
+    door = (28, mid_y) if not compact else (0, TOP)
+    host = (104, mid_y) if not compact else (0, TOP)
 
-    places: dict[str, dict] = {}
+    places: dict[str, tuple[int, int]] = {}
     for i, table in enumerate(tables):
-        x = LEFT + (i % cols) * CELL_W
-        y = TOP + (i // cols) * CELL_H
-        places[table["name"]] = {"name": table["name"], "x": x, "y": y, "state": table["status"]}
+        places[table["name"]] = (left + (i % cols) * CELL_W, TOP + (i // cols) * cell_h)
 
-    walkers = _walkers(recent, places)
-    broken_here: dict[str, list] = {}
+    live = [m for m in memory.marks if "of" in m]
+    first = recent[0].index if recent else -1
     seated: dict[str, list[dict]] = {}
-    arrived: dict[str, int] = {}
-    for decision in recent:
-        if decision.server in places and places[decision.server]["state"] != "down":
-            arrived[decision.server] = arrived.get(decision.server, 0) + 1
-    for decision in walkers:
-        if decision.cart_broken:
-            broken_here.setdefault(decision.server, []).append(decision)
-        at = seated.setdefault(decision.server, [])
-        if len(at) >= len(SEATS):
+    sits: dict[int, tuple[int, int]] = {}  # customer -> where their figure is drawn
+    for table in tables:
+        name = table["name"]
+        if table["status"] == "down":
             continue
-        place = places[decision.server]
-        sx, sy = SEATS[len(at)]
-        client = clients[decision.client - 1] if decision.client <= len(clients) else {}
-        at.append(
-            {
-                "id": _n(decision.client),
-                "colour": _n(client.get("colour", 0)),
-                "mobile": client.get("mobile", False),
-                "nat": client.get("behind_nat", False),
-                "broken": decision.cart_broken,
-                "x": _n(place["x"] + sx),
-                "y": _n(place["y"] + sy),
-            }
-        )
+        x, y = places[name]
+        at = seated.setdefault(name, [])
+        for chair, (who, when) in enumerate(memory.chairs.get(name, [])[:chairs_shown]):
+            if not who or who > len(clients):
+                continue
+            sx, sy = SEATS[chair]
+            client = clients[who - 1]
+            sits[who] = (x + sx, y + sy)
+            at.append(
+                {
+                    "id": _n(who),
+                    "colour": _n(client["colour"]),
+                    "mobile": client["mobile"],
+                    "nat": client["behind_nat"],
+                    "broken": any(m["of"] == who and m["to"] == name for m in live),
+                    "walk": when >= first >= 0,
+                    "x": _n(x + sx),
+                    "y": _n(y + sy),
+                }
+            )
 
     stranded_by_table: dict[str, list[int]] = {}
     for cid, name in sorted(memory.stranded.items()):
         stranded_by_table.setdefault(name, []).append(cid)
+    marked_from = {(m["of"], m["from"]) for m in live}
+    broken_at: dict[str, list[int]] = {}
+    for m in live:
+        client = clients[m["of"] - 1]
+        if client["last_table"] == m["to"] and m["of"] not in broken_at.get(m["to"], []):
+            broken_at.setdefault(m["to"], []).append(m["of"])
 
     drawn = []
+    cart_spots: dict[tuple[int, str], tuple[int, int]] = {}
+    shown_names = 0
     for table in tables:
         name = table["name"]
-        place = places[name]
+        x, y = places[name]
         down = table["status"] == "down"
         figures = seated.get(name, [])
         shelf: list[dict] = []
-        broken_ids = {d.client for d in broken_here.get(name, [])}
-        for decision in broken_here.get(name, []):
-            client = clients[decision.client - 1]
-            shelf.append(_cart(decision.client, "broken", client["colour"], len(shelf)))
+        broken_ids = set(broken_at.get(name, [])) if not down else set()
+        for cid in sorted(broken_ids)[: slots - 2]:
+            shelf.append(_cart(cid, "broken", clients[cid - 1]["colour"], len(shelf)))
         known = stranded_by_table.get(name, [])[-table["stranded"] :] if table["stranded"] else []
-        for cid in known[-3:]:
-            shelf.append(_cart(cid, "stranded", clients[cid - 1]["colour"], len(shelf)))
+        # The carts a live mark points at come first, then the latest others.
+        known = sorted(known, key=lambda c: ((c, name) not in marked_from, -c))[:3]
+        for cid in sorted(known, key=lambda c: ((c, name) not in marked_from, c)):
+            marked = (cid, name) in marked_from
+            shelf.append(_cart(cid, "stranded", clients[cid - 1]["colour"], len(shelf), marked))
         unnamed_stranded = table["stranded"] - len(known)
         lost = memory.lost.get(name, []) if down else []
-        for cid in lost[: slots - 1 - len(shelf)]:
+        for cid in lost[: max(0, slots - 1 - len(shelf))]:
             shelf.append(_cart(cid, "lost", clients[cid - 1]["colour"], len(shelf)))
         kept = [(cid, n) for cid, n in sorted(table["carts"].items()) if cid not in broken_ids]
         room_left = max(0, slots - 1 - len(shelf))
@@ -200,56 +365,156 @@ def scene_context(memory: SceneMemory, view: dict, recent: list, last_decision: 
             room_left += 1
         for cid, _items in kept[:room_left]:
             shelf.append(_cart(cid, "kept", clients[cid - 1]["colour"], len(shelf)))
+        for cart in shelf:
+            if cart["state"] == "stranded":
+                cart_spots[(int(cart["id"]), name)] = (x + 8 + cart["slot"] * SLOT_W + 11, y + 136)
         hidden_kept = len(kept) - min(len(kept), room_left)
         hidden_lost = max(0, len(lost) - sum(1 for c in shelf if c["state"] == "lost"))
+        more_here = 0 if down else max(0, len(here[name]) - len(figures))
+        nick_list: list[dict] = []
+        nick_more = 0
+        if names:
+            nick_list, nick_more, shown_names = _nicknames(
+                here[name], names, name_rows, shown_names
+            )
         drawn.append(
             {
                 "name": name,
                 "state": table["status"],
-                "x": _n(place["x"]),
-                "y": _n(place["y"]),
+                "x": _n(x),
+                "y": _n(y),
                 "figures": figures,
                 "words": _table_words(table),
-                "queue_words": _queue_words(arrived.get(name, 0) - len(figures), table["queue"]),
+                "queue_words": _queue_words(more_here, table["queue"]),
                 "waiting": table["queue"],
                 "served": table["served"],
                 "shelf": shelf,
                 "more_carts": _n(hidden_kept + hidden_lost) if hidden_kept + hidden_lost else "",
-                "more_x": _n(10 + len(shelf) * SLOT_W),
+                "more_x": _n(8 + len(shelf) * SLOT_W),
                 "cart_count": len(table["carts"]),
                 "stranded_count": table["stranded"],
                 "unnamed_stranded": unnamed_stranded,
                 "lost_count": len(lost),
                 "falling": down and memory.lost_when.get(name) == view["requests"],
+                "nicknames": nick_list,
+                "more_nicknames": nick_more,
             }
         )
 
     pantry = None
     if shared:
         stored = [c for c in clients if c["cart_table"] == "shared"]
+        room = (cols * CELL_W - 12 - 40) // SLOT_W  # carts that fit, then "+N"
         pantry = {
-            "y": TOP + floor_h + 14,
+            "y": pantry_y,
+            "x": left,
             "width": cols * CELL_W - 12,
-            "carts": [
-                _cart(c["id"], "kept", c["colour"], i) for i, c in enumerate(stored[:PANTRY_SLOTS])
-            ],
-            "more": max(0, len(stored) - PANTRY_SLOTS),
-            "more_x": 10 + min(len(stored), PANTRY_SLOTS) * SLOT_W,
+            "carts": [_cart(c["id"], "kept", c["colour"], i) for i, c in enumerate(stored[:room])],
+            "more": max(0, len(stored) - room),
+            "more_x": 8 + min(len(stored), room) * SLOT_W,
             "count": len(stored),
         }
 
+    marks = _marks(memory.marks, places, sits, cart_spots, named)
+    if told:
+        marks["labels"] = [
+            {"of": "", "crash": "", "event": True, "words": told, "y": _n(BAND_Y + 19)}
+        ]
+    metrics = view["metrics"]
+    unnamed = 0  # students listed at no table: not seated yet
+    if names:
+        at_tables = shown_names + sum(t["more_nicknames"] for t in drawn)
+        unnamed = sum(1 for cid in names if cid <= len(clients)) - at_tables
     return {
         "width": width,
         "height": height,
         "door": door,
         "host": host,
         "walk_from": f"{door[0]} {door[1]} {host[0]} {host[1]}",
+        "cell_h": cell_h - 8,
         "tables": drawn,
         "figures": [f for t in drawn for f in t["figures"]],
         "pantry": pantry,
-        "says": _host_line(last_decision, width),
-        "summary": _summary(drawn, pantry, walkers, view),
+        "compact": compact,
+        "says": _host_line(last_decision, width, COMPACT_TEXT if compact else 1.0),
+        "breaks": metrics["cart_breaks"],
+        "lost": metrics["carts_lost"],
+        "band_y": BAND_Y,
+        "counts_y": (TOP + 6, TOP + 38),
+        "arrows": marks["arrows"],
+        "labels": marks["labels"],
+        "names_more": unnamed,  # drawn as "+N at the door"
+        "summary": _summary(drawn, pantry, marks["labels"], view),
     }
+
+
+def _marks(
+    marks: list[dict],
+    places: dict[str, tuple[int, int]],
+    sits: dict[int, tuple[int, int]],
+    cart_spots: dict[tuple[int, str], tuple[int, int]],
+    named: int,
+) -> dict:
+    """The marks whose turn it is as arrows on the floor and labels in the band."""
+    shown = [m for m in marks if m["shown"] is not None][:named]
+    waiting = len(marks) - len(shown)
+    arrows = []
+    for mark in [m for m in shown if "of" in m]:
+        if mark["to"] not in places or mark["from"] not in places:
+            continue
+        tx, ty = places[mark["to"]]
+        start = sits.get(mark["of"]) or (tx + 100, ty + 60)
+        fx, fy = places[mark["from"]]
+        end = cart_spots.get((mark["of"], mark["from"])) or (fx + 20, fy + 136)
+        arrows.append(
+            {
+                "of": _n(mark["of"]),
+                "d": f"M{start[0]} {start[1]} L{end[0]} {end[1]}",
+                "x": _n(start[0]),
+                "y": _n(start[1]),
+            }
+        )
+    labels = []
+    for i, mark in enumerate(shown):
+        words = mark_words(mark)
+        if i == len(shown) - 1 and waiting and named > 1:
+            words += f" (then {waiting} more)"
+        labels.append(
+            {
+                "of": _n(mark["of"]) if "of" in mark else "",
+                "crash": mark.get("crash", ""),
+                "words": words,
+                "y": _n(BAND_Y + 19 + i * BAND_LINE),
+            }
+        )
+    return {"arrows": arrows, "labels": labels}
+
+
+def _name_rows(names: dict[int, str], here: dict[str, list[dict]]) -> int:
+    most = max((sum(1 for c in at if c["id"] in names) for at in here.values()), default=0)
+    return min(NAME_ROWS, max(1, math.ceil(most / NAME_COLS)))
+
+
+def _nicknames(
+    at_table: list[dict], names: dict[int, str], rows: int, shown: int
+) -> tuple[list[dict], int, int]:
+    """This table's nicknames in a grid under it, the last slot "+N" when they do not fit."""
+    named = [c for c in at_table if c["id"] in names]
+    room = min(rows * NAME_COLS, max(0, MAX_NAMES - shown))
+    fits = named if len(named) <= room else named[: max(0, room - 1)]
+    listed = []
+    for i, client in enumerate(fits):
+        listed.append(
+            {
+                "id": _n(client["id"]),
+                "name": names[client["id"]][:NAME_CHARS],
+                "colour": _n(client["colour"]),
+                "x": _n(8 + (i % NAME_COLS) * 62),
+                "y": _n(CELL_H + 4 + (i // NAME_COLS) * NAME_ROW_H),
+            }
+        )
+    more = len(named) - len(fits)
+    return listed, more, shown + len(fits)
 
 
 def _table_words(table: dict) -> str:
@@ -261,35 +526,60 @@ def _table_words(table: dict) -> str:
 
 
 def _queue_words(more: int, waiting: int) -> str:
-    words = [f"+{more} more"] if more > 0 else []
+    words = [f"+{more} here"] if more > 0 else []
     if waiting:
         words.append(f"{waiting} waiting")
     return " · ".join(words)
 
 
-def _host_line(decision: Any, width: int) -> dict:
-    """The host's words in two lines: who went where, then why, cut to fit the scene's width.
+def wrap(text: str, width: int) -> list[str]:
+    """Words in lines of at most `width` characters (a word longer than that stands alone)."""
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines
 
-    The second line's budget assumes the larger letters a phone gets (scene.css), so the
-    line is never cut off by the picture's edge; the host stand shows the whole reason.
+
+def short_reason(decision: Any) -> str:
+    """The reason's rule and its outcome, when the whole sentence needs more than two lines.
+
+    The rule is the reason up to its first colon ("HAProxy balance source (map-based)"); the
+    host stand and the narration keep the whole sentence.
+    """
+    rule = decision.reason.split(":", 1)[0]
+    return f"{rule} → {decision.server}"
+
+
+def _host_line(decision: Any, width: int, text: float = 1.0) -> dict:
+    """The host's words: who went where, then why over at most two lines, never cut.
+
+    `text` is how much larger than its own size the scene's letters may be drawn.
     """
     if decision is None:
-        return {"who": "waiting for the first customer.", "why": ""}
+        return {"who": "waiting for the first customer.", "why": []}
     if decision.server is None:
-        return {"who": f"customer {decision.client}: no table is open.", "why": ""}
-    budget = min(MAX_REASON, int((width - 16) / REASON_CHAR_W))
-    reason = decision.reason
-    if len(reason) > budget:
-        reason = reason[: budget - 1] + "…"
-    return {"who": f"customer {decision.client} → table {decision.server}", "why": reason}
+        return {"who": f"customer {decision.client}: no table is open.", "why": []}
+    chars = int((width - 16) / (WHY_CHAR_W * text))
+    lines = wrap(decision.reason, chars)
+    if len(lines) > 2:
+        lines = wrap(short_reason(decision), chars)[:2]
+    return {
+        "who": f"customer {decision.client} → table {decision.server}",
+        "why": [{"text": line, "y": _n(36 + 17 * i)} for i, line in enumerate(lines)],
+    }
 
 
-def _summary(drawn: list[dict], pantry: dict | None, walkers: list, view: dict) -> str:
+def _summary(drawn: list[dict], pantry: dict | None, labels: list[dict], view: dict) -> str:
     """The scene in words, for `role="img"`: the same facts as the picture, in the same frame."""
     words = {"up": "open", "down": "closed", "draining": "draining, no new customers"}
     parts = []
     for t in drawn:
         bits = [f"Table {t['name']} {words.get(t['state'], t['state'])}"]
+        if t["figures"]:
+            bits.append("seated: " + " ".join(str(f["id"]) for f in t["figures"]))
         bits.append(count(t["cart_count"], "cart"))
         if t["waiting"]:
             bits.append(f"{t['waiting']} waiting")
@@ -301,14 +591,11 @@ def _summary(drawn: list[dict], pantry: dict | None, walkers: list, view: dict) 
     text = count(len(view["clients"]), "customer") + ". " + "; ".join(parts) + "."
     if pantry:
         text += f" The shared store holds {count(pantry['count'], 'cart')}."
-    broken = [d for d in walkers if d.cart_broken]
-    if walkers:
-        text += f" Just now {len(walkers)} seated"
-        if broken:
-            d = broken[0]
-            text += (
-                f"; customer {d.client}'s cart broke: it stays at table {d.carts_stranded_at}"
-                f" and they get an empty cart at table {d.server}"
-            )
-        text += "."
+    metrics = view["metrics"]
+    text += (
+        f" {count(metrics['cart_breaks'], 'cart break')},"
+        f" {count(metrics['carts_lost'], 'lost cart')}."
+    )
+    if labels:
+        text += " Just now: " + "; ".join(label["words"] for label in labels) + "."
     return text

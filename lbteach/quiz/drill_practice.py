@@ -9,6 +9,7 @@ message fit to show; nothing is stored for a refused answer.
 from __future__ import annotations
 
 import random
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
@@ -23,6 +24,10 @@ from lbteach.quiz.drills import KINDS, SEED_MAX, Drill, DrillError, DrillKind, c
 from lbteach.quiz.models import DrillAnswer, DrillCard, Learner
 
 TOKEN_SALT = "lbteach.quiz.drill"
+# A served token is about 90 characters; anything much longer was not served by us.
+MAX_TOKEN = 200
+# The nonce is uuid4().hex: exactly what DrillAnswer.nonce stores, never more.
+NONCE = re.compile(r"[0-9a-f]{32}")
 _seeds = random.SystemRandom()
 
 
@@ -65,8 +70,21 @@ class KindStatus:
     when: str  # "new", "due now" or "in 3 days"
 
 
-def random_seed() -> int:
-    return _seeds.randint(0, SEED_MAX)
+def random_seed(learner: Learner | None = None, kind: str = "") -> int:
+    """A seed for a fresh instance: never one this learner has already answered for `kind`.
+
+    A drill type is the card that is scheduled, so a type that comes back (after a wrong
+    answer, say) comes back with new numbers, not the instance the learner just saw.
+    """
+    seen = (
+        set(learner.drill_answers.filter(drill=kind).values_list("seed", flat=True))
+        if learner is not None and kind
+        else set()
+    )
+    while True:  # at most a few draws: a learner answers far fewer than a million seeds
+        seed = _seeds.randint(0, SEED_MAX)
+        if seed not in seen:
+            return seed
 
 
 def _drill(kind: str, seed: object) -> Drill:
@@ -97,17 +115,36 @@ def serve(kind: str, seed: object) -> DrillScreen:
 
 
 def _nonce(drill: Drill, token: str) -> str:
+    """The served nonce a token carries, each field checked for type and length first.
+
+    The signing key may be known to anyone, so a well-signed token is still user input.
+    """
+    invalid = DrillRefused("This answer's drill token is not valid. Reload the drill.")
+    if not token or len(token) > MAX_TOKEN:
+        raise invalid
     try:
         data = signing.Signer(salt=TOKEN_SALT).unsign_object(token)
     except signing.BadSignature:
-        raise DrillRefused("This answer's drill token is not valid. Reload the drill.") from None
-    if not isinstance(data, dict) or data.get("k") != drill.kind or data.get("s") != drill.seed:
+        raise invalid from None
+    if not isinstance(data, dict) or set(data) != {"k", "s", "n"}:
+        raise invalid
+    kind, seed, nonce = data["k"], data["s"], data["n"]
+    if not (isinstance(nonce, str) and NONCE.fullmatch(nonce)):
+        raise invalid
+    if not isinstance(kind, str) or type(seed) is not int:
+        raise invalid
+    if kind != drill.kind or seed != drill.seed:
         raise DrillRefused("This answer belongs to another drill, so it was not counted.")
-    return str(data.get("n", ""))
+    return nonce
 
 
 def _choice(drill: Drill, value: str) -> int:
-    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= len(drill.options):
+    # The length check comes first: int() of a long digit string raises (and is slow).
+    if (
+        len(value) > 2
+        or not (value.isascii() and value.isdigit())
+        or not 1 <= int(value) <= len(drill.options)
+    ):
         raise DrillRefused("That answer is not one of this drill's options; nothing was counted.")
     return int(value)
 
@@ -197,10 +234,20 @@ def due_count(learner: Learner | None, now: datetime) -> int:
 
 
 def next_kind(learner: Learner | None, now: datetime) -> str:
-    """The drill type to practise next: the most overdue card, then a new type, then any."""
-    cards = list(learner.drill_cards.filter(due__lte=now).order_by("due")) if learner else []
-    if cards and cards[0].drill in KINDS:
-        return cards[0].drill
-    seen = {card.drill for card in learner.drill_cards.all()} if learner else set()
+    """The drill type to practise next: the most overdue, then a new type, then the soonest due.
+
+    The last fallback skips the type just answered, so a wrong answer's type comes back
+    later, as FSRS schedules it, not as the very next drill.
+    """
+    cards = (
+        list(learner.drill_cards.filter(drill__in=list(KINDS)).order_by("due")) if learner else []
+    )
+    due = [card for card in cards if card.due <= now]
+    if due:
+        return due[0].drill
+    seen = {card.drill for card in cards}
     fresh = [slug for slug in KINDS if slug not in seen]
-    return fresh[0] if fresh else _seeds.choice(list(KINDS))
+    if fresh:
+        return fresh[0]
+    latest = max(cards, key=lambda card: card.last_review or card.due)
+    return next(card.drill for card in cards if card is not latest or len(cards) == 1)

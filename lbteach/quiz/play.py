@@ -25,6 +25,11 @@ from lbteach.quiz.questions import FLASHCARD, KIND_LABELS, MULTIPLE, TRUE_FALSE
 
 TOKEN_SALT = "lbteach.quiz.attempt"
 MAX_RESPONSE = 4000
+# A served token is under 60 characters; the signing key may be public, so a signed token
+# is still user input: its length and its value's type and range are checked before use.
+MAX_TOKEN = 200
+MAX_ATTEMPT_ID = 2**63 - 1  # the largest primary key any supported database stores
+MAX_KEY = 80  # Question.key's max_length
 _shuffle = random.SystemRandom()
 
 
@@ -148,7 +153,9 @@ def attempt_for(learner: Learner | None, token: str, question_key: str) -> Attem
         raise NotAsked(
             "This answer is missing its question token. Reload the question and answer again."
         )
-    if not question_key:
+    if len(token) > MAX_TOKEN:
+        raise NotAsked("This answer's question token is not valid. Reload the question.")
+    if not question_key or len(question_key) > MAX_KEY:
         raise NotAsked("This answer does not say which question it answers. Reload the question.")
     try:
         attempt_id = signing.Signer(salt=TOKEN_SALT).unsign_object(token)
@@ -156,7 +163,7 @@ def attempt_for(learner: Learner | None, token: str, question_key: str) -> Attem
         raise NotAsked("This answer's question token is not valid. Reload the question.") from None
     attempt = (
         Attempt.objects.select_related("question", "run").filter(pk=attempt_id).first()
-        if learner and isinstance(attempt_id, int)
+        if learner and type(attempt_id) is int and 0 < attempt_id <= MAX_ATTEMPT_ID
         else None
     )
     if (
@@ -316,8 +323,14 @@ def serve(
 def _picked_keys(attempt: Attempt, numbers: list[str]) -> list[str]:
     keys = _ordered_keys(attempt)
     picked = []
+    if len(numbers) > len(keys):
+        raise BadAnswer(
+            "That answer names more options than this question has; nothing was counted.",
+            question_screen(attempt),
+        )
     for number in numbers:
-        if not number.isdigit() or not 1 <= int(number) <= len(keys):
+        # Length first: int() of a long digit string raises (and is slow).
+        if len(number) > 2 or not number.isdigit() or not 1 <= int(number) <= len(keys):
             raise BadAnswer(
                 "That answer is not one of this question's options; nothing was counted.",
                 question_screen(attempt),

@@ -44,7 +44,8 @@ def home(request):
     topic = request.GET.get("topic", "")
     form = StartForm(initial={"mode": "quick", "topic": topic})
     if topic and load_catalogue().get(topic) is None:
-        return _home(request, StartForm(), f"There is no lesson called “{topic}”.", status=404)
+        # Echo at most a slug's length of what was asked for: the rest is nobody's lesson.
+        return _home(request, StartForm(), f"There is no lesson called “{topic[:80]}”.", status=404)
     return _home(request, form)
 
 
@@ -65,16 +66,25 @@ def start(request):
     return response
 
 
+# The last rating, shown once on the next card after a redirect (browsers without htmx).
+RATED = "quiz_rated"
+
+
+def _next_card(request, learner, found, rated: dict | None = None):
+    """The card a sitting is at (or its summary), with the rating just given, if any."""
+    shown = runs.next_screen(learner, found, timezone.now())
+    key = "summary" if isinstance(shown, runs.Summary) else "screen"
+    return _card(request, {key: shown, "rated": rated})
+
+
 @require_GET
 def run(request, run_id):
     learner = current_learner(request.session)
     found = runs.find_run(learner, run_id)
     if learner is None or found is None:  # no learner finds no run
         raise Http404("That quiz belongs to another browser, or was reset.")
-    shown = runs.next_screen(learner, found, timezone.now())
-    if isinstance(shown, runs.Summary):
-        return _card(request, {"summary": shown})
-    return _card(request, {"screen": shown})
+    rated = request.session.pop(RATED, None)
+    return _next_card(request, learner, found, rated if isinstance(rated, dict) else None)
 
 
 @require_GET
@@ -112,7 +122,27 @@ def reveal(request):
 
 @require_POST
 def rate(request):
-    return _step(request, play.rate, "rating")
+    """Rate a flashcard; in a sitting, go straight on to the next card, which confirms it."""
+    learner = current_learner(request.session)
+    try:
+        screen = play.rate(
+            learner,
+            request.POST.get("token", ""),
+            request.POST.get("question", ""),
+            request.POST.get("rating", ""),
+            timezone.now(),
+        )
+    except play.PlayError as error:
+        return _failed(request, error)
+    if screen.run is None or learner is None:
+        return _card(request, {"screen": screen})
+    rated = {"label": screen.rating_label, "wait": screen.next_review}
+    if request.htmx:
+        return _next_card(request, learner, screen.run, rated)
+    request.session[RATED] = rated
+    response = redirect("quiz:run", run_id=screen.run.pk)
+    response.status_code = 303  # See Other: a reload shows the card, it does not rate again
+    return response
 
 
 def _progress(request, form: ResetForm, notice: str = "", status: int = 200):
@@ -160,8 +190,9 @@ def _drill_refused(request, refused: drill_practice.DrillRefused):
     return _drill_card(request, context, status=refused.status)
 
 
-def _to_drill(kind: str):
-    return redirect("quiz:drill", kind=kind, seed=drill_practice.random_seed())
+def _to_drill(request, kind: str):
+    seed = drill_practice.random_seed(current_learner(request.session), kind)
+    return redirect("quiz:drill", kind=kind, seed=seed)
 
 
 @require_GET
@@ -173,7 +204,9 @@ def drills_home(request):
 
 @require_GET
 def drill_next(request):
-    return _to_drill(drill_practice.next_kind(current_learner(request.session), timezone.now()))
+    return _to_drill(
+        request, drill_practice.next_kind(current_learner(request.session), timezone.now())
+    )
 
 
 @require_GET
@@ -182,7 +215,7 @@ def drill_kind(request, kind: str):
         drill_practice.check_kind(kind)
     except drill_practice.DrillRefused as refused:
         return _drill_refused(request, refused)
-    return _to_drill(kind)
+    return _to_drill(request, kind)
 
 
 @require_GET

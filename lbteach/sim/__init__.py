@@ -12,7 +12,7 @@ The public API::
 
     from lbteach.sim import (Scenario, ScenarioError, Simulation, Decision, EventOutcome,
                              RunResult, BALANCERS, PRESETS, load_scenario,
-                             scenario_from_preset, route, route_explained,
+                             scenario_from_preset, route, route_explained, ring_points,
                              compare)
 
     Scenario.from_dict(d) -> Scenario     # checks every field; ScenarioError(field, value, allowed)
@@ -43,6 +43,7 @@ The public API::
     route(balancer, servers, ip, cookie=None, path=None, **options) -> (table, reason)
                                           #   servers: a count or a list of host:port addresses
     route_explained(...same...) -> (table, reason, lines)  # lines: the arithmetic, step by step
+    ring_points(balancer, servers) -> [(point, table)]   # a consistent-hash ring, in order
     compare(scenario, balancer_names) -> list[RunResult]   # the same workload, customer for
                                                            #   customer, on each balancer
     RunResult.to_dict() -> dict           # the CLI's JSON run
@@ -64,7 +65,7 @@ from __future__ import annotations
 
 from lbteach.sim.balancers import BALANCERS, BalancerInfo
 from lbteach.sim.errors import ScenarioError
-from lbteach.sim.one_request import route, route_explained
+from lbteach.sim.one_request import ring_points, route, route_explained
 from lbteach.sim.presets import PRESETS, Preset, scenario_from_preset
 from lbteach.sim.results import Decision, EventOutcome, RunResult
 from lbteach.sim.scenario import Scenario
@@ -84,6 +85,7 @@ __all__ = [
     "Simulation",
     "compare",
     "load_scenario",
+    "ring_points",
     "route",
     "route_explained",
     "scenario_from_preset",

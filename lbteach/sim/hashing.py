@@ -86,6 +86,11 @@ def haproxy_nearest(keys: list[int], h: int) -> int:
     return after
 
 
+def next_point(keys: list[int], h: int) -> int:
+    """Index of the first ring point at or after h, wrapping past the top (nginx's rule)."""
+    return bisect_left(keys, h) % len(keys)
+
+
 def crc32(text: str) -> int:
     """nginx's ngx_crc32_long: the standard CRC-32 (the one zlib computes)."""
     return zlib.crc32(text.encode())

@@ -73,3 +73,17 @@ def route_explained(
     t = r.balancer.route(0, path or "/", 0.0, True)
     reason = prefix + r.balancer.reason
     return (r.names[t] if t >= 0 else "none"), reason, r.balancer.arithmetic(0, path or "/")
+
+
+def ring_points(balancer: str, servers: int) -> list[tuple[int, str]]:
+    """(point, table) in ring order for a consistent-hash balancer over `servers` fresh tables.
+
+    What a drill shows a learner so they can walk the ring themselves; the points are the
+    balancer's own, read after it built its ring.
+    """
+    r = Restaurant(Scenario.from_dict({"balancer": balancer, "servers": servers, "clients": 0}))
+    r.balancer.topology_changed()
+    keys, owners = getattr(r.balancer, "keys", None), getattr(r.balancer, "owners", None)
+    if keys is None or owners is None:
+        raise ScenarioError("balancer", balancer, "a consistent-hash balancer")
+    return [(point, r.names[t]) for point, t in zip(keys, owners, strict=True)]

@@ -24,6 +24,7 @@ class Decision:
     ip: str = ""
     path: str = ""
     error: bool = False
+    cause: str = ""  # a broken cart's reason in a few words ("new IP"), for the scene's label
 
     def to_dict(self) -> dict:
         return asdict(self)

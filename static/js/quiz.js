@@ -11,16 +11,27 @@ document.addEventListener("htmx:beforeSwap", function (event) {
   }
 });
 
-document.addEventListener("htmx:afterSwap", function () {
+function quizFocusCard() {
   var focus = document.querySelector("#quiz-card [data-quiz-focus]");
   if (focus) {
     focus.focus();
+  }
+}
+
+document.addEventListener("htmx:afterSwap", quizFocusCard);
+
+// A card opened as a whole page (a drill link, "Next drill") takes focus too, unless the
+// reader already moved it somewhere.
+document.addEventListener("DOMContentLoaded", function () {
+  if (!document.activeElement || document.activeElement === document.body) {
+    quizFocusCard();
   }
 });
 
 // 3. Keyboard shortcuts on the quiz card (listed on the page under "Keyboard shortcuts"):
 //    1-9 pick an option, Enter checks it; Space or Enter reveals a flashcard's answer;
-//    1-4 rate a revealed flashcard. Keys typed into a text field are left alone.
+//    1-4 rate a revealed flashcard (the next card then shows the rating); on an answered
+//    card, Enter, Space, n or the right arrow go on. Keys typed into a text field are left alone.
 function quizAnnounce(message) {
   var status = document.getElementById("quiz-shortcut-status");
   if (status) {
@@ -66,6 +77,13 @@ document.addEventListener("keydown", function (event) {
       option.focus();
       quizAnnounce("Option " + key + (option.checked ? " selected: " : " cleared: ") + quizOptionLabel(option));
     }
+    return;
+  }
+  var next = card.querySelector("[data-shortcut-next]");
+  if (next && !onControl && (key === " " || key === "Enter" || key === "n" || key === "ArrowRight")) {
+    event.preventDefault();
+    quizAnnounce("Next.");
+    next.click();
     return;
   }
   if ((key === " " || key === "Enter") && !onControl) {

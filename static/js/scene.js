@@ -1,4 +1,4 @@
-// The restaurant scene's motion: each customer seated this frame walks from the door to the
+// The restaurant scene's motion: each customer seated this frame (class "walk") walks from the door to the
 // host, then to their seat. The server says where (the scene's data-walk-from: door x y, host
 // x y; the seat is the figure's own transform); we only animate. With reduced motion, figures simply appear.
 (function () {
@@ -12,7 +12,7 @@
 
   function walk(root) {
     if (!root || (reduce && reduce.matches) || !walked) { return; }
-    var figures = root.querySelectorAll("svg[data-walk-from] g[data-customer]");
+    var figures = root.querySelectorAll("svg[data-walk-from] g[data-customer].walk");
     for (var i = 0; i < figures.length; i++) {
       var g = figures[i];
       if (walked.has(g) || typeof g.animate !== "function") { continue; }

@@ -21,6 +21,13 @@ from tests.text import search
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def origin_for(url: str) -> Origin:
+    """The origin a page at `url` (http or ws, with its port) sends with its websockets."""
+    parts = urllib.parse.urlsplit(url)
+    scheme = "https" if parts.scheme in {"https", "wss"} else "http"
+    return Origin(f"{scheme}://{parts.netloc}")
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -81,7 +88,7 @@ class Server:
             ],
             cwd=ROOT,
             env=self.env,
-            stdout=subprocess.DEVNULL,
+            stdout=self.log,  # the access log: tests read it (no secret may appear there)
             # A file, not a pipe: a pipe nobody reads fills up and then blocks the server's
             # event loop on its next log line.
             stderr=self.log,
@@ -141,7 +148,7 @@ class Browser:
         """A websocket to `path` on `server` that carries this browser's session."""
         return connect(
             f"ws://127.0.0.1:{server.port}{path}",
-            origin=Origin("http://127.0.0.1"),
+            origin=origin_for(server.url),
             additional_headers={"Cookie": f"sessionid={self.cookie('sessionid')}"},
             max_size=2**22,
             open_timeout=10,

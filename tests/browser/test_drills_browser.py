@@ -6,6 +6,7 @@ import re
 from urllib.parse import urlencode
 
 import pytest
+from playwright.sync_api import expect
 
 from lbteach.quiz.drills import generate
 from tests.browser.conftest import screenshot
@@ -34,7 +35,9 @@ def test_a_short_drill_session(page, site):
     page.wait_for_url(DRILL_URL)
     drill = current_drill(page)
     assert drill.kind == "nginx-ip-hash"  # a new learner starts with the first type
-    assert page.locator("#quiz-prompt").inner_text() == drill.prompt
+    assert page.locator("#quiz-prompt .prompt").inner_text() == drill.prompt
+    assert page.locator(".drill-givens li").all_inner_texts() == list(drill.givens)
+    expect(page.locator("#quiz-card-title")).to_be_focused()  # the card has focus on arrival
     screenshot(page, "drills-question")
     assert serious_violations(page) == []
     page.keyboard.press(str(drill.answer))
@@ -42,15 +45,17 @@ def test_a_short_drill_session(page, site):
     page.locator("#quiz-card .verdict").wait_for()
     assert "Right" in page.locator(".verdict h2").inner_text()
     assert page.locator("[data-drill-answer]").inner_text() == drill.answer_text
+    assert page.locator("[data-drill-worked]").inner_text() == f"Worked step: {drill.worked_step}"
     steps = page.locator(".drill-steps li").all_inner_texts()
-    assert steps == list(drill.explanation)
+    assert steps == list(drill.explanation[1:])  # [0], the worked step, leads the verdict
     lab = page.get_by_role("link", name="Show me in the lab")
     assert lab.get_attribute("href") == "/lab/?" + urlencode(drill.lab)
     screenshot(page, "drills-result-right")
     assert serious_violations(page) == []
 
-    page.get_by_role("link", name="Next drill").click()
+    page.keyboard.press("n")  # on to the next drill without the mouse
     page.wait_for_url(DRILL_URL)
+    expect(page.locator("#quiz-card-title")).to_be_focused()
     second = current_drill(page)
     assert second.kind == "haproxy-source"
     wrong = 1 if second.answer != 1 else 2
@@ -63,7 +68,7 @@ def test_a_short_drill_session(page, site):
 
     page.get_by_role("link", name=re.compile(r"^Replay this drill")).click()
     page.wait_for_url(DRILL_URL)
-    assert page.locator("#quiz-prompt").inner_text() == second.prompt
+    assert page.locator("#quiz-prompt .prompt").inner_text() == second.prompt
 
     page.goto(site + "/quiz/drills/")
     assert (
@@ -96,3 +101,32 @@ def test_drills_on_a_phone_fit_the_screen(phone, site):
     assert phone.locator("[data-drills-due]").count() == 0  # the drill is not due for minutes
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390
     screenshot(phone, "quiz-home-phone")
+
+
+@pytest.mark.parametrize(("size", "viewport"), [("desktop", (1440, 900)), ("phone", (390, 844))])
+def test_two_drills_and_their_feedback_look_right(chromium, site, size, viewport):
+    """The ring drill and the consistent-hash drill, asked and answered, at both sizes."""
+    width, height = viewport
+    context = chromium.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    try:
+        for kind, seed in (("scale-out", 1), ("consistent-hash", 1)):
+            drill = generate(kind, seed)
+            page.goto(f"{site}/quiz/drills/{kind}/{seed}/")
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            if drill.ring:
+                box = page.locator(".drill-ring svg").bounding_box()
+                assert box is not None
+                assert box["width"] > 200
+                assert page.locator(".drill-ring [data-ring-table]").count() == 10
+            screenshot(page, f"drill-{kind}-{size}")
+            assert serious_violations(page) == []
+            page.keyboard.press(str(drill.answer))
+            page.keyboard.press("Enter")
+            page.locator("#quiz-card .verdict").wait_for()
+            expect(page.locator(".verdict h2")).to_be_focused()
+            assert page.evaluate("document.documentElement.scrollWidth") <= width
+            screenshot(page, f"drill-{kind}-{size}-feedback")
+            assert serious_violations(page) == []
+    finally:
+        context.close()

@@ -79,7 +79,7 @@ def test_take_a_quick_quiz_review_a_mistake_and_rate_a_flashcard(page, site):
             if number == 2:
                 screenshot(page, "quiz-result-right")
         page.locator(".quiz-next a.button.primary").click()
-        page.wait_for_load_state()
+        page.locator("#quiz-card .verdict").wait_for(state="detached")
 
     assert page.locator("h1").inner_text() == "You got 9 of 10 right"
     screenshot(page, "quiz-summary")
@@ -98,7 +98,8 @@ def test_take_a_quick_quiz_review_a_mistake_and_rate_a_flashcard(page, site):
     page.get_by_role("button", name="Reveal the model answer").click()
     page.locator("#quiz-card .model-answer").wait_for()
     page.get_by_role("button", name=re.compile(r"^Good")).click()
-    page.get_by_role("heading", name="You rated it Good").wait_for()
+    expect(page.locator("h1")).to_have_text("Card 2")
+    expect(page.locator("[data-quiz-rated]")).to_have_text(re.compile(r"^Rated Good: back in"))
     screenshot(page, "quiz-study-card-rated")
     page.goto(site + "/quiz/")
     assert page.locator('[data-queue="new"]').inner_text() == "9"
@@ -115,8 +116,8 @@ def test_take_a_quick_quiz_review_a_mistake_and_rate_a_flashcard(page, site):
     screenshot(page, "quiz-flashcard-revealed")
     assert serious_violations(page) == []
     page.get_by_role("button", name=re.compile(r"^Good")).click()
-    page.get_by_role("heading", name="You rated it Good").wait_for()
-    assert "comes back in 10 minutes" in page.locator(".verdict").inner_text()
+    expect(page.locator("[data-quiz-rated]")).to_have_text("Rated Good: back in 10 minutes.")
+    expect(page.locator("h1")).to_have_text("Question 2 of 10")
     screenshot(page, "quiz-flashcard-rated")
 
     page.goto(site + "/quiz/progress/")
@@ -192,4 +193,69 @@ def test_keyboard_shortcuts_pick_reveal_and_rate(page, site):
     page.get_by_label("Your answer").press_sequentially("a 1 b")
     assert page.get_by_label("Your answer").input_value() == "a 1 b"
     assert page.locator("#quiz-card .model-answer").count() == 0
+    assert errors == []
+
+
+def tab_to(page, name: str) -> None:
+    """Press Tab until the control named `name` has focus: the keyboard's way to a button."""
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.textContent.trim()") == name:
+            return
+    raise AssertionError(f"Tab never reached {name!r}")
+
+
+def focus_is_on_the_card(page) -> bool:
+    return page.evaluate("document.activeElement.closest('#quiz-card') !== null")
+
+
+def test_ten_study_cards_and_a_quick_quiz_without_the_mouse(page, site):
+    errors = watch_console(page)
+    page.goto(site + "/quiz/")
+    tab_to(page, "Study now")
+    page.keyboard.press("Enter")
+    rated = checked = 0
+    for number in range(1, 11):
+        expect(page.locator("#quiz-card-title")).to_have_text(f"Card {number}")
+        assert focus_is_on_the_card(page), number
+        if page.locator("[data-shortcut-reveal]").count():
+            page.keyboard.press("Space")
+            page.locator("#quiz-card .model-answer").wait_for()
+            assert focus_is_on_the_card(page)
+            if rated == 0:
+                screenshot(page, "quiz-keyboard-revealed")
+            page.keyboard.press("3")
+            rated += 1
+            if number < 10:
+                # No page of its own: the next card, with the rating confirmed on it.
+                expect(page.locator("#quiz-card-title")).to_have_text(f"Card {number + 1}")
+                confirm = page.locator("#quiz-card [data-quiz-rated]")
+                expect(confirm).to_have_text(re.compile(r"^Rated Good: back in \d+ \w+\.$"))
+                expect(confirm).to_have_attribute("role", "status")
+                if rated == 1:
+                    screenshot(page, "quiz-keyboard-rated-next")
+        else:
+            page.keyboard.press("1")
+            page.keyboard.press("Enter")
+            page.locator("#quiz-card .verdict").wait_for()
+            assert focus_is_on_the_card(page)
+            checked += 1
+            if number < 10:
+                page.keyboard.press("n" if number % 2 else "Enter")
+    # Both kinds of card were done by keyboard: flashcards rated, choice questions checked.
+    assert rated + checked == 10
+    assert rated >= 1
+    assert checked >= 1
+
+    page.goto(site + "/quiz/")
+    tab_to(page, "Start a quick quiz")
+    page.keyboard.press("Enter")
+    for number in (1, 2, 3):
+        expect(page.locator("#quiz-card-title")).to_have_text(f"Question {number} of 10")
+        assert focus_is_on_the_card(page)
+        page.keyboard.press("1")
+        page.keyboard.press("Enter")
+        page.locator("#quiz-card .verdict").wait_for()
+        page.keyboard.press("ArrowRight" if number == 1 else "Space")
+    expect(page.locator("#quiz-card-title")).to_have_text("Question 4 of 10")
     assert errors == []

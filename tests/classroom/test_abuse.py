@@ -99,5 +99,5 @@ async def test_an_unknown_websocket_path_is_refused_cleanly():
     for path in ("/ws/nothing/", f"/ws/class/{code}/janitor/", "/ws/lab/triple/"):
         communicator = socket(teacher, code, "teacher")
         communicator.scope["path"] = path
-        connected_ok, close_code = await communicator.connect()
-        assert (connected_ok, close_code) == (False, 4404)
+        assert await communicator.connect() == (True, None)
+        assert await communicator.receive_output() == {"type": "websocket.close", "code": 4404}

@@ -32,7 +32,9 @@ def test_starting_a_class_makes_a_code_and_keeps_only_a_hash_of_the_teacher_key(
     html = page.content.decode()
     assert f"/ws/class/{code}/teacher/" in html
     assert "Add bots" in html
-    assert f"?key={key}" in html  # the teacher link for a second device
+    # The teacher link for a second device carries the key where no request line does.
+    assert f"/class/{code}/teach/#key={key}" in html
+    assert f"?key={key}" not in html
 
 
 def test_only_the_teacher_opens_the_teacher_and_projector_pages():
@@ -56,28 +58,44 @@ def test_the_projector_link_opens_the_projector_on_another_device_and_nothing_mo
     page = teacher.get(f"/class/{code}/teach/").content.decode()
     link = search(r'aria-label="Projector link" readonly value="http://testserver([^"]+)"', page)
     key = service.projector_key(Classroom.objects.get(code=code))
-    assert link == f"/class/{code}/projector/?key={key}"
+    # The key rides in the fragment (never sent, never logged); the page posts it.
+    assert link == f"/class/{code}/projector/#key={key}"
     assert key != teacher.session[service.TEACHER_SESSION_KEY][code]
     screen = Client()
-    wrong = screen.get(f"/class/{code}/projector/?key=nope")
+    assert screen.get(f"/class/{code}/projector/?key={key}").status_code == 403
+    wrong = screen.post(f"/class/{code}/projector/", {"key": "nope"})
     assert wrong.status_code == 403
     assert "not the one for class" in wrong.content.decode()
-    assert screen.get(link)["Location"] == f"/class/{code}/projector/"
+    posted = screen.post(f"/class/{code}/projector/", {"key": f"http://testserver{link}"})
+    assert posted["Location"] == f"/class/{code}/projector/"
     assert screen.get(f"/class/{code}/projector/").status_code == 200
     assert screen.get(f"/class/{code}/teach/").status_code == 403
     assert screen.get(f"/class/{code}/results/").status_code == 403
     _, other = start_class()
-    assert screen.get(f"/class/{other}/projector/?key={key}").status_code == 403
+    assert Client().post(f"/class/{other}/projector/", {"key": key}).status_code == 403
 
 
 def test_the_teacher_link_carries_control_to_a_second_device_and_a_wrong_key_does_not():
     teacher, code = start_class()
     key = teacher.session[service.TEACHER_SESSION_KEY][code]
     laptop = Client()
-    assert laptop.get(f"/class/{code}/teach/?key=wrong").status_code == 403
-    response = laptop.get(f"/class/{code}/teach/?key={key}")
-    assert response["Location"] == f"/class/{code}/teach/"
+    wrong = laptop.post(f"/class/{code}/teach/", {"key": "wrong", "next": "teach"})
+    assert wrong.status_code == 403
+    assert "not this class's teacher key" in wrong.content.decode()
+    assert laptop.post(f"/class/{code}/teach/", {"key": "x" * 100_000}).status_code == 403
+    assert laptop.get(f"/class/{code}/projector/").status_code == 403
+    # The key in the URL's query does nothing: it would land in access logs.
+    assert laptop.get(f"/class/{code}/teach/?key={key}").status_code == 403
+    # The refusal page posts the key (as its script does from the link's fragment) and
+    # leads back to the page it refused.
+    page = laptop.get(f"/class/{code}/results/").content.decode()
+    assert 'name="next" value="results_page"' in page
+    link = f"http://testserver/class/{code}/teach/#key={key}"  # a whole link pasted works too
+    response = laptop.post(f"/class/{code}/teach/", {"key": link, "next": "results_page"})
+    assert response["Location"] == f"/class/{code}/results/"
+    assert key not in response["Location"]
     assert laptop.get(f"/class/{code}/projector/").status_code == 200
+    assert laptop.get(f"/class/{code}/teach/").status_code == 200
 
 
 def test_a_student_joins_with_a_nickname_and_stays_the_same_student_on_reload():
@@ -139,7 +157,7 @@ def test_joining_by_code_finds_the_class_and_an_unknown_code_says_so():
     assert Client().get("/class/ZZZZZZ/").status_code == 404
 
 
-def test_guessing_codes_is_slowed_per_address_but_a_right_code_always_opens(settings):
+def test_guessing_codes_is_slowed_per_address_and_then_no_code_tells_right_from_wrong(settings):
     settings.CLASS_JOIN_ATTEMPTS = 3
     teacher, code = start_class(Client(REMOTE_ADDR="203.0.113.9"))
     ana = join(code, "Ana", Client(REMOTE_ADDR="203.0.113.9"))
@@ -148,9 +166,12 @@ def test_guessing_codes_is_slowed_per_address_but_a_right_code_always_opens(sett
         assert school.get(f"/class/{guess}/").status_code == 404
     assert school.get("/class/DDDDDD/").status_code == 429  # past the budget: wrong codes wait
     assert school.get("/class/join/?code=EEEEEE").status_code == 429
-    # ...but a right code still opens, and nobody already in the class is turned away.
-    assert school.get(f"/class/{code}/").status_code == 200
-    assert school.get(f"/class/join/?code={code}")["Location"] == f"/class/{code}/"
+    # A right code waits too, on every page that finds a class by its code (the QR code
+    # included): a locked-out guesser learns nothing from the answer.
+    for page in ("", "qr.svg", "projector/", "teach/"):
+        assert school.get(f"/class/{code}/{page}").status_code == 429, page
+    assert school.get(f"/class/join/?code={code}").status_code == 429
+    # Nobody already in the class is turned away.
     assert ana.get(f"/class/{code}/").status_code == 200
     for page in ("teach/", "projector/", "qr.svg", "results.csv"):
         assert teacher.get(f"/class/{code}/{page}").status_code == 200, page
@@ -285,7 +306,7 @@ def test_the_purge_command_deletes_only_expired_results(settings):
     Classroom.objects.filter(code=old).update(ended_at=timezone.now() - timedelta(days=2))
     out = io.StringIO()
     call_command("purge_class_results", stdout=out)
-    assert "Deleted 1 ended class" in out.getvalue()
+    assert "Ended 0 idle classes; deleted 1 ended class older than 1 days." in out.getvalue()
     assert set(Classroom.objects.values_list("code", flat=True)) == {kept, running}
 
 
@@ -421,7 +442,8 @@ def test_a_class_without_questions_still_has_a_csv_row_per_student():
 def test_class_pages_refuse_the_wrong_methods():
     _, code = start_class()
     assert Client().get("/class/start/").status_code == 405
-    assert Client().post(f"/class/{code}/projector/").status_code == 405
+    assert Client().post(f"/class/{code}/qr.svg").status_code == 405
+    assert Client().delete(f"/class/{code}/projector/").status_code == 405
 
 
 def test_a_phone_page_shows_its_saved_card_before_the_socket_connects():
@@ -446,6 +468,23 @@ def test_a_students_phone_has_no_site_menu_to_tap_away_on():
     assert 'aria-label="Main"' not in html
     assert 'href="/lessons/"' not in html
     assert 'aria-label="Main"' in Client().get("/class/").content.decode()
+
+
+def test_a_wrong_code_on_the_teacher_page_counts_once(settings):
+    settings.CLASS_JOIN_ATTEMPTS = 2
+    guesser = Client(REMOTE_ADDR="203.0.113.44")
+    assert guesser.get("/class/AAAAAA/teach/").status_code == 404
+    assert guesser.get("/class/BBBBBB/teach/").status_code == 404
+    assert guesser.get("/class/CCCCCC/teach/").status_code == 429  # the third miss, not the second
+
+
+def test_results_pages_and_the_csv_are_never_stored_by_any_cache():
+    teacher, code = start_class()
+    for page in ("results/", "results/print/", "results.csv", "teach/"):
+        response = teacher.get(f"/class/{code}/{page}")
+        assert response.status_code == 200, page
+        assert "no-store" in response["Cache-Control"], page
+        assert "private" in response["Cache-Control"], page
 
 
 def test_the_address_students_are_given_shows_the_join_form_alone():

@@ -131,8 +131,9 @@ def test_a_shared_run_draws_the_crashed_tables_lost_carts_as_the_original_did():
     assert copy.requests == original.requests == 180
     assert floor_summary(copy) == floor_summary(original)
     assert floor_summary(copy) == (
-        "20 customers. Table A open, 2 carts; Table B closed, 0 carts, 2 lost;"
-        " Table C open, 5 carts, 3 waiting; Table D open, 7 carts."
+        "20 customers. Table A open, seated: 18 3 7, 2 carts; Table B closed, 0 carts, 2 lost;"
+        " Table C open, seated: 10 15 13 6, 5 carts, 3 waiting;"
+        " Table D open, seated: 2 20 8 1, 7 carts. 0 cart breaks, 2 lost carts."
     )
 
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import lxml.html
 from django.template.loader import render_to_string
 
+from lbteach.classroom.room import STUDENT, ClassRoom
+from lbteach.lab.actions import Sender
 from lbteach.lab.commands import Command
-from lbteach.lab.frames import room_context
+from lbteach.lab.frames import MARK_SECONDS, mark_ticks, room_context
 from lbteach.lab.room import LabSetup, Room
+from lbteach.lab.scene import MARK_TICKS
+from lbteach.sim import BALANCERS
 
 
 def scene(room: Room) -> lxml.html.HtmlElement:
@@ -84,3 +88,210 @@ def test_customers_seated_this_tick_walk_in_from_the_door():
     assert len(svg.get("data-walk-from").split()) == 4  # door x y, host x y
     assert svg.get("role") == "img"
     assert svg.findtext("title").endswith("Round robin")
+
+
+def marks(svg) -> list:
+    return svg.xpath(".//*[@data-break-of]")
+
+
+def count_on_scene(svg, name: str) -> int:
+    return int(svg.xpath(f'.//*[@data-count="{name}"]')[0].text)
+
+
+def broken_room(*more) -> Room:
+    """Source IP hashing, carts filled, then every mobile customer's address changes."""
+    return run("source_ip", *["tick"] * 10, Command("change_ip", {}), *more)
+
+
+def first_break(room: Room) -> dict:
+    return next(m for m in room.restaurants[0].scene.marks if "of" in m)
+
+
+def test_a_break_is_drawn_as_the_customer_at_the_new_table_an_arrow_and_plain_words():
+    room = broken_room("tick")
+    svg = scene(room)
+    mark = first_break(room)
+    who, new, old = mark["of"], mark["to"], mark["from"]
+    label = svg.xpath(f'.//text[@data-break-of="{who}"]')[0].text
+    assert label == f"{who}: new IP → {new}; cart left at {old}"
+    arrow = svg.xpath(f'.//g[@data-break-of="{who}"]/path')[0]
+    figure = svg.xpath(f'.//*[@data-table="{new}"]/ancestor::svg//*[@data-customer="{who}"]')[0]
+    x, y = figure.get("transform").removeprefix("translate(").rstrip(")").split()
+    assert arrow.get("d").startswith(f"M{x} {y} L")  # from the customer, seated
+    assert table_of_seat(svg, int(x), int(y)) == new
+    left = svg.xpath(f'.//*[@data-table="{old}"]//*[@data-cart="stranded"][@data-cart-of="{who}"]')
+    assert "marked" in left[0].get("class")  # the cart the arrow points at
+    new_cart = svg.xpath(f'.//*[@data-table="{new}"]//*[@data-cart-of="{who}"]')
+    assert [c.get("data-cart") for c in new_cart] == ["broken"]
+    assert count_on_scene(svg, "breaks") == room.restaurants[0].sim.view()["metrics"]["cart_breaks"]
+
+
+def table_of_seat(svg, x: int, y: int) -> str:
+    """The table whose cell holds the point (x, y)."""
+    for table in svg.xpath(".//*[@data-table]"):
+        tx, ty = map(int, table.get("transform").removeprefix("translate(").rstrip(")").split())
+        if tx <= x <= tx + 200 and ty <= y <= ty + 172:
+            return table.get("data-table")
+    raise AssertionError(f"no table at {x} {y}")
+
+
+def test_a_break_stays_an_event_for_its_ticks_then_settles_into_the_stranded_cart():
+    room = broken_room("tick")
+    mark = first_break(room)
+    born = room.restaurants[0].scene.tick
+    for _ in range(MARK_TICKS - 1 - (room.restaurants[0].scene.tick - born)):
+        room.tick()
+        assert marks(scene(room)), "the break is still an event"
+    shown = [m for m in room.restaurants[0].scene.marks if m == mark]
+    assert shown == [mark]
+    room.tick()
+    svg = scene(room)
+    assert mark not in room.restaurants[0].scene.marks
+    old = mark["from"]
+    left = svg.xpath(f'.//*[@data-table="{old}"]//*[@data-cart-of="{mark["of"]}"]')
+    assert [c.get("data-cart") for c in left] == ["stranded"]
+
+
+def test_a_break_mark_lasts_at_least_three_seconds_of_live_ticks(settings):
+    for seconds in (0.5, 0.1, 1.0):
+        settings.LIVE_TICK_SECONDS = seconds
+        assert mark_ticks() * seconds >= MARK_SECONDS == 3.0
+    settings.LIVE_TICK_SECONDS = 0.5
+    assert mark_ticks() == MARK_TICKS
+
+
+def test_drawing_a_moment_twice_counts_one_tick():
+    room = broken_room("tick")
+    memory = room.restaurants[0].scene
+    before = (memory.tick, [dict(m) for m in memory.marks], str(memory.chairs))
+    scene(room)
+    scene(room)
+    assert (memory.tick, memory.marks, str(memory.chairs)) == before
+
+
+def test_a_crash_is_named_on_the_floor_with_the_carts_it_took():
+    room = run("cookie_insert", *["tick"] * 10, Command("pause", {}))
+    held = len(room.restaurants[0].sim.view()["tables"][0]["carts"])
+    room.apply(Command("crash_table", {"server": "A"}))
+    svg = scene(room)
+    label = svg.xpath('.//text[@data-crash-of="A"]')[0].text
+    assert label == f"A crashed: {held} carts lost"
+    assert (
+        count_on_scene(svg, "lost")
+        == held
+        == room.restaurants[0].sim.view()["metrics"]["carts_lost"]
+    )
+
+
+def test_customers_sit_at_the_chairs_of_the_table_they_last_sat_at():
+    room = run("cookie_insert", *["tick"] * 12)
+    svg = scene(room)
+    view = room.restaurants[0].sim.view()
+    chairs = {(62, 22), (138, 22), (62, 100), (138, 100)}
+    for table in svg.xpath(".//*[@data-table]"):
+        name = table.get("data-table")
+        tx, ty = map(int, table.get("transform").removeprefix("translate(").rstrip(")").split())
+        seated = [
+            f
+            for f in svg.xpath(".//*[@data-customer]")
+            if table_of_seat(svg, *map(int, f.get("transform")[10:-1].split())) == name
+        ]
+        spots = {
+            (int(x) - tx, int(y) - ty)
+            for x, y in (f.get("transform")[10:-1].split() for f in seated)
+        }
+        assert spots <= chairs
+        assert len(spots) == len(seated) <= 4
+        here = [c["id"] for c in view["clients"] if c["last_table"] == name]
+        assert {int(f.get("data-customer")) for f in seated} <= set(here)
+        queue = table.xpath('.//text[@class="queue"]')
+        said = [w for w in (queue[0].text if queue else "").split(" · ") if w.endswith("here")]
+        expected = [f"+{len(here) - len(seated)} here"] if len(here) > len(seated) else []
+        assert said == expected
+
+
+def test_the_counters_on_the_scene_equal_the_metrics_after_every_event():
+    room = broken_room("tick", Command("crash_table", {"server": "B"}), "tick", "tick")
+    svg = scene(room)
+    metrics = room.restaurants[0].sim.view()["metrics"]
+    assert count_on_scene(svg, "breaks") == metrics["cart_breaks"] > 0
+    assert count_on_scene(svg, "lost") == metrics["carts_lost"] > 0
+
+
+def test_the_hosts_reason_is_never_cut():
+    for balancer in BALANCERS:
+        room = run(balancer, *["tick"] * 6, Command("crash_table", {"server": "A"}), "tick")
+        for _ in range(6):
+            room.tick()
+            svg = scene(room)
+            said = [t.text for t in svg.xpath('.//text[contains(@class, "says-why")]')]
+            assert len(said) <= 2, (balancer, said)
+            assert "…" not in " ".join(said), (balancer, said)
+            last = room.restaurants[0].last_decision
+            assert last is not None
+            shown = " ".join(said)
+            assert shown == last.reason or shown.endswith(f"→ {last.server}")
+
+
+class NamedRoom(Room):
+    names: dict[int, str] = {}
+
+    def scene_names(self) -> dict[int, str]:
+        return self.names
+
+
+def test_a_class_finds_its_nicknames_at_the_tables_and_a_count_past_sixty():
+    room = NamedRoom("n", LabSetup("ecommerce_cart", ("cookie_insert",), seed=3, customers=70))
+    room.speed = 10
+    for _ in range(30):
+        room.tick()
+    names = room.names = {c: f"Student{c:02d}x" for c in range(1, 71)}
+    context = room_context(room)
+    html = render_to_string("lab/live.html#floor", {**context, "r": context["restaurants"][0]})
+    svg = lxml.html.fragment_fromstring(html).find_class("scene")[0]
+    listed = svg.xpath('.//text[contains(@class, "nick")][not(contains(@class, "more"))]')
+    assert len(listed) <= 60
+    view = room.restaurants[0].sim.view()
+    for text in listed:
+        who = int(text[0].text)
+        assert text[0].tail == f" Student{who:02d}"[:9]  # eight letters at most
+        assert view["clients"][who - 1]["last_table"] == table_of(text)
+    more = sum(int(t.text[1:]) for t in svg.xpath('.//text[@class="nick more"]'))
+    past = svg.xpath('.//text[contains(@class, "names-more")]')
+    past_n = int(past[0].text.split()[0][1:]) if past else 0
+    assert len(listed) + more + past_n == 70
+    assert names[1] == "Student01x"
+    lab = Room("l", LabSetup("ecommerce_cart", ("cookie_insert",), seed=3, customers=70))
+    lab.tick()
+    assert "nick" not in render_to_string(
+        "lab/live.html#floor", {**room_context(lab), "r": room_context(lab)["restaurants"][0]}
+    )
+
+
+def test_a_class_room_names_each_students_customer():
+    room = ClassRoom("c")
+    room.seat(1, "Ana")
+    room.seat(2, "Ben")
+    assert room.scene_names() == {room.seats[1].customer: "Ana", room.seats[2].customer: "Ben"}
+    room.tick()
+    room.apply(Command("add_to_cart", {}), Sender(STUDENT, 1))
+    room.tick()
+    context = room_context(room)
+    scene_html = render_to_string(
+        "lab/live.html#floor", {**context, "r": context["restaurants"][0]}
+    )
+    assert " Ana</text>" in scene_html
+
+
+def test_a_burst_of_breaks_shows_each_one_for_its_full_time_in_turn():
+    room = broken_room()
+    seen: list[list[str]] = []
+    for _ in range(40):
+        room.tick()
+        seen.append([t.get("data-break-of") for t in scene(room).xpath(".//text[@data-break-of]")])
+    shown = {who for frame in seen for who in frame}
+    assert len(shown) >= 3  # a burst, not one break
+    for who in shown:
+        frames = [i for i, frame in enumerate(seen) if who in frame]
+        assert frames == list(range(frames[0], frames[0] + len(frames)))  # shown without a gap
+        assert len(frames) == MARK_TICKS or frames[-1] == len(seen) - 1, (who, frames)

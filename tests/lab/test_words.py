@@ -45,9 +45,12 @@ def stranded_room() -> Room:
 def test_stranded_carts_show_while_each_cart_lives_at_one_table():
     room = stranded_room()
     summary = search(r"<desc [^>]*>(.*?)</desc>", region(room, "floor"))
-    assert summary.startswith(
-        "30 customers. Table A open, 3 carts; Table B open, 1 cart;"
-        " Table C open, 5 carts, 3 stranded; Table D open, 6 carts, 6 waiting, 1 stranded."
+    assert summary == (
+        "30 customers. Table A open, seated: 30 3 18 23, 3 carts;"
+        " Table B open, seated: 9 24 27 16, 1 cart;"
+        " Table C open, seated: 6 29 4 13, 5 carts, 3 stranded;"
+        " Table D open, seated: 1 28 2 11, 6 carts, 6 waiting, 1 stranded."
+        " 4 cart breaks, 0 lost carts. Just now: 30: new IP → A; cart left at D."
     )
 
 
@@ -62,8 +65,9 @@ def test_the_shared_store_forgets_the_stranded_carts_so_no_table_shows_any():
     )
     floor = region(room, "floor")
     assert "stranded" not in floor
-    assert "Table C open, 0 carts;" in words(floor)
+    assert "Table C open, seated: 6 29 4 13, 0 carts;" in words(floor)
     assert "The shared store holds 15 carts." in words(floor)
+    assert "cart left at" not in words(floor)  # the break's mark goes with the stranded cart
     ticks(room, 20)
     assert "stranded" not in region(room, "floor")
 
@@ -74,15 +78,17 @@ def test_a_crash_with_the_shared_store_loses_nothing_anywhere_on_the_page():
     ticks(room, 30)
     assert room.apply(Command("crash_table", {"server": "B"})) == (
         "Table B crashed; carts live in the shared store, so none was lost."
-        " 5 returning customers would now go to a different table."
+        " 5 returning customers will be seated afresh: the host no longer has a table for them."
     )
     ticks(room, 60)
     floor = region(room, "floor")
     assert 'data-cart="lost"' not in floor
-    assert "lost" not in words(floor)
+    # The scene's counter says none was lost, and nothing else speaks of a loss.
+    assert search(r'data-count="lost">(\d+)<', floor) == "0"
+    assert words(floor).count("lost") == words(floor).count("0 lost carts") == 2
     assert [line for line in narration(room) if "lost" in line] == [
         "Table B crashed; carts live in the shared store, so none was lost."
-        " 5 returning customers would now go to a different table."
+        " 5 returning customers will be seated afresh: the host no longer has a table for them."
     ]
     assert words(region(room, "metrics")).startswith("Metrics Cart breaks 0 Lost carts 0 ")
 

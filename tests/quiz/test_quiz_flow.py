@@ -106,11 +106,35 @@ def test_a_flashcard_is_revealed_then_rated_and_scheduled(client, bank):
         "Easy",
     ]
     rated = client.post("/quiz/rate/", page.form(rating="3"), **HTMX).content.decode()
-    assert "You rated it Good" in rated
-    assert "This card comes back in 10 minutes." in rated
+    # Straight on to the next card, which confirms the rating: no page of its own.
+    assert "You rated it" not in rated
+    assert (
+        '<p class="quiz-confirm" role="status" data-quiz-rated>Rated Good: back in 10 minutes.</p>'
+        in rated
+    )
+    assert "Question 2 of" in rated
     card = CardState.objects.get(question=attempt.question)
     assert card.reviews == 1
     assert Attempt.objects.get(pk=attempt.pk).rating == 3
+
+
+def test_without_htmx_a_rating_redirects_to_the_next_card_which_confirms_it_once(client, bank):
+    run_url = start(client, "flashcards")
+    page = shown(client.get(run_url))
+    client.post("/quiz/reveal/", page.form(response=""))
+    rated = client.post("/quiz/rate/", page.form(rating="1"))
+    assert (rated.status_code, rated["Location"]) == (303, run_url)
+    after = client.get(run_url).content.decode()
+    assert "Rated Again: back in 1 minute." in after
+    assert "Question 2 of" in after
+    assert "Rated Again" not in client.get(run_url).content.decode()  # shown once
+
+
+def test_a_rating_outside_a_sitting_still_shows_its_own_card(client, bank):
+    card = ask(client, first_of_kind("flashcard"))
+    client.post("/quiz/reveal/", card.form(response=""))
+    rated = client.post("/quiz/rate/", card.form(rating="4")).content.decode()
+    assert "You rated it Easy" in rated
 
 
 def test_reloading_a_question_keeps_its_token_and_option_order(client, bank):

@@ -1,19 +1,23 @@
-"""Delete ended classes whose results are past CLASS_RESULTS_DAYS (pages also do it on access)."""
+"""End classes left idle, and delete ended classes past CLASS_RESULTS_DAYS (make run does it
+at start, and the site once a minute)."""
 
 from __future__ import annotations
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from lbteach.classroom import service
+from lbteach.classroom.sweep import sweep
 
 
 class Command(BaseCommand):
-    help = "Delete ended classes (students, answers, results) older than CLASS_RESULTS_DAYS."
+    help = (
+        "End classes idle past CLASS_IDLE_MINUTES; delete ended classes (students, answers, "
+        "results) older than CLASS_RESULTS_DAYS."
+    )
 
     def handle(self, *args, **options) -> None:
-        classes = service.purge_expired_results()
+        ended, deleted = sweep()
         self.stdout.write(
-            f"Deleted {classes} ended class{'es' if classes != 1 else ''} "
-            f"older than {settings.CLASS_RESULTS_DAYS} days."
+            f"Ended {ended} idle class{'es' if ended != 1 else ''}; deleted {deleted} ended "
+            f"class{'es' if deleted != 1 else ''} older than {settings.CLASS_RESULTS_DAYS} days."
         )

@@ -1,0 +1,51 @@
+"""Child processes of the real restaurant: finding programs, free ports, waiting, ending them."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+START_SECONDS = 10.0
+
+
+class RealError(Exception):
+    """Something the learner asked for cannot be done; the message says why, in plain words."""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def find_program(name: str, places: tuple[str, ...]) -> str:
+    """The program on PATH or in one of `places` (Debian puts servers in /usr/sbin); '' if none."""
+    return shutil.which(name) or next((p for p in places if Path(p).exists()), "")
+
+
+def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RealError(f"{what} exited at start (code {process.returncode})")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.02)
+    raise RealError(f"{what} did not open port {port} within {START_SECONDS:.0f} s")
+
+
+def end(process: subprocess.Popen | None) -> None:
+    """Stop a child: politely, then for good; always reaped, so no zombie stays."""
+    if process is None or process.poll() is not None:
+        return
+    process.terminate()
+    try:
+        process.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
