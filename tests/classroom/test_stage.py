@@ -52,3 +52,19 @@ def test_the_leaderboard_shows_at_most_ten():
 
 def test_an_unknown_room_is_in_the_lobby():
     assert stage.phase(SimpleNamespace()) == stage.LOBBY
+
+
+def test_the_stage_names_at_most_sixty_students_and_counts_the_rest():
+    from django.template.loader import get_template
+
+    from lbteach.classroom.frames import clients_by_id, roster_context
+
+    room = ClassRoom("SIXTY2")
+    for student in range(1, stage.STAGE_NAMES + 3):
+        room.seat(student, f"Kid {student}")
+    html = get_template("classroom/live.html#roster").render(
+        roster_context(room, clients_by_id(room))
+    )
+    assert html.count('class=" past-stage"') == 2
+    assert '<li class="roster-more">+2 more</li>' in html
+    assert stage.names_past_stage(stage.STAGE_NAMES) == 0
