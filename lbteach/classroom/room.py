@@ -267,7 +267,10 @@ class ClassRoom(Room):
             raise BadCommand("There is no question to reveal.")
         self.quiz["revealed"] = True
         right = sum(1 for a in self.quiz["answers"].values() if a["correct"])
-        return f"Answer revealed: {right} of {len(self.quiz['answers'])} got it right."
+        answered = len(self.quiz["answers"])
+        if not answered:
+            return f"Answer revealed. Nobody answered ({count(len(self.seats), 'student')})."
+        return f"Answer revealed: {right} of {count(answered, 'answer')} right."
 
     def close_question(self) -> str:
         self.quiz = None
