@@ -6,7 +6,6 @@ process; the `real` command does, and hands the site its control socket (REAL_CO
 
 from __future__ import annotations
 
-import ipaddress
 import json
 from dataclasses import dataclass, field
 from http.cookies import CookieError, SimpleCookie
@@ -33,14 +32,6 @@ NETWORKS = (
 
 def running() -> bool:
     return bool(settings.REAL_CONTROL)
-
-
-def is_local(remote_addr: str) -> bool:
-    """A browser on this machine: only it may start, stop or reconfigure processes."""
-    try:
-        return ipaddress.ip_address(remote_addr).is_loopback
-    except ValueError:
-        return False
 
 
 def view() -> dict:
