@@ -222,3 +222,30 @@ def test_a_disagreement_is_shown_as_one(client, running):
     assert '<span class="disagree">disagree</span>' in page
     assert "agreed on <strong>0 of 1</strong> request; they <strong>disagreed on 1</strong>" in page
     assert 'class="agreement has-misses"' in page
+
+
+def test_with_nginx_the_page_names_nginx_and_what_it_offers(
+    client, nginx_program, tmp_path, settings
+):
+    sup = Supervisor(tmp_path / "run", program="nginx").start()
+    server = control.serve(tmp_path / "run" / "control.sock", sup)
+    settings.REAL_CONTROL = str(tmp_path / "run" / "control.sock")
+    try:
+        page = text(client.get(PAGE))
+        assert f"nginx listens at <code>http://127.0.0.1:{sup.port}</code>" in page
+        assert "the realip module, <code>real_ip_header X-Client-IP</code>" in page
+        assert "nginx is running (PID" in page
+        assert "nginx sees:" in page
+        options = page.split('id="real-balancer"')[1].split("</select>")[0]
+        assert options.count("<option") == 3
+        assert 'value="ip_hash"' in options
+        assert 'value="hash_consistent"' in options
+        answer = Customer("10.0.3.7").send(sup.port).body
+        row = text(
+            client.post(SEEN, {"status": "200", "path": "/cart", "answer": json.dumps(answer)})
+        )
+        assert "simulator: <strong>A</strong>, nginx: <strong>A</strong>" in row
+    finally:
+        server.shutdown()
+        server.server_close()
+        sup.stop()
