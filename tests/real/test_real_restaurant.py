@@ -8,6 +8,7 @@ X-Client-IP, as the /real/ page's "change my network" does.
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 
 import pytest
@@ -296,3 +297,16 @@ def test_only_the_site_pages_may_read_the_answers(
         assert "access-control-allow-origin" not in cors(sup.port, "GET", "http://evil.test")[1]
     finally:
         sup.stop()
+
+
+def test_a_busy_port_is_named_in_the_error(haproxy_program, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RealError) as raised:
+            Supervisor(tmp_path / "run", program="haproxy", port=port).start()
+    message = str(raised.value)
+    # Found as it exits, or (our own listener answering on the port) a moment later.
+    assert message.startswith(("HAProxy exited at start (code 1): ", "HAProxy is not running"))
+    assert f"cannot bind socket (Address already in use) for [127.0.0.1:{port}]" in message

@@ -120,7 +120,9 @@ class Command(BaseCommand):
             try:
                 sup.start()
             except RealError as error:
-                raise CommandError(str(error)) from None
+                busy = "Address already in use" in str(error)
+                hint = f" (port {sup.port} is taken: REAL_LB_PORT=8405 make real)" if busy else ""
+                raise CommandError(f"{error}{hint}") from None
             socket_path = run_dir / "control.sock"
             servers.append(control.serve(socket_path, sup))
             env = {
@@ -135,7 +137,10 @@ class Command(BaseCommand):
             self._tell(sup, port)
             code = site[0].wait()
             if code:
-                raise CommandError(f"the site (daphne) stopped with code {code}")
+                raise CommandError(
+                    f"the site (daphne) stopped with code {code}; is port {port} free?"
+                    f" (make real PORT={port + 1})"
+                )
         finally:
             stop()
             atexit.unregister(stop)
