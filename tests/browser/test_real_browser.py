@@ -177,3 +177,20 @@ def test_a_phone_in_the_room_is_a_real_client_without_the_controls(phone, page, 
     expect(page.locator(".lede")).to_contain_text(f"Open http://{lan}:{real.port}/real/")
     expect(page.locator(f'.guest[data-guest="{lan}"]')).to_have_count(1)
     assert errors == []
+
+
+def test_without_make_real_the_page_says_how_to_start_it(page, site):
+    errors = watch_console(page)
+    page.goto(site + "/real/")
+    expect(page.locator("#real-not-running")).to_contain_text("make real")
+    assert serious_violations(page) == []
+    page.goto(site + "/real/projector/")
+    expect(page.locator("#real-not-running")).to_contain_text("sudo apt-get install haproxy")
+    screenshot(page, "real-not-running")
+    assert errors == []
+
+
+def test_the_projector_passes_axe(page, real):
+    page.goto(real.url + "/real/projector/")
+    expect(page.locator(".floor-table")).to_have_count(3)
+    assert serious_violations(page) == []
