@@ -310,3 +310,28 @@ def test_a_busy_port_is_named_in_the_error(haproxy_program, tmp_path):
     # Found as it exits, or (our own listener answering on the port) a moment later.
     assert message.startswith(("HAProxy exited at start (code 1): ", "HAProxy is not running"))
     assert f"cannot bind socket (Address already in use) for [127.0.0.1:{port}]" in message
+
+
+def test_known_difference_a_returning_table_rejoins_haproxy_round_robin_last(restaurant):
+    # docs/real-products.md, "Known differences": while B is down, HAProxy and the engine
+    # alternate A and C alike. When B returns right after C served, HAProxy's round robin
+    # serves A C B A C B, the engine A B C A B C (after A served, both give C A B). The page
+    # shows these as disagreements; this test pins them so a change on either side shows.
+    customer = Customer("10.0.3.7")
+
+    def visits(count: int) -> list[tuple[str, str]]:
+        pairs = []
+        for _ in range(count):
+            answer, verdict = customer.visit(restaurant)
+            pairs.append((answer.table, verdict["predicted"]))
+        return pairs
+
+    assert visits(4) == [("A", "A"), ("B", "B"), ("C", "C"), ("A", "A")]
+    restaurant.crash("B")
+    restaurant.wait_for("B", "DOWN")
+    assert visits(5) == [("C", "C"), ("A", "A"), ("C", "C"), ("A", "A"), ("C", "C")]
+    restaurant.restore("B")
+    restaurant.wait_for("B", "UP")
+    real, predicted = zip(*visits(6), strict=True)
+    assert "".join(real) == "ACBACB"
+    assert "".join(predicted) == "ABCABC"
