@@ -145,16 +145,21 @@ else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
 # Throttles must count across processes, so with Redis the cache lives there too.
+# CACHE_KEY_PREFIX keeps the keys of sites (or test runs) sharing one Redis apart.
 if REDIS_URL:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+CACHES["default"]["KEY_PREFIX"] = os.environ.get("CACHE_KEY_PREFIX", "")
 
 # Websocket commands each connection may send: a steady rate per second and a burst.
 LAB_COMMAND_RATE = float(os.environ.get("LAB_COMMAND_RATE", "5"))
 LAB_COMMAND_BURST = int(os.environ.get("LAB_COMMAND_BURST", "15"))
+# And all the lab sockets of one client address together, across processes (Redis counts).
+LAB_ADDRESS_COMMAND_RATE = float(os.environ.get("LAB_ADDRESS_COMMAND_RATE", "50"))
+LAB_ADDRESS_COMMAND_BURST = int(os.environ.get("LAB_ADDRESS_COMMAND_BURST", "150"))
 # Live rooms tick this often (seconds): each tick routes requests and pushes one frame.
 LIVE_TICK_SECONDS = float(os.environ.get("LIVE_TICK_SECONDS", "0.5"))
 # Private lab rooms one process runs at once; past it a new lab is told to come back later.
@@ -162,6 +167,16 @@ LAB_MAX_ROOMS = int(os.environ.get("LAB_MAX_ROOMS", "150"))
 # How long a closed lab page may come back to its run, and how long a saved run is kept.
 LAB_REATTACH_SECONDS = float(os.environ.get("LAB_REATTACH_SECONDS", "60"))
 LAB_RUN_KEEP_MINUTES = float(os.environ.get("LAB_RUN_KEEP_MINUTES", "60"))
+# Bounds on what visitors can make the lab hold or do (docs/deploy.md, "Bounds"): saved runs
+# of closed labs per process and per address, figure frame bodies cached per process, and
+# the share-link replay queue (wait, links per address, and each address's budget a minute
+# in replayed requests).
+LAB_SAVED_RUNS = int(os.environ.get("LAB_SAVED_RUNS", "1000"))
+LAB_SAVED_RUNS_PER_ADDRESS = int(os.environ.get("LAB_SAVED_RUNS_PER_ADDRESS", "50"))
+LAB_FIGURE_CACHE = int(os.environ.get("LAB_FIGURE_CACHE", "32"))
+LAB_REPLAY_WAIT_SECONDS = float(os.environ.get("LAB_REPLAY_WAIT_SECONDS", "30"))
+LAB_REPLAYS_PER_ADDRESS = int(os.environ.get("LAB_REPLAYS_PER_ADDRESS", "8"))
+LAB_REPLAY_BUDGET = int(os.environ.get("LAB_REPLAY_BUDGET", "1000000"))
 # Classes: idle time before a class ends, join-code guessing limits, and how long a silent
 # home process is trusted before another process takes the room over.
 CLASS_IDLE_MINUTES = int(os.environ.get("CLASS_IDLE_MINUTES", "120"))

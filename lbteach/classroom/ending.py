@@ -11,22 +11,32 @@ from django.template.loader import get_template
 
 from lbteach.classroom import service
 from lbteach.classroom.models import Classroom
-from lbteach.classroom.room import PROJECTOR, STUDENT, TEACHER
+from lbteach.classroom.room import PROJECTOR, STUDENT, TEACHER, ClassRoom
 
 TEMPLATE = "classroom/ending.html"
 
 
-def student_context(data: dict, student: int | None) -> dict:
-    return {"me": data["students"].get(student) if student is not None else None}
+def data(classroom: Classroom) -> dict:
+    """The ending's figures (`service.ending`), each student's with a link that replays the
+    class in the lab with their own customer highlighted (when the class fits a link)."""
+    figures = service.ending(classroom)
+    room = ClassRoom.from_dict(classroom.state) if classroom.state else None
+    for me in figures["students"].values():
+        me["replay_url"] = room.replay_url(me["customer"]) if room and me["customer"] else ""
+    return figures
 
 
-def render(data: dict, role: str, student: int | None = None, oob: bool = True) -> str:
+def student_context(figures: dict, student: int | None) -> dict:
+    return {"me": figures["students"].get(student) if student is not None else None}
+
+
+def render(figures: dict, role: str, student: int | None = None, oob: bool = True) -> str:
     """One screen's ending: a phone's (its own tally), the projector's or the teacher's."""
     if role == STUDENT:
-        context = student_context(data, student)
+        context = student_context(figures, student)
         partial = "student_ending"
     else:
-        context = {"ending": data}
+        context = {"ending": figures}
         partial = "projector_ending" if role == PROJECTOR else "teacher_ending"
     return get_template(f"{TEMPLATE}#{partial}").render({**context, "hx_oob": oob})
 
@@ -34,12 +44,12 @@ def render(data: dict, role: str, student: int | None = None, oob: bool = True) 
 def frames(code: str) -> dict:
     """Every screen's ending frame, for a home to hand out and to send to the relays: by role,
     and each student's by their id (as text: the channel layer's messages are JSON-like)."""
-    data = service.ending(Classroom.objects.get(code=code))
+    figures = data(Classroom.objects.get(code=code))
     return {
-        TEACHER: render(data, TEACHER),
-        PROJECTOR: render(data, PROJECTOR),
-        STUDENT: render(data, STUDENT),
-        "students": {str(pk): render(data, STUDENT, pk) for pk in data["students"]},
+        TEACHER: render(figures, TEACHER),
+        PROJECTOR: render(figures, PROJECTOR),
+        STUDENT: render(figures, STUDENT),
+        "students": {str(pk): render(figures, STUDENT, pk) for pk in figures["students"]},
     }
 
 
@@ -51,5 +61,4 @@ def frame_for(frames: dict, role: str, student: int | None) -> str:
 
 def screen_frame(code: str, role: str, student: int | None) -> str:
     """The ending for one screen that connects after the class ended."""
-    data = service.ending(Classroom.objects.get(code=code))
-    return render(data, role, student)
+    return render(data(Classroom.objects.get(code=code)), role, student)

@@ -108,9 +108,12 @@ class Step:
     @property
     def all_commands(self) -> tuple[dict, ...]:
         """What "Run step" sends: the set-up, then the question (last, once the room is
-        ready) unless the students have an activity first."""
+        ready) unless the students have an activity first; a step with an activity first
+        closes any question still open."""
         push = self.push_command
-        return self.commands + ((push,) if push and not self.asks_later else ())
+        # An earlier step's question still on the phones would cover their buttons.
+        close = ({"action": "close_question"},) if self.activity else ()
+        return close + self.commands + ((push,) if push and not self.asks_later else ())
 
     @property
     def ask_json(self) -> str:

@@ -9,12 +9,15 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass
+from urllib.parse import urlencode
+
+from django.urls import reverse
 
 from lbteach.classroom.actions import CLASS_ACTIONS
-from lbteach.lab.actions import PROJECTOR, STUDENT, TEACHER
-from lbteach.lab.commands import BadCommand
-from lbteach.lab.room import Room
-from lbteach.lab.sharelink import LabSetup
+from lbteach.lab.actions import LAB_ACTIONS, PROJECTOR, STUDENT, TEACHER, Sender
+from lbteach.lab.commands import BadCommand, Command
+from lbteach.lab.room import LAB_SENDER, Room
+from lbteach.lab.sharelink import LOG_LIMIT, MAX_REPLAY_REQUESTS, LabSetup, log_entry
 from lbteach.sim.words import count
 
 __all__ = ["PROJECTOR", "STUDENT", "TEACHER", "ClassRoom", "Seat"]
@@ -24,6 +27,13 @@ CLASS_BALANCER = "cookie_insert"
 ENDED = "This class has ended."
 # The buttons that can close a table under its customers' carts.
 TABLE_CLOSERS = frozenset({"crash_table", "remove_table"})
+# What a phone's button is in the lab's replay log (`lbteach.lab.actions.CUSTOMER_REPLAYS`).
+REPLAYED_AS = {
+    "add_to_cart": "cart",
+    "checkout": "pay",
+    "switch_network": "newip",
+    "clear_my_cookies": "nocookie",
+}
 
 
 @dataclass
@@ -52,17 +62,53 @@ class ClassRoom(Room):
         self.show_leaderboard = False
         self.leaderboard_names = False
         self.ended = False
+        # The run as a lab share link's log (everything that changed the restaurant, the
+        # students' taps included), so a student can replay the class in the lab. Kept while
+        # it fits a link (LOG_LIMIT entries); past that the class is too long to replay.
+        self.replay: list[str] = []
+        self.replay_full = False
 
     @property
     def sim(self):
         return self.restaurants[0].sim
+
+    # -- the replay log ---------------------------------------------------------------------
+    def apply(self, command: Command, sender: Sender = LAB_SENDER) -> str:
+        requests = self.requests
+        message = super().apply(command, sender)
+        if command.action == "add_bots":  # bots are the lab's customers
+            self._log(requests, Command("add_customers", {"count": command.params["count"]}))
+        elif command.action in LAB_ACTIONS and LAB_ACTIONS[command.action].logged:
+            self._log(requests, command)
+        return message
+
+    def _log(self, requests: int, command: Command) -> None:
+        if self.replay_full or len(self.replay) >= LOG_LIMIT:
+            self.replay_full = True
+            return
+        self.replay.append(log_entry(requests, command, LAB_ACTIONS))
+
+    def replay_url(self, customer: int | None = None) -> str:
+        """The lab page that replays this class (same seed, same events, every student's
+        tap), with `customer` highlighted; "" when the class outgrew a link's limits."""
+        if self.replay_full or len(self.replay) >= LOG_LIMIT:
+            return ""
+        if self.requests > MAX_REPLAY_REQUESTS:
+            return ""
+        # The last entry says where the class stopped, so the replay serves every request.
+        query = self.setup.query([*self.replay, f"{self.requests}.until"])
+        if customer is not None:
+            query["highlight"] = str(customer)
+        return f"{reverse('lab:lab')}?{urlencode(query)}"
 
     # -- the restaurant, with students in it --------------------------------------------------
     def reset(self) -> str:
         """A fresh restaurant with every student seated again, each on a customer of their own
         (in the order they joined), so nobody shares a customer with anyone after a reset."""
         super().reset()
+        self.replay, self.replay_full = [], False
         for seat in self.seats.values():
+            self._log(0, Command("seat"))
             seat.customer = self.sim.add_clients(1, auto=False)[0]
             seat.note = "The teacher reset the restaurant: you have a new, empty cart."
             seat.broken = False
@@ -102,6 +148,7 @@ class ClassRoom(Room):
             return self.seats[student].customer
         # A customer id from before this room's state (say, from before a reset) may belong
         # to someone else by now: a student the room does not know always gets a new one.
+        self._log(self.requests, Command("seat"))
         customer = self.sim.add_clients(1, auto=False)[0]
         self.restaurants[0].narrate(f"{nickname} joined the class as customer {customer}.")
         self.seats[student] = Seat(nickname, customer)
@@ -112,6 +159,7 @@ class ClassRoom(Room):
         if seat is None:
             raise BadCommand("You are not in this class yet: enter a nickname first.")
         sim = self.sim
+        self._log(self.requests, Command(REPLAYED_AS[action], {"customer": seat.customer}))
         if action in ("add_to_cart", "checkout"):
             decision = sim.request(seat.customer, action)
             self.restaurants[0].recent = [decision]
@@ -225,6 +273,8 @@ class ClassRoom(Room):
             "show_leaderboard": self.show_leaderboard,
             "leaderboard_names": self.leaderboard_names,
             "ended": self.ended,
+            "replay": self.replay,
+            "replay_full": self.replay_full,
         }
         return data
 
@@ -237,6 +287,8 @@ class ClassRoom(Room):
         self.show_leaderboard = saved.get("show_leaderboard", False)
         self.leaderboard_names = saved.get("leaderboard_names", False)
         self.ended = saved.get("ended", False)
+        self.replay = list(saved.get("replay", []))
+        self.replay_full = saved.get("replay_full", not self.replay and self.requests > 0)
 
 
 def student_note(decision) -> str:

@@ -11,6 +11,8 @@ from typing import Any
 
 LOBBY, RESTAURANT, QUESTION, RESULTS = "lobby", "restaurant", "question", "results"
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+# Names the lobby shows at most; past it the stage says "+N more" (every phase must fit).
+STAGE_NAMES = 60
 
 
 def letter(key: object) -> str:
@@ -24,6 +26,11 @@ def letter(key: object) -> str:
 
 def letters(keys: Iterable[object]) -> str:
     return " ".join(sorted(letter(k) for k in keys))
+
+
+def names_past_stage(count: int) -> int:
+    """How many names the stage leaves out of a roster of `count` (shown as "+N more")."""
+    return max(0, count - STAGE_NAMES)
 
 
 def phase(room: Any) -> str:

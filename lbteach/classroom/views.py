@@ -100,7 +100,10 @@ def start(request):
 
 @require_GET
 def join_lookup(request):
-    """The join form: a typed code leads to that class's student page."""
+    """The join form: a typed code leads to that class's student page. Without a code it is
+    the address students are given: the join form alone, no "Start a class"."""
+    if not request.GET.get("code", "").strip():
+        return render(request, "classroom/index.html", {"students_only": True})
     code = normalise_code(request.GET.get("code", ""))
     classroom, refusal = _find(request, code)
     if refusal is not None:
@@ -111,6 +114,7 @@ def join_lookup(request):
                 {
                     "join_error": f"No open class has the code “{code}”. Check the projector.",
                     "code": code,
+                    "students_only": True,
                 },
                 status=404,
             )
@@ -130,7 +134,7 @@ def student(request, code: str):
     finished = service.ended_class(code)
     if finished is not None:
         seat = service.student_in(finished, request.session)
-        me = ending.student_context(service.ending(finished), seat.pk if seat else None)
+        me = ending.student_context(ending.data(finished), seat.pk if seat else None)
         # Someone who was not in the class is told it has ended (410: it cannot be joined).
         status = 200 if seat is not None else 410
         context = {"student": seat, **me}
@@ -230,7 +234,7 @@ def projector(request, code: str):
     if finished is not None:
         if not service.may_project(finished, request.session):
             return _projector_elsewhere(request, finished)
-        context = {"ending": service.ending(finished)}
+        context = {"ending": ending.data(finished)}
         return _ending_page(request, finished, "classroom/projector.html", context)
     classroom, refusal = _find(request, code)
     if refusal is not None:

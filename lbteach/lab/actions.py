@@ -157,6 +157,10 @@ def parse_reattach(data: dict) -> Params:
     return {"room": room_code_field(data)}
 
 
+def parse_customer(data: dict) -> Params:
+    return {"customer": int_field(data, "customer", 1, 10_000)}
+
+
 # -- what they do (each delegates to one Room method) -------------------------------------
 def _event(button: str) -> Effect:
     def run(room: Room, params: Params, sender: Sender) -> str:
@@ -168,6 +172,23 @@ def _event(button: str) -> Effect:
 def _nothing(room: Room, params: Params, sender: Sender) -> str:
     return ""
 
+
+def _customer(kind: str) -> Effect:
+    def run(room: Room, params: Params, sender: Sender) -> str:
+        return room.customer_does(params["customer"], kind)
+
+    return run
+
+
+# What one class student's phone did, replayed in the lab from the class's link (see
+# `lbteach.classroom.room`): nobody sends these live (no roles); only a replay log holds them.
+REPLAY_ONLY: frozenset[str] = frozenset()
+CUSTOMER_REPLAYS = {
+    "cart": "add_to_cart",
+    "pay": "checkout",
+    "newip": "change_ip",
+    "nocookie": "clear_cookies",
+}
 
 # Events a button sends; `share` 1.0 makes the lesson unmissable: every mobile customer moves.
 EVENTS: dict[str, dict] = {
@@ -221,6 +242,13 @@ LAB_ACTIONS = ActionTable(
                     log="server" if name in TABLE_EVENTS else "",
                 )
                 for name in EVENTS
+            ),
+            Action("seat", REPLAY_ONLY, run=lambda room, p, s: room.seat_customer(), log=""),
+            # Where a replayed class stopped: the replay routes every request up to it.
+            Action("until", REPLAY_ONLY, run=_nothing, log=""),
+            *(
+                Action(name, REPLAY_ONLY, parse_customer, _customer(kind), log="customer")
+                for name, kind in CUSTOMER_REPLAYS.items()
             ),
             # A viewer that missed a frame asks for the whole picture; nothing changes.
             Action("snapshot", EVERYONE, run=_nothing, pushes=False),

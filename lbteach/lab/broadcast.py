@@ -61,7 +61,10 @@ class Viewer:
         self.sending_since: float | None = None
 
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._pump())
+        """Start sending; a viewer already sending (told something before its room was
+        ready) carries on."""
+        if self._task is None:
+            self._task = asyncio.get_running_loop().create_task(self._pump())
 
     def offer(self, frame: str, snapshot: Callable[[], str | None]) -> None:
         """Leave `frame` in the mailbox; if an unsent frame is there, a snapshot replaces both.
@@ -133,6 +136,7 @@ class LiveRoom:
         self.on_push: Callable[[str], None] | None = None
         self._last_push = 0.0
         self._push_later: asyncio.TimerHandle | None = None
+        self.alone_since = time.monotonic()  # when its last viewer left (or it opened)
 
     @property
     def watched(self) -> bool:
@@ -153,6 +157,8 @@ class LiveRoom:
     def leave(self, viewer: Viewer) -> None:
         viewer.stop()
         self.viewers.discard(viewer)
+        if not self.viewers:
+            self.alone_since = time.monotonic()
         if not self.watched:
             self.stop_ticking()
 
@@ -269,6 +275,15 @@ class Registry:
 
     def __len__(self) -> int:
         return len(self.rooms)
+
+    def watched(self) -> int:
+        """How many rooms someone watches (read from page views' threads too, hence the copy)."""
+        return sum(1 for live in list(self.rooms.values()) if live.watched)
+
+    def oldest_unwatched(self) -> LiveRoom | None:
+        """The room nobody has watched for longest, if any: the first to make way."""
+        alone = [live for live in self.rooms.values() if not live.watched]
+        return min(alone, key=lambda live: live.alone_since, default=None)
 
     def get(self, code: str) -> LiveRoom | None:
         return self.rooms.get(code)

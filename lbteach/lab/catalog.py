@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from lbteach.sim import BALANCERS, PRESETS
+from lbteach.sim.trying import try_it
 
 # The label on each lab button, by its action name: a preset's Try this text names the
 # buttons of its actions by these labels (a test checks).
@@ -53,3 +54,25 @@ def preset_story(name: str) -> PresetStory:
         compare=(BALANCERS[left].title, BALANCERS[right].title),
         compare_query=urlencode({"scenario": name, "left": left, "right": right}),
     )
+
+
+@dataclass(frozen=True)
+class SideExpect:
+    """What the preset's Try this does on one side of compare mode, run through the engine."""
+
+    side: str  # "left" or "right"
+    title: str  # the side's balancer
+    expect: str  # "breaks" or "none", as PresetStory.expect
+
+    @property
+    def words(self) -> str:
+        return "carts break or are lost" if self.expect == "breaks" else "no cart breaks or is lost"
+
+
+def side_expects(name: str, balancers: tuple[str, ...]) -> list[SideExpect]:
+    """Each side's outcome of the preset's Try this (the engine runs it, once per process)."""
+    sides = []
+    for side, balancer in zip(("left", "right"), balancers, strict=False):
+        _, harmed = try_it(name, balancer)
+        sides.append(SideExpect(side, BALANCERS[balancer].title, "breaks" if harmed else "none"))
+    return sides

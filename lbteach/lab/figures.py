@@ -1,28 +1,38 @@
-"""Lesson figures: a preset played as a short loop of scenes, computed once and shared.
+"""Lesson figures: a preset played as a short loop around its key moment, computed once.
 
 A figure costs no websocket room: its frames follow from the preset and a fixed seed, so
 they are rendered once per process (`figure_frames`, cached) and every reader fetches the
-same bytes. The preset's events are replayed on a short timeline (one every
-`EVENT_EVERY` frames from `FIRST_EVENT`) so the story fits in a few seconds.
+same bytes. The restaurant first fills its carts off screen (`WARMUP` frames); the loop then
+starts `LEAD` frames before the preset's first events and applies each group of events (those
+the preset schedules at the same moment) every `EVENT_EVERY` frames, so the story fits in a
+few seconds and starts again a little before it happens. Figures draw a compact scene (no
+door-and-host column, two columns of tables) so a phone can read it.
 """
 
 from __future__ import annotations
 
 import gzip
+import math
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
+from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from lbteach.lab.scene import SceneMemory, scene_context
-from lbteach.sim import BALANCERS, PRESETS, Simulation, scenario_from_preset
+from lbteach.lab.scene import SceneMemory, remember, scene_context
+from lbteach.sim import BALANCERS, PRESETS, EventOutcome, Simulation, scenario_from_preset
+from lbteach.sim.words import count
 
 CUSTOMERS = 20
-FRAMES = 30
+WARMUP = 10  # frames played off screen so carts have filled when the loop starts
+LEAD = 4  # frames of the loop before the first events
+FRAMES = 20
 REQUESTS_PER_FRAME = 3
-FIRST_EVENT = 14
 EVENT_EVERY = 8
+TOLD_FRAMES = 3  # an event's words stay on the figure this many frames
+FRAME_MS = 650  # how long figure.js shows each frame (static/js/figure.js EVERY_MS)
+MARK_FRAMES = math.ceil(3000 / FRAME_MS)  # a break stays an event at least 3 s
 SEED = 7
 MAX_PANELS = 2  # side by side at most; also bounds what the frames address can ask for
 EVERYONE = {"change_ip", "clear_cookies"}  # as the lab's buttons: every customer is affected
@@ -42,10 +52,15 @@ class Panel:
     lab_url: str
     frames: tuple[str, ...]
     key: int
+    counts: tuple[tuple[int, int], ...]  # (cart breaks, lost carts) in each frame
 
     @property
     def still(self) -> str:
         return self.frames[self.key]
+
+    @property
+    def key_counts(self) -> tuple[int, int]:
+        return self.counts[self.key]
 
 
 @dataclass(frozen=True)
@@ -71,7 +86,7 @@ def figure_html(names: tuple[str, ...]) -> str:
     return "\n".join(line for line in html.splitlines() if line.strip())
 
 
-@cache
+@lru_cache(maxsize=settings.LAB_FIGURE_CACHE)  # 272 names are valid: keep the recent few
 def frames_body(name: str) -> tuple[bytes, bytes]:
     """Every frame of the figure `name` ("a+b" for two side by side): plain and gzipped.
 
@@ -82,30 +97,65 @@ def frames_body(name: str) -> tuple[bytes, bytes]:
     return data, gzip.compress(data, 6)
 
 
+def told(outcome: EventOutcome) -> str:
+    """An event's words on a figure, short enough for a phone; "" when a mark says it."""
+    details = outcome.details
+    if outcome.do == "add_server":
+        return f"{details['server']} joined: {outcome.remapped} of {CUSTOMERS} customers move"
+    if outcome.do == "change_ip":
+        return f"{count(details['clients'], 'phone')} got new IP addresses"
+    if outcome.do == "clear_cookies":
+        return f"{count(details['clients'], 'customer')} cleared their cookies"
+    if outcome.do == "restore_server":
+        return f"Table {details['server']} is back, empty"
+    return ""
+
+
+def event_groups(name: str) -> list[list[dict]]:
+    """The preset's events, grouped by the moment they happen, without that moment."""
+    groups: dict[int, list[dict]] = {}
+    for event in PRESETS[name].scenario.get("events", []):
+        event = {k: v for k, v in event.items() if k != "at"} | {"_at": event["at"]}
+        if event["do"] in EVERYONE:
+            event["share"] = 1.0
+        groups.setdefault(event.pop("_at"), []).append(event)
+    return [groups[at] for at in sorted(groups)]
+
+
 @cache
 def _panel(name: str) -> Panel:
     preset = PRESETS[name]
     scenario = scenario_from_preset(name, clients=0, events=[], seed=SEED)
     sim = Simulation(scenario)
     sim.add_clients(CUSTOMERS)
-    events = [dict(e) for e in preset.scenario.get("events", [])]
+    groups = event_groups(name)
     balancer = BALANCERS[scenario.balancer].title
-    frames: list[str] = []
     memory = SceneMemory()
+    for _ in range(WARMUP):
+        remember(memory, sim.view(), sim.step(REQUESTS_PER_FRAME), MARK_FRAMES)
+    frames: list[str] = []
+    counts: list[tuple[int, int]] = []
     notable: int | None = None
+    words, said_at = "", -TOLD_FRAMES
     for i in range(FRAMES):
-        told = ""
-        step = i - FIRST_EVENT
-        if step >= 0 and step % EVENT_EVERY == 0 and step // EVENT_EVERY < len(events):
-            event = {k: v for k, v in events[step // EVENT_EVERY].items() if k != "at"}
-            if event["do"] in EVERYONE:
-                event["share"] = 1.0
-            told = sim.apply(event).summary
+        step = i - LEAD
+        if step >= 0 and step % EVENT_EVERY == 0 and step // EVENT_EVERY < len(groups):
+            said = [told(sim.apply(event)) for event in groups[step // EVENT_EVERY]]
+            words, said_at = "; ".join(w for w in said if w), i
         decisions = sim.step(REQUESTS_PER_FRAME)
         view = sim.view()
-        scene = scene_context(memory, view, decisions, decisions[-1] if decisions else None)
-        if notable is None and i >= FIRST_EVENT and _shows_a_lesson(scene):
+        scene = scene_context(
+            memory,
+            view,
+            decisions,
+            decisions[-1] if decisions else None,
+            mark_ticks=MARK_FRAMES,
+            compact=True,
+            told=words if i - said_at < TOLD_FRAMES else "",
+        )
+        if notable is None and i >= LEAD and _shows_a_lesson(scene):
             notable = i
+        counts.append((scene["breaks"], scene["lost"]))
         frames.append(
             render_to_string(
                 "lab/scene.html#scene",
@@ -113,11 +163,10 @@ def _panel(name: str) -> Panel:
                     "s": scene,
                     "prefix": f"fig-{name}-",
                     "title": f"{preset.title} ({balancer}), moment {i + 1} of {FRAMES}",
-                    "told": told,
                 },
             )
         )
-    key = notable if notable is not None else (FIRST_EVENT + 2 if events else FRAMES - 1)
+    key = notable if notable is not None else (LEAD + 2 if groups else FRAMES - 1)
     return Panel(
         preset=name,
         title=preset.title,
@@ -125,11 +174,14 @@ def _panel(name: str) -> Panel:
         lab_url=f"{reverse('lab:lab')}?scenario={name}",
         frames=tuple(frames),
         key=min(key, FRAMES - 1),
+        counts=tuple(counts),
     )
 
 
 def _shows_a_lesson(scene: dict) -> bool:
     """A frame worth a still: a cart breaking or lost, a table closed or draining."""
+    if any(label.get("of") for label in scene["labels"]):
+        return True
     for table in scene["tables"]:
         if table["state"] != "up" or table["lost_count"]:
             return True

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.template.loader import get_template
 
+from lbteach.lab.actions import EVENTS
+from lbteach.lab.catalog import BUTTON_LABELS
 from lbteach.lab.commands import SPEEDS
 from lbteach.lab.room import LiveRestaurant, Room
 from lbteach.lab.scene import scene_context
@@ -127,11 +129,51 @@ def restaurant_context(restaurant: LiveRestaurant, names: dict[int, str] | None 
     }
 
 
+# Compare mode's head-to-head rows: (figure, label); more is worse for each.
+VERDICT_ROWS = (
+    ("cart_breaks", "Cart breaks"),
+    ("carts_lost", "Lost carts"),
+    ("imbalance", "Imbalance (max ÷ mean)"),
+)
+# An engine event's name as the lab's button says it.
+EVENT_LABELS = {EVENTS[action]["do"]: BUTTON_LABELS[action] for action in EVENTS}
+
+
+def verdict_context(room: Room, restaurants: list[dict]) -> dict:
+    """Both sides' figures row by row, the side with more of one marked, and the events run."""
+    rows = []
+    for key, label in VERDICT_ROWS:
+        values = [r["metrics"][key] for r in restaurants]
+        numbers = [float(v) for v in values]
+        worst = max(numbers)
+        cells = [
+            {
+                "side": r["side"],
+                "value": value,
+                "mark": "" if min(numbers) == worst else ("worse" if n == worst else "better"),
+            }
+            for r, value, n in zip(restaurants, values, numbers, strict=True)
+        ]
+        difference = worst - min(numbers)
+        diff = f"{difference:.2f}" if key == "imbalance" else f"{difference:.0f}"
+        rows.append({"key": key, "label": label, "cells": cells, "diff": diff})
+    events = []
+    for outcome in room.restaurants[0].sim.restaurant.outcomes:
+        words = EVENT_LABELS.get(outcome.do, outcome.do.replace("_", " "))
+        if "server" in outcome.details:
+            words += f" {outcome.details['server']}"
+        events.append(f"{words} (request {outcome.at})")
+    sides = [{"side": r["side"], "title": r["balancer"].title} for r in restaurants]
+    return {"sides": sides, "rows": rows, "events": events}
+
+
 def room_context(room: Room) -> dict:
     names = room.scene_names()
+    restaurants = [restaurant_context(r, names) for r in room.restaurants]
     return {
         "room": room,
-        "restaurants": [restaurant_context(r, names) for r in room.restaurants],
+        "restaurants": restaurants,
+        "verdict": verdict_context(room, restaurants) if room.setup.compare else None,
         "seq": room.seq,
         "ts": int(time.time() * 1000),
         "running": room.running,
@@ -182,8 +224,11 @@ class FrameRenderer:
         return html
 
     def extra_regions(self, context: dict) -> list[tuple[str, str, dict]]:
-        """Regions beyond the restaurant's: (key, template, context) each. A class adds some."""
-        return []
+        """Regions beyond the restaurant's: (key, template, context) each. Compare mode adds
+        its head-to-head strip; a class adds its own."""
+        if context["verdict"] is None:
+            return []
+        return [("verdict", "lab/live.html#verdict", {})]
 
     def _narration(self, restaurant: LiveRestaurant, r: dict, context: dict, full: bool) -> str:
         if full:

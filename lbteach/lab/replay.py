@@ -1,25 +1,21 @@
 """Rebuild a shared run: a fresh room of the link's setup, then its log, step by step.
 
 Replaying is real work (up to `MAX_REPLAY_REQUESTS` requests per restaurant), so callers
-run it in a worker thread, never on the event loop, and at most `MAX_PARALLEL_REPLAYS` at
-once per process: a burst of heavy links queues up instead of starving every page.
+run it through the replay queue (`replayqueue`): in a worker thread, never on the event
+loop, fairly between addresses, and with light links never waiting behind heavy ones.
 """
 
 from __future__ import annotations
 
-import asyncio
-import weakref
+from functools import partial
 
 from lbteach.lab.commands import SPEEDS, BadCommand
+from lbteach.lab.replayqueue import ReplayRefused, replay_cost, replays
 from lbteach.lab.room import Room
 from lbteach.lab.scene import remember
 from lbteach.lab.sharelink import LabSetup, LogEntry, decode_log
 
-MAX_PARALLEL_REPLAYS = 2
-# One semaphore per event loop (a semaphore belongs to the loop that first waits on it).
-_slots: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Semaphore] = (
-    weakref.WeakKeyDictionary()
-)
+FROM_THE_START = "Started the run from the beginning instead."
 
 
 def replay(code: str, setup: LabSetup, entries: list[LogEntry]) -> Room:
@@ -56,14 +52,28 @@ def room_from_link(code: str, setup: LabSetup, log: str) -> tuple[Room, str]:
     try:
         return replay(code, setup, decode_log(log)), ""
     except BadCommand as error:
-        return Room(code, setup), f"{error} Started the run from the beginning instead."
+        return Room(code, setup), f"{error} {FROM_THE_START}"
 
 
-async def room_from_link_off_loop(code: str, setup: LabSetup, log: str) -> tuple[Room, str]:
-    """`room_from_link` in a worker thread, a bounded number at a time."""
+async def room_from_link_off_loop(
+    code: str, setup: LabSetup, log: str, address: str
+) -> tuple[Room, str]:
+    """`room_from_link`, replayed in its turn in the queue on behalf of `address`."""
     if not log:
         return Room(code, setup), ""
-    loop = asyncio.get_running_loop()
-    slots = _slots.setdefault(loop, asyncio.Semaphore(MAX_PARALLEL_REPLAYS))
-    async with slots:
-        return await asyncio.to_thread(room_from_link, code, setup, log)
+    try:
+        entries = decode_log(log)  # bounded text, checked before any work is queued
+        state = await replays().run(
+            address,
+            replay_cost(setup, entries),
+            partial(_replayed_state, setup, entries),
+            key=(setup, log),
+        )
+    except (BadCommand, ReplayRefused) as error:
+        return Room(code, setup), f"{error} {FROM_THE_START}"
+    # Pages opening the same link share one replay, and each gets a room of its own.
+    return Room.from_dict({**state, "code": code}), ""
+
+
+def _replayed_state(setup: LabSetup, entries: list[LogEntry]) -> dict:
+    return replay("replayed", setup, entries).to_dict()

@@ -151,6 +151,34 @@ class Room:
             )
         return f"Added {count(number, who)}."
 
+    # -- a class's students, replayed: customers the host only serves when they tap ---------
+    def seat_customer(self) -> str:
+        """A customer who walks in but orders only when told to (a class's student)."""
+        for restaurant in self.restaurants:
+            customer = restaurant.sim.add_clients(1, auto=False)[0]
+            restaurant.narrate(f"Customer {customer} walked in (a student's phone).")
+        return f"Customer {customer} walked in."
+
+    def customer_does(self, customer: int, kind: str) -> str:
+        """One customer's request ("add_to_cart", "checkout") or phone event ("change_ip",
+        "clear_cookies"), in every restaurant."""
+        said = ""
+        for restaurant in self.restaurants:
+            try:
+                if kind in ("change_ip", "clear_cookies"):
+                    said = restaurant.sim.client_event(customer, kind).summary
+                    restaurant.narrate(said)
+                    continue
+                decision = restaurant.sim.request(customer, kind)
+            except ScenarioError as error:
+                raise BadCommand(str(error)) from None
+            restaurant.recent = [decision]
+            restaurant.last_decision = decision
+            if decision.story:
+                restaurant.narrate(decision.story)
+            said = f"Customer {customer} was seated at table {decision.server}."
+        return said
+
     def set_speed(self, speed: int) -> str:
         self.speed = speed
         return f"Speed {speed}: {count(SPEEDS[speed - 1], 'request')} per tick."
@@ -270,6 +298,9 @@ class Room:
                 restaurant.narrate(
                     f"…and {count(more, 'more notable seating')} in the same moment."
                 )
+            follow_up = restaurant.sim.follow_up()
+            if follow_up:
+                restaurant.narrate(follow_up)
             restaurant.history.append((len(decisions), breaks))
 
     def share_query(self) -> dict[str, str]:

@@ -50,6 +50,14 @@ def load(code: str) -> dict | None:
     return row["state"] if row else None
 
 
+def delete(codes: list[str]) -> None:
+    """Forget these runs at once (the keeper's bounds on saved runs)."""
+    if settings.REDIS_URL:
+        cache.delete_many([_key(code) for code in codes])
+        return
+    LabRun.objects.filter(code__in=codes).delete()
+
+
 def purge() -> int:
     """Delete runs nobody touched for LAB_RUN_KEEP_MINUTES; returns how many."""
     before = timezone.now() - timedelta(seconds=_keep_seconds())

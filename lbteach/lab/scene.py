@@ -38,10 +38,15 @@ BUSY_SHELF_SLOTS = 6  # with many tables: the frame stays small and quick to ren
 BUSY_TABLES = 6
 BUSY_CHAIRS = 2  # customers drawn at each table's chairs when there are many tables
 SLOT_W = 24
-PANTRY_SLOTS = 22
-LABELS = 2  # marks named in the band (and drawn as arrows), the newest first
+LABELS = 2  # marks named in the band (and drawn as arrows), in turn
+WAITING = 6  # marks waiting for their turn in the band; older ones are only counted
 MARK_TICKS = 6  # how long a break stays an event: 6 ticks of 0.5 s, the lab's live tick
 WHY_CHAR_W = 7.4  # SVG units per character of the host's reason (13 units, digits are wide)
+# A compact scene (a lesson figure) drops the door-and-host column and keeps to two columns
+# of tables, so a phone draws it at about 0.85 of its size; there its letters are 1.25 times
+# larger (scene.css), and lines of words are measured at that size.
+COMPACT_TEXT = 1.25
+COMPACT_COLUMNS = 2
 NAME_COLS = 3  # class nicknames listed under each table
 NAME_ROWS = 6
 NAME_ROW_H = 16
@@ -62,6 +67,7 @@ class SceneMemory:
     last_index: int = -1  # the last decision seen, so drawing twice counts one tick
     chairs: dict[str, list[list[int]]] = field(default_factory=dict)  # table -> [who, when]
     marks: list[dict] = field(default_factory=list)  # breaks and crashes, newest last
+    lost_total: int = 0  # the run's lost carts when last drawn
 
     def to_dict(self) -> dict:
         return {
@@ -74,6 +80,7 @@ class SceneMemory:
             "last_index": self.last_index,
             "chairs": self.chairs,
             "marks": self.marks,
+            "lost_total": self.lost_total,
         }
 
     @classmethod
@@ -87,12 +94,33 @@ class SceneMemory:
             tick=data.get("tick", 0),
             last_index=data.get("last_index", -1),
             chairs={t: [list(s) for s in seats] for t, seats in data.get("chairs", {}).items()},
-            marks=[dict(m) for m in data.get("marks", [])],
+            marks=[{"shown": None, **m} for m in data.get("marks", [])],
+            lost_total=data.get("lost_total", 0),
         )
 
 
-def remember(memory: SceneMemory, view: dict, recent: list, mark_ticks: int = MARK_TICKS):
-    """Bring the memory up to the state in `view` and this tick's decisions; idempotent."""
+def remember(
+    memory: SceneMemory,
+    view: dict,
+    recent: list,
+    mark_ticks: int = MARK_TICKS,
+    slots: int = LABELS,
+) -> SceneMemory:
+    """Bring the memory up to the state in `view` and this tick's decisions; idempotent.
+
+    Marks queue for the band's `slots`: each is shown for `mark_ticks` ticks from when its
+    turn comes, so a burst of breaks shows every one for its full time (up to `WAITING`
+    waiting; the band counts the rest).
+    """
+    crashed = [
+        t["name"]
+        for t in view["tables"]
+        if t["status"] == "down" and memory.statuses.get(t["name"], "down") != "down"
+    ]
+    # The engine counts every cart a crash took; the faces the scene knows may miss a cart
+    # filled since the last frame, so a lone crash's label takes the engine's count.
+    taken = view["totals"]["carts_lost"] - memory.lost_total
+    memory.lost_total = view["totals"]["carts_lost"]
     for table in view["tables"]:
         name, status = table["name"], table["status"]
         was = memory.statuses.get(name)
@@ -108,9 +136,10 @@ def remember(memory: SceneMemory, view: dict, recent: list, mark_ticks: int = MA
             memory.marks.append(
                 {
                     "crash": name,
-                    "lost": len(memory.lost[name]),
+                    "lost": taken if len(crashed) == 1 else len(memory.lost[name]),
                     "shared": view["shared_sessions"],
                     "tick": memory.tick,
+                    "shown": None,
                 }
             )
         elif status != "down":
@@ -131,6 +160,7 @@ def remember(memory: SceneMemory, view: dict, recent: list, mark_ticks: int = MA
                         "from": decision.carts_stranded_at,
                         "cause": decision.cause,
                         "tick": memory.tick,
+                        "shown": None,
                     }
                 )
             if decision.server is not None and not decision.error:
@@ -139,11 +169,23 @@ def remember(memory: SceneMemory, view: dict, recent: list, mark_ticks: int = MA
     # With the shared store on, the tables' stranded copies are forgotten (the engine drops
     # them): a break's arrow would point at nothing.
     shared = view["shared_sessions"]
-    memory.marks = [
+    kept = [
         m
         for m in memory.marks
-        if memory.tick - m["tick"] < mark_ticks and not (shared and "of" in m)
+        if not (shared and "of" in m)
+        and (m["shown"] is None or memory.tick - m["shown"] < mark_ticks)
     ]
+    waiting = [m for m in kept if m["shown"] is None]
+    for dropped in waiting[: max(0, len(waiting) - WAITING)]:
+        kept.remove(dropped)
+    showing = sum(1 for m in kept if m["shown"] is not None)
+    for m in kept:
+        if showing >= slots:
+            break
+        if m["shown"] is None:
+            m["shown"] = memory.tick
+            showing += 1
+    memory.marks = kept
     return memory
 
 
@@ -214,17 +256,25 @@ def scene_context(
     last_decision: Any = None,
     names: dict[int, str] | None = None,
     mark_ticks: int = MARK_TICKS,
+    compact: bool = False,
+    told: str = "",
 ) -> dict:
     """Everything `lab/scene.html#scene` draws for one restaurant, in SVG units.
 
     `names` (a class) maps customer ids to nicknames, listed under the table each customer
-    sat at last, so a student finds themselves on the projector.
+    sat at last, so a student finds themselves on the projector. `compact` (a lesson figure)
+    leaves out the door and host and names only the latest mark, with the counters beside;
+    `told` is an event's words, shown there instead of the mark for the moment it happens.
     """
-    remember(memory, view, recent, mark_ticks)
+    named = 1 if compact else LABELS
+    remember(memory, view, recent, mark_ticks, named)
     clients = view["clients"]
     shared = view["shared_sessions"]
     tables = view["tables"]
+    left = 0 if compact else LEFT
     cols = _columns(len(tables))
+    if compact:
+        cols = min(cols, COMPACT_COLUMNS)
     rows = math.ceil(len(tables) / cols) if tables else 1
     busy = len(tables) > BUSY_TABLES
     slots = BUSY_SHELF_SLOTS if busy else SHELF_SLOTS
@@ -237,16 +287,16 @@ def scene_context(
     name_rows = _name_rows(names, here) if names else 0
     cell_h = CELL_H + (name_rows * NAME_ROW_H + 6 if name_rows else 0)
     floor_h = rows * cell_h
-    width = LEFT + cols * CELL_W + 8
+    width = left + cols * CELL_W + 8
     pantry_y = TOP + floor_h + 14
     height = TOP + floor_h + (PANTRY_H if shared else 0) + 6
     mid_y = max(TOP + floor_h // 2, TOP + 100)
-    door = (28, mid_y)
-    host = (104, mid_y)
+    door = (28, mid_y) if not compact else (0, TOP)
+    host = (104, mid_y) if not compact else (0, TOP)
 
     places: dict[str, tuple[int, int]] = {}
     for i, table in enumerate(tables):
-        places[table["name"]] = (LEFT + (i % cols) * CELL_W, TOP + (i // cols) * cell_h)
+        places[table["name"]] = (left + (i % cols) * CELL_W, TOP + (i // cols) * cell_h)
 
     live = [m for m in memory.marks if "of" in m]
     first = recent[0].index if recent else -1
@@ -354,18 +404,22 @@ def scene_context(
     pantry = None
     if shared:
         stored = [c for c in clients if c["cart_table"] == "shared"]
+        room = (cols * CELL_W - 12 - 40) // SLOT_W  # carts that fit, then "+N"
         pantry = {
             "y": pantry_y,
+            "x": left,
             "width": cols * CELL_W - 12,
-            "carts": [
-                _cart(c["id"], "kept", c["colour"], i) for i, c in enumerate(stored[:PANTRY_SLOTS])
-            ],
-            "more": max(0, len(stored) - PANTRY_SLOTS),
-            "more_x": 8 + min(len(stored), PANTRY_SLOTS) * SLOT_W,
+            "carts": [_cart(c["id"], "kept", c["colour"], i) for i, c in enumerate(stored[:room])],
+            "more": max(0, len(stored) - room),
+            "more_x": 8 + min(len(stored), room) * SLOT_W,
             "count": len(stored),
         }
 
-    marks = _marks(memory.marks, places, sits, cart_spots)
+    marks = _marks(memory.marks, places, sits, cart_spots, named)
+    if told:
+        marks["labels"] = [
+            {"of": "", "crash": "", "event": True, "words": told, "y": _n(BAND_Y + 19)}
+        ]
     metrics = view["metrics"]
     unnamed = 0  # students listed at no table: not seated yet
     if names:
@@ -381,7 +435,8 @@ def scene_context(
         "tables": drawn,
         "figures": [f for t in drawn for f in t["figures"]],
         "pantry": pantry,
-        "says": _host_line(last_decision, width),
+        "compact": compact,
+        "says": _host_line(last_decision, width, COMPACT_TEXT if compact else 1.0),
         "breaks": metrics["cart_breaks"],
         "lost": metrics["carts_lost"],
         "band_y": BAND_Y,
@@ -398,11 +453,13 @@ def _marks(
     places: dict[str, tuple[int, int]],
     sits: dict[int, tuple[int, int]],
     cart_spots: dict[tuple[int, str], tuple[int, int]],
+    named: int,
 ) -> dict:
-    """The live marks as arrows on the floor and labels in the band, newest first."""
-    newest = list(reversed(marks))
+    """The marks whose turn it is as arrows on the floor and labels in the band."""
+    shown = [m for m in marks if m["shown"] is not None][:named]
+    waiting = len(marks) - len(shown)
     arrows = []
-    for mark in [m for m in newest[:LABELS] if "of" in m]:
+    for mark in [m for m in shown if "of" in m]:
         if mark["to"] not in places or mark["from"] not in places:
             continue
         tx, ty = places[mark["to"]]
@@ -418,10 +475,10 @@ def _marks(
             }
         )
     labels = []
-    for i, mark in enumerate(newest[:LABELS]):
+    for i, mark in enumerate(shown):
         words = mark_words(mark)
-        if i == LABELS - 1 and len(newest) > LABELS:
-            words += f" (and {len(newest) - LABELS} more)"
+        if i == len(shown) - 1 and waiting and named > 1:
+            words += f" (then {waiting} more)"
         labels.append(
             {
                 "of": _n(mark["of"]) if "of" in mark else "",
@@ -493,16 +550,19 @@ def short_reason(decision: Any) -> str:
     host stand and the narration keep the whole sentence.
     """
     rule = decision.reason.split(":", 1)[0]
-    return f"{rule} → table {decision.server}"
+    return f"{rule} → {decision.server}"
 
 
-def _host_line(decision: Any, width: int) -> dict:
-    """The host's words: who went where, then why over at most two lines, never cut."""
+def _host_line(decision: Any, width: int, text: float = 1.0) -> dict:
+    """The host's words: who went where, then why over at most two lines, never cut.
+
+    `text` is how much larger than its own size the scene's letters may be drawn.
+    """
     if decision is None:
         return {"who": "waiting for the first customer.", "why": []}
     if decision.server is None:
         return {"who": f"customer {decision.client}: no table is open.", "why": []}
-    chars = int((width - 16) / WHY_CHAR_W)
+    chars = int((width - 16) / (WHY_CHAR_W * text))
     lines = wrap(decision.reason, chars)
     if len(lines) > 2:
         lines = wrap(short_reason(decision), chars)[:2]

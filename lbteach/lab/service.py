@@ -22,13 +22,12 @@ from lbteach.lab.commands import BadCommand
 from lbteach.lab.keeper import keeper
 from lbteach.lab.replay import room_from_link_off_loop
 from lbteach.lab.room import Room
-from lbteach.lab.sharelink import LabSetup
+from lbteach.lab.sharelink import LabSetup, decode_log
+from lbteach.sim.words import count
 
 BUSY_MESSAGE = "The lab is busy right now: try again in a minute."
-
-
-class LabBusy(RuntimeError):
-    """This process already runs LAB_MAX_ROOMS labs."""
+REPLAYING = "Replaying the shared link… its run appears as soon as it is ready."
+STILL_REPLAYING = "Still replaying the shared link: one moment."
 
 
 @dataclass(frozen=True)
@@ -47,32 +46,72 @@ class Reply:
 # A round of ticks slower than this means the labs already open would soon wait more than
 # 2 s for a frame: no new lab until it speeds up again (bench/lab_rooms.py).
 BUSY_INTERVAL_SECONDS = 1.5
+# Labs promised to a page but not in the registry yet (their link is still replaying).
+_opening = 0
+
+
+def rooms_in_use() -> int:
+    """Labs that count against LAB_MAX_ROOMS: watched ones, and ones still opening. A room
+    nobody watches does not count: it makes way for a new one when needed."""
+    return registry.watched() + _opening
 
 
 def lab_is_busy() -> bool:
-    """Full (LAB_MAX_ROOMS) or, whatever the count, too slow to take one more."""
-    return len(registry) >= settings.LAB_MAX_ROOMS or slowest_round() > BUSY_INTERVAL_SECONDS
+    """Full of watched labs (LAB_MAX_ROOMS) or, whatever the count, too slow to take one more."""
+    return rooms_in_use() >= settings.LAB_MAX_ROOMS or slowest_round() > BUSY_INTERVAL_SECONDS
+
+
+def make_way() -> bool:
+    """Whether one more lab may open: when the process is full, its longest-unwatched room is
+    saved and let go first; only when every room is watched is the answer no."""
+    if slowest_round() > BUSY_INTERVAL_SECONDS:
+        return False
+    while len(registry) + _opening >= settings.LAB_MAX_ROOMS:
+        oldest = registry.oldest_unwatched()
+        if oldest is None:
+            return False
+        _release(oldest)
+    return True
+
+
+def will_replay(query: Mapping[str, str]) -> bool:
+    """Whether a page's query carries a link log to replay (a malformed one is not replayed:
+    its run opens at once, from the beginning, saying why)."""
+    try:
+        return bool(decode_log(query.get("log", "")))
+    except BadCommand:
+        return False
 
 
 async def open_private_room(
-    query: Mapping[str, str], compare: bool = False
+    query: Mapping[str, str], address: str, compare: bool = False
 ) -> tuple[LiveRoom, Reply | None]:
     """A new room of one viewer, set up from the page's query string (a share link).
 
-    A link's log is replayed in a worker thread; a link that is malformed or asks for too
-    much still opens the restaurant, from the beginning, and says why.
+    A link's log is replayed in its turn in the replay queue; a link that is malformed, asks
+    for too much or waits too long still opens the restaurant, from the beginning, and says
+    why. The caller has checked `make_way()`.
     """
-    if lab_is_busy():
-        raise LabBusy(BUSY_MESSAGE)
+    global _opening
     setup = LabSetup.from_query(query, compare=compare)
     code = "lab-" + secrets.token_urlsafe(9)
-    room, problem = await room_from_link_off_loop(code, setup, query.get("log", ""))
+    log = query.get("log", "")
+    _opening += 1
+    try:
+        room, problem = await room_from_link_off_loop(code, setup, log, address)
+    finally:
+        _opening -= 1
+    make_way()  # labs may have opened meanwhile: let an unwatched one go if need be
     live = registry.add(LiveRoom(room))
-    keeper().watch(live)
-    return live, Reply(problem, error=True) if problem else None
+    keeper().watch(live, address)
+    if problem:
+        return live, Reply(problem, error=True)
+    if log:
+        return live, Reply(f"Replayed the shared link: {count(len(room.log), 'step')}.")
+    return live, None
 
 
-async def handle_message(live: LiveRoom, text: str | None) -> tuple[Reply, LiveRoom]:
+async def handle_message(live: LiveRoom, text: str | None, address: str) -> tuple[Reply, LiveRoom]:
     """Check one message and apply it, pushing the resulting frame; a bad one changes nothing.
 
     Returns the reply and the room the viewer watches from now on: the same one, or, after a
@@ -81,7 +120,8 @@ async def handle_message(live: LiveRoom, text: str | None) -> tuple[Reply, LiveR
     try:
         command = LAB_ACTIONS.parse(text, LAB)
         if command.action == "reattach":
-            return await reattach(live, command.params["room"])
+            reply, earlier = await reattach(command.params["room"], address, live)
+            return reply, earlier or live
         message = live.room.apply(command)
     except BadCommand as error:
         return Reply(str(error), error=True), live
@@ -92,24 +132,45 @@ async def handle_message(live: LiveRoom, text: str | None) -> tuple[Reply, LiveR
     return Reply(message), live
 
 
+async def message_while_replaying(text: str | None, address: str) -> tuple[Reply, LiveRoom | None]:
+    """A message from a page whose link is still replaying: only a reconnected page's
+    "reattach" means anything yet, and returns it to its earlier run at once."""
+    try:
+        command = LAB_ACTIONS.parse(text, LAB)
+    except BadCommand as error:
+        return Reply(str(error), error=True), None
+    if command.action != "reattach":
+        return Reply(STILL_REPLAYING, error=True), None
+    reply, earlier = await reattach(command.params["room"], address)
+    if earlier is None and not reply.error:
+        return Reply(f"That run has ended. {REPLAYING}"), None
+    return reply, earlier
+
+
 def _restore(code: str) -> Room | None:
     state = runstore.load(code)
     return Room.from_dict(state) if state else None
 
 
-async def reattach(live: LiveRoom, code: str) -> tuple[Reply, LiveRoom]:
-    """Return a reconnected page to its earlier room: in this process, or as last saved."""
-    earlier = registry.get(code)
+async def reattach(
+    code: str, address: str, current: LiveRoom | None = None
+) -> tuple[Reply, LiveRoom | None]:
+    """A reconnected page's earlier room: in this process, being let go, or as last saved.
+    None (and the sentence saying why) when the page stays where it is."""
+    earlier = registry.get(code) or keeper().releasing(code)
     if earlier is None:
         restored = await database_sync_to_async(_restore)(code)
-        earlier = registry.get(code)  # it may have come back while we read
+        earlier = registry.get(code) or keeper().releasing(code)  # back while we read?
         if earlier is None and restored is not None:
-            earlier = registry.add(LiveRoom(restored))
-            keeper().watch(earlier)
-    if earlier is None or earlier is live:
-        return Reply("That run has ended; this is a fresh restaurant."), live
+            earlier = LiveRoom(restored)
+    if earlier is None or earlier is current:
+        return Reply("That run has ended; this is a fresh restaurant."), None
     if earlier.viewers:
-        return Reply("That run is open in another window.", error=True), live
+        return Reply("That run is open in another window.", error=True), None
+    if registry.get(code) is not earlier:
+        make_way()
+        registry.add(earlier)
+        keeper().watch(earlier, address, worth_keeping=True)
     return Reply("Reconnected: carrying on where you were."), earlier
 
 
@@ -132,5 +193,10 @@ def left(live: LiveRoom) -> None:
 def _release_if_unwatched(live: LiveRoom) -> None:
     if live.viewers or registry.get(live.room.code) is not live:
         return
+    _release(live)
+
+
+def _release(live: LiveRoom) -> None:
+    """Let a room nobody watches go: the keeper saves it first, if it is worth resuming."""
     registry.discard(live.room.code)
     keeper().release(live)

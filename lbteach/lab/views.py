@@ -8,12 +8,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from lbteach.lab.catalog import balancer_groups, preset_story
+from lbteach.lab.catalog import balancer_groups, preset_story, side_expects
 from lbteach.lab.commands import MAX_ADD_CUSTOMERS, SPEEDS, BadCommand
 from lbteach.lab.figures import UnknownFigure, frames_body
 from lbteach.lab.frames import room_context
 from lbteach.lab.room import Room
-from lbteach.lab.service import BUSY_MESSAGE, lab_is_busy
+from lbteach.lab.service import BUSY_MESSAGE, REPLAYING, lab_is_busy
 from lbteach.lab.sharelink import LabSetup, decode_log
 from lbteach.sim import BALANCERS, PRESETS
 
@@ -33,11 +33,14 @@ def page_context(room: Room, log: str = "", link_error: str = "") -> dict:
         "link_error": link_error,
         "preset": PRESETS[setup.scenario],
         "story": preset_story(setup.scenario),
+        "sides": side_expects(setup.scenario, setup.balancers) if compare else [],
         "presets": PRESETS.values(),
         "balancer_groups": balancer_groups(),
         "balancers": BALANCERS,
         "speeds": range(1, len(SPEEDS) + 1),
         "max_add": MAX_ADD_CUSTOMERS,
+        # A link's run arrives once replayed; until then the status line says it is coming.
+        "status_hint": REPLAYING if log else "",
     }
 
 
@@ -54,7 +57,11 @@ def _page(request: HttpRequest, compare: bool) -> HttpResponse:
         log, link_error = "", f"{error} The run starts from the beginning instead."
     # The page shows the run's first state; the websocket's room starts from the same setup.
     room = Room("page", setup)
-    return render(request, "lab/page.html", page_context(room, log, link_error))
+    context = page_context(room, log, link_error)
+    # A replayed class names the student's own customer, to pick out on the floor.
+    highlight = request.GET.get("highlight", "")
+    context["highlight"] = int(highlight) if highlight.isdigit() and len(highlight) < 6 else None
+    return render(request, "lab/page.html", context)
 
 
 @require_GET

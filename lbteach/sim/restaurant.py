@@ -33,7 +33,7 @@ from lbteach.sim.model import (
 )
 from lbteach.sim.results import Decision, EventOutcome
 from lbteach.sim.scenario import Scenario
-from lbteach.sim.stories import cause_for, story_for
+from lbteach.sim.stories import FOLLOWED, cause_for, follow_up_told, moves_told, story_for
 from lbteach.sim.workload import Request, rng_state, set_rng_state
 
 # The counters a segment's figures are measured from (see `mark`).
@@ -98,6 +98,9 @@ class Restaurant:
         self.outcomes: list[EventOutcome] = []
         # What happened to a customer since their last request, told in their next story.
         self.notes: dict[int, str] = {}
+        # The latest restaurant-wide customer event, followed until everyone it touched has
+        # been seated again (`follow_up` then tells where they went): see `apply`.
+        self.follow: dict | None = None
         self.balancer_name = balancer or s.balancer
         self.balancer = make_balancer(self.balancer_name, self)
         self.mark = self.zero_mark()
@@ -304,6 +307,8 @@ class Restaurant:
                 self.empty_checkouts += 1
             items = 0
         self.cart_items[c] = items
+        if self.follow is not None and c in self.follow["waiting"]:
+            self._followed(c, lt, tb, broken)
         decision = common(
             server=self.names[tb],
             cart_items=items,
@@ -321,20 +326,53 @@ class Restaurant:
         now = self.now
         return {c: peek(c, now) for c, last in enumerate(self.last_table) if last >= 0}
 
-    def apply(self, event: dict, drawn: dict) -> EventOutcome:
-        """Apply one checked event; `drawn` carries what the workload drew for it."""
+    def apply(self, event: dict, drawn: dict, follow: bool = True) -> EventOutcome:
+        """Apply one checked event; `drawn` carries what the workload drew for it.
+
+        The sentence says "would" only for what the balancer's rule computes: customers it
+        now pins to another table. Those it no longer pins at all (a cookie cleared, their
+        table gone) are seated afresh, wherever the rule lands them; with `follow`, a
+        customer event is followed until they are all back (`follow_up`).
+        """
         kind = EVENT_KINDS[event["do"]]
         before = self.predictions()
         summary, details = kind.apply(self, event, drawn)
         after = self.predictions()
-        remapped = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) != t)
-        if kind.tells_moves and remapped == 1:
-            summary += " 1 returning customer would now go to a different table."
-        elif kind.tells_moves and remapped:
-            summary += f" {remapped} returning customers would now go to a different table."
+        moved = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) not in (t, -1))
+        afresh = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) == -1)
+        remapped = moved + afresh
+        if kind.tells_moves:
+            summary += moves_told(moved, afresh)
+        touched = drawn.get("clients") or [move[0] for move in drawn.get("moves", [])]
+        if follow and kind.do in FOLLOWED and touched:
+            self.follow = {
+                "do": kind.do,
+                "waiting": set(touched),
+                "touched": len(touched),
+                "elsewhere": 0,
+                "broken": 0,
+            }
         outcome = EventOutcome(kind.do, event.get("at", self.index), summary, remapped, details)
         self.outcomes.append(outcome)
         return outcome
+
+    def _followed(self, c: int, was: int, table: int, broken: bool) -> None:
+        """A customer the followed event touched is seated again: count where."""
+        follow = self.follow
+        assert follow is not None
+        follow["waiting"].discard(c)
+        if was >= 0 and was != table:
+            follow["elsewhere"] += 1
+        if broken:
+            follow["broken"] += 1
+
+    def follow_up(self) -> str | None:
+        """Once everyone the followed event touched is back: where they were seated, once."""
+        if self.follow is None or self.follow["waiting"]:
+            return None
+        sentence = follow_up_told(self.follow)
+        self.follow = None
+        return sentence
 
     def counters(self) -> dict:
         """The run's counters now: where a segment's figures are measured from."""
@@ -411,6 +449,8 @@ class Restaurant:
         data["balancer_redispatches"] = self.balancer.redispatches
         data["outcomes"] = [outcome.to_dict() for outcome in self.outcomes]
         data["notes"] = [[c, note] for c, note in self.notes.items()]
+        follow = self.follow
+        data["follow"] = follow and {**follow, "waiting": sorted(follow["waiting"])}
         return data
 
     @classmethod
@@ -428,6 +468,8 @@ class Restaurant:
         set_rng_state(r.rng, data["rng"])
         r.outcomes = [EventOutcome.from_dict(o) for o in data["outcomes"]]
         r.notes = {c: note for c, note in data["notes"]}
+        follow = data.get("follow")
+        r.follow = follow and {**follow, "waiting": set(follow["waiting"])}
         r.balancer = make_balancer(r.balancer_name, r)
         r.balancer.load_state(data["balancer_state"])
         r.balancer.redispatches = data["balancer_redispatches"]

@@ -106,8 +106,13 @@ class Simulation:
         c = self._client(client_id)
         drawn = CUSTOMER_EVENTS[do].draw_for(self.workload, [c])
         event = {"do": do, "at": self.index, "share": 1.0}
-        outcomes = [r.apply(event, drawn) for r in self.restaurants]
+        # One customer's own event is no story to follow: their own next seat tells it.
+        outcomes = [r.apply(event, drawn, follow=False) for r in self.restaurants]
         return outcomes[0]
+
+    def follow_up(self) -> str | None:
+        """Once everyone the latest customer event touched is back: where they sat (once)."""
+        return self.restaurants[0].follow_up()
 
     # -- requests ---------------------------------------------------------------------------
     def step(self, n: int = 1) -> list[Decision]:

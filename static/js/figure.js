@@ -1,4 +1,5 @@
-// Lesson figures: play a preset's precomputed scenes in a loop while the figure is on screen.
+// Lesson figures: play a preset's precomputed scenes in a loop while the figure is on screen,
+// with Step and Step back.
 // The page already shows the still of the key moment; frames come from one cached address per
 // figure, fetched the first time the figure plays. Reduced motion: the figure waits for Play.
 (function () {
@@ -25,7 +26,11 @@
       var act = event.target.closest("button") && event.target.closest("button").dataset.act;
       if (act === "play") { self.wanted = true; self.update(); }
       if (act === "pause") { self.wanted = false; self.update(); }
-      if (act === "step") { self.wanted = false; self.update(); self.load(function () { self.show(self.at + 1); }); }
+      if (act === "step" || act === "back") {
+        self.wanted = false;
+        self.update();
+        self.load(function () { self.show(self.at + (act === "back" ? -1 : 1)); });
+      }
     });
   }
 
@@ -53,8 +58,20 @@
       var old = this.panels[i].querySelector("svg.scene");
       this.panels[i].replaceChild(svg, old);
       if (window.lbteachScene) { window.lbteachScene.walk(this.panels[i]); }
+      this.tally(i, svg);
     }
     this.moment.textContent = "Moment " + (this.at + 1) + " of " + count;
+  };
+
+  // A pair's counts under it follow the frame shown (the scene's own data-count numbers).
+  Figure.prototype.tally = function (i, svg) {
+    var line = this.el.querySelector('[data-tally="' + i + '"]');
+    if (!line) { return; }
+    ["breaks", "lost"].forEach(function (name) {
+      var from = svg.querySelector('[data-count="' + name + '"]');
+      var to = line.querySelector('[data-tally-count="' + name + '"]');
+      if (from && to) { to.textContent = from.textContent; }
+    });
   };
 
   Figure.prototype.update = function () {

@@ -92,6 +92,16 @@ def test_a_question_takes_over_the_phone_and_ending_the_class_keeps_the_results(
     assert serious_violations(phone) == []
     projector.reload()
     expect(projector.locator(".stage-ending")).to_contain_text(f"Class {code} has ended")
+    screenshot(projector, "class-projector-ending-reloaded-1280x720", full_page=False)
+
+    # The replay: the lab rebuilds the class's restaurant, Ana's customer circled.
+    customer = phone.locator(".ending-who").inner_text().split("customer ")[1].split(" ")[0]
+    phone.get_by_role("link", name="Replay this class in the lab").click()
+    phone.wait_for_url("**/lab/?*highlight=*")
+    expect(phone.locator("#connection")).to_have_text("Live")
+    expect(phone.locator(f'.who.is-me[data-customer="{customer}"]')).to_have_count(1)
+    expect(phone.locator(".highlight-note")).to_contain_text(f"Customer {customer} is you")
+    screenshot(phone, "class-phone-replay-in-lab-390x844", full_page=False)
 
     expect(teach.locator("h1")).to_contain_text(f"Results of class {code}")
     expect(teach.locator(".result-question")).to_contain_text("Question 1:")

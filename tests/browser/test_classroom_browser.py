@@ -108,8 +108,14 @@ def test_a_class_sees_a_cart_break_and_answers_a_question(chromium, site, tmp_pa
         "correct",
         "right_answer",
         "answered_at",
+        "score",
+        "cart_breaks",
+        "checkouts",
     ]
     assert sorted(row[2] for row in rows[1:]) == sorted(STUDENTS)
+    # Ana's cart broke after she switched network: the CSV counts it.
+    (ana_row,) = [row for row in rows[1:] if row[2] == "Ana"]
+    assert int(ana_row[8]) >= 1
     # The question's title, not its slug, and the letters the students saw.
     assert {row[1] for row in rows[1:]} == {
         "A mobile user's cart empties after switching from Wi-Fi to LTE. The shop keeps carts "

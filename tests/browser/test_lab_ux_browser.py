@@ -32,8 +32,11 @@ READ_STATE = """() => {
   };
 }"""
 # Read once, the moment the first websocket frame has been swapped in.
+# The state as the run's first frame left it (a link's socket first says "Replaying…"; the
+# run's own frames name its room, the page's first render does not).
 FIRST_FRAME = f"""document.addEventListener('htmx:wsAfterMessage', () => {{
-  if (!window.firstFrame) window.firstFrame = ({READ_STATE})();
+  const room = document.getElementById('lab-frame').dataset.room;
+  if (!window.firstFrame && room.startsWith('lab-')) window.firstFrame = ({READ_STATE})();
 }});"""
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from asgiref.sync import sync_to_async
@@ -12,6 +13,7 @@ from lbteach.classroom import home as home_module
 from tests.classroom.conftest import join, start_class
 from tests.classroom.test_consumers import card, connected, send
 from tests.lab.conftest import receive_until, status
+from tests.text import search
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,5 +39,17 @@ async def test_the_live_ending_counts_the_answer_a_reload_counts():
     assert 'data-ending="score">1<' in live
     assert 'data-ending="score">1<' in reloaded
     assert "place 1" in live
+    # The replay link: the class's seed and log, ending where the class stopped, Ana circled.
+    link = search(r'href="(/lab/\?[^"]+)">Replay this class in the lab', live).replace("&amp;", "&")
+    assert link == search(r'href="(/lab/\?[^"]+)">Replay', reloaded).replace("&amp;", "&")
+    query = parse_qs(urlsplit(link).query)
+    assert query["highlight"] == ["1"]
+    assert query["seed"] == ["42"]
+    log = query["log"][0].split("~")
+    assert log[0] == "0.seat"
+    assert log[-1].endswith(".until")
+    page = (await sync_to_async(ana.get)(link)).content.decode()
+    assert 'data-highlight="1"' in page
+    assert "Customer <strong>1</strong> is you" in page
     await phone.disconnect()
     await screen.disconnect()

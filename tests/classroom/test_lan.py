@@ -51,10 +51,10 @@ def _class_address(**env: str) -> str:
 def test_make_run_prints_where_students_join():
     lan = lan_address()
     require(lan is not None, "this machine has no network interface but loopback")
-    assert f"Students join at http://{lan}:8123/class/" in _class_address(
+    assert f"Students join at http://{lan}:8123/class/join/" in _class_address(
         HOST="0.0.0.0", PORT="8123"
     )
-    assert "Students join at https://lb.school.example/class/" in _class_address(
+    assert "Students join at https://lb.school.example/class/join/" in _class_address(
         HOST="0.0.0.0", PUBLIC_URL="https://lb.school.example"
     )
     assert "Only this machine can reach the site" in _class_address(HOST="127.0.0.1")

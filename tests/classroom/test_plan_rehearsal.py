@@ -31,6 +31,7 @@ def test_a_step_with_an_activity_never_covers_the_phones_with_its_question(plan)
         pushes = [c for c in step.all_commands if c["action"] == "push_question"]
         if step.activity:
             assert pushes == [], step.title
+            assert step.all_commands[0] == {"action": "close_question"}, step.title
             if step.question:  # pushed by "Ask now", once the phones are done
                 assert f'"question": "{step.question}"' in step.ask_json
             else:

@@ -485,3 +485,15 @@ def test_results_pages_and_the_csv_are_never_stored_by_any_cache():
         assert response.status_code == 200, page
         assert "no-store" in response["Cache-Control"], page
         assert "private" in response["Cache-Control"], page
+
+
+def test_the_address_students_are_given_shows_the_join_form_alone():
+    page = Client().get("/class/join/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Join your class" in html
+    assert 'action="/class/join/"' in html
+    assert "Start a class" not in html
+    assert 'action="/class/start/"' not in html
+    teachers = Client().get("/class/").content.decode()
+    assert 'action="/class/start/"' in teachers

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import gzip
+import re
 
 import lxml.html
 import pytest
 
-from lbteach.lab.figures import FRAMES, figure, frames_body
-from lbteach.lessons.catalogue import LessonError, _with_figures
+from lbteach.lab.figures import EVENT_EVERY, FRAMES, LEAD, figure, figure_html, frames_body
+from lbteach.lessons.catalogue import LessonError, _with_figures, load_catalogue
+from tests.text import search
 
 
 def test_a_figure_line_becomes_a_still_with_its_caption_and_a_link_to_the_lab():
@@ -58,3 +60,102 @@ def test_frames_are_rendered_once_and_served_the_same_to_everyone(client):
     assert zipped["Content-Encoding"] == "gzip"
     assert client.get("/lab/figures/nope/").status_code == 404
     assert client.get("/lab/figures/hybrid+hybrid+hybrid/").status_code == 404
+
+
+def frame_facts(name: str) -> list[dict]:
+    """What each frame of a figure's panel shows: its counters and the words in its band."""
+    plain, _ = frames_body(name)
+    facts = []
+    for svg in lxml.html.fromstring(plain).find_class("scene"):
+        facts.append(
+            {
+                "breaks": int(svg.xpath('.//*[@data-count="breaks"]')[0].text),
+                "lost": int(svg.xpath('.//*[@data-count="lost"]')[0].text),
+                "told": [t.text for t in svg.xpath(".//*[@data-event]")],
+                "crashes": [t.text for t in svg.xpath(".//*[@data-crash-of]")],
+                "breaks_named": [t.text for t in svg.xpath(".//text[@data-break-of]")],
+            }
+        )
+    return facts
+
+
+def moved_share(facts: list[dict]) -> float:
+    said = next(t for f in facts for t in f["told"] if "joined" in t)
+    return int(search(r"(\d+) of \d+ customers move", said)) / int(search(r"of (\d+)", said))
+
+
+# Each caption's claim, as the figure's own frames must show it.
+CLAIMS = {
+    # "about four customers in five now hash to a different table and their carts break"
+    "scale_out_modulo": lambda f: abs(moved_share(f) - 4 / 5) <= 0.1 and f[-1]["breaks"] > 0,
+    # "only the customers whose ring segment the new table takes over move, about one in five"
+    "scale_out_consistent": lambda f: abs(moved_share(f) - 1 / 5) <= 0.1,
+    # "Every cart it held in memory is lost"
+    "server_crash": lambda f: (
+        all(
+            int(search(r"^B crashed: (\d+) carts? lost$", c)) == x["lost"] > 0
+            for x in f
+            for c in x["crashes"]
+        )
+        and any(x["crashes"] for x in f)
+    ),
+    # "the redispatched customers find their carts on the new table and nothing is lost"
+    "server_crash_shared": lambda f: (
+        all(x["lost"] == 0 and x["breaks"] == 0 for x in f)
+        and any("kept in the pantry" in c for x in f for c in x["crashes"])
+    ),
+    # "most now hash to another table and find an empty cart"
+    "mobile_ip_change": lambda f: (
+        f[-1]["breaks"] > 0 and any("new IP" in b for x in f for b in x["breaks_named"])
+    ),
+    # "those with a cart usually lose it to another table"
+    "cookie_cleared": lambda f: (
+        f[-1]["breaks"] > 0 and any("no cookie" in b for x in f for b in x["breaks_named"])
+    ),
+    # "carts break all the time"
+    "round_robin_basics": lambda f: f[-1]["breaks"] > f[0]["breaks"],
+    # "nothing breaks: the cookie travels with the browser"
+    "ecommerce_cart": lambda f: all(x["breaks"] == 0 for x in f),
+    # "their sessions stay put because the cookie, not the IP address, decides"
+    "banking_login": lambda f: all(x["breaks"] == 0 for x in f),
+    # "no cart ever breaks, a crash loses nothing"
+    "hybrid": lambda f: all(x["breaks"] == 0 and x["lost"] == 0 for x in f),
+    # "Searches need no session ... nothing can break"
+    "product_search": lambda f: all(x["breaks"] == 0 for x in f),
+}
+
+
+@pytest.mark.parametrize("name", sorted(CLAIMS))
+def test_each_figures_caption_is_what_its_frames_show(name):
+    assert CLAIMS[name](frame_facts(name)), frame_facts(name)
+
+
+def test_every_figure_in_a_lesson_has_its_caption_checked():
+    in_lessons = set()
+    for lesson in load_catalogue().lessons:
+        in_lessons.update(re.findall(r'data-frames="/lab/figures/([^/]+)/"', lesson.html))
+    assert {n for name in in_lessons for n in name.split("+")} - {"nat_hot_spot"} == set(CLAIMS)
+
+
+def test_a_figure_loops_from_a_little_before_its_key_moment():
+    for name in ("mobile_ip_change", "server_crash"):
+        panel = figure((name,)).panels[0]
+        facts = frame_facts(name)
+        assert len(panel.frames) == FRAMES
+        assert facts[0]["breaks"] == facts[LEAD - 1]["breaks"]  # nothing has happened yet
+        assert facts[0]["lost"] == 0
+        assert LEAD <= panel.key < LEAD + EVENT_EVERY
+        assert panel.counts == tuple((x["breaks"], x["lost"]) for x in facts)
+
+
+def test_a_pair_shows_both_counts_under_it_from_the_still():
+    html = figure_html(("scale_out_modulo", "scale_out_consistent"))
+    document = lxml.html.fragment_fromstring(html, create_parent=True)
+    tallies = document.xpath(".//*[@data-tally]")
+    for tally, panel in zip(
+        tallies, figure(("scale_out_modulo", "scale_out_consistent")).panels, strict=True
+    ):
+        assert [int(n.text) for n in tally.xpath(".//*[@data-tally-count]")] == list(
+            panel.key_counts
+        )
+    assert document.xpath('.//button[@data-act="back"]/text()') == ["Step back"]

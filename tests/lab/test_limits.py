@@ -16,6 +16,7 @@ from django.test import Client
 from lbteach.lab import broadcast, replay
 from lbteach.lab.broadcast import registry, ticker
 from lbteach.lab.consumers import CLOSE_BUSY
+from lbteach.lab.service import REPLAYING
 from tests.lab.conftest import connect, receive_until, send, status
 from tests.text import search
 
@@ -134,7 +135,7 @@ async def test_a_heavy_link_is_replayed_off_the_event_loop(monkeypatch):
     """The longest link allowed, on a full restaurant: the loop keeps answering meanwhile."""
     gaps: list[float] = []
     durations: list[float] = []
-    real = replay.room_from_link
+    real = replay.replay
 
     def timed(*args):
         started = time.perf_counter()
@@ -143,7 +144,7 @@ async def test_a_heavy_link_is_replayed_off_the_event_loop(monkeypatch):
         finally:
             durations.append(time.perf_counter() - started)
 
-    monkeypatch.setattr(replay, "room_from_link", timed)
+    monkeypatch.setattr(replay, "replay", timed)
 
     async def heartbeat():
         last = time.perf_counter()
@@ -155,7 +156,9 @@ async def test_a_heavy_link_is_replayed_off_the_event_loop(monkeypatch):
 
     beat = asyncio.create_task(heartbeat())
     path = LAB.replace("customers=20", "customers=500") + "&log=20000.change_ip"
-    communicator, _ = await open_lab(path, timeout=30)
+    communicator, first = await open_lab(path, timeout=30)
+    assert status(first) == REPLAYING  # the socket is open at once, and says what comes
+    await receive_until(communicator, lambda f: 'data-room="lab-' in f)
     beat.cancel()
     # Real work (ten heartbeats' worth and more; 0.13-0.3 s measured on two machines)...
     assert durations[0] > 0.05

@@ -11,7 +11,7 @@ from lbteach.lab.catalog import BUTTON_LABELS, preset_story
 from lbteach.lab.sharelink import LabSetup
 from lbteach.sim import PRESETS
 from lbteach.sim.presets import LAB_ACTIONS
-from tests.sim.test_try_this import BUTTON_EVENTS
+from lbteach.sim.trying import BUTTON_EVENTS
 
 pytestmark = pytest.mark.django_db
 

@@ -230,7 +230,7 @@ def test_the_hosts_reason_is_never_cut():
             last = room.restaurants[0].last_decision
             assert last is not None
             shown = " ".join(said)
-            assert shown == last.reason or shown.endswith(f"→ table {last.server}")
+            assert shown == last.reason or shown.endswith(f"→ {last.server}")
 
 
 class NamedRoom(Room):
@@ -281,3 +281,17 @@ def test_a_class_room_names_each_students_customer():
         "lab/live.html#floor", {**context, "r": context["restaurants"][0]}
     )
     assert " Ana</text>" in scene_html
+
+
+def test_a_burst_of_breaks_shows_each_one_for_its_full_time_in_turn():
+    room = broken_room()
+    seen: list[list[str]] = []
+    for _ in range(40):
+        room.tick()
+        seen.append([t.get("data-break-of") for t in scene(room).xpath(".//text[@data-break-of]")])
+    shown = {who for frame in seen for who in frame}
+    assert len(shown) >= 3  # a burst, not one break
+    for who in shown:
+        frames = [i for i, frame in enumerate(seen) if who in frame]
+        assert frames == list(range(frames[0], frames[0] + len(frames)))  # shown without a gap
+        assert len(frames) == MARK_TICKS or frames[-1] == len(seen) - 1, (who, frames)

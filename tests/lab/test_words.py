@@ -78,7 +78,7 @@ def test_a_crash_with_the_shared_store_loses_nothing_anywhere_on_the_page():
     ticks(room, 30)
     assert room.apply(Command("crash_table", {"server": "B"})) == (
         "Table B crashed; carts live in the shared store, so none was lost."
-        " 5 returning customers would now go to a different table."
+        " 5 returning customers will be seated afresh: the host no longer has a table for them."
     )
     ticks(room, 60)
     floor = region(room, "floor")
@@ -88,7 +88,7 @@ def test_a_crash_with_the_shared_store_loses_nothing_anywhere_on_the_page():
     assert words(floor).count("lost") == words(floor).count("0 lost carts") == 2
     assert [line for line in narration(room) if "lost" in line] == [
         "Table B crashed; carts live in the shared store, so none was lost."
-        " 5 returning customers would now go to a different table."
+        " 5 returning customers will be seated afresh: the host no longer has a table for them."
     ]
     assert words(region(room, "metrics")).startswith("Metrics Cart breaks 0 Lost carts 0 ")
 

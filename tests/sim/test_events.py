@@ -254,4 +254,12 @@ def test_a_single_remapped_customer_is_told_in_the_singular():
     table = sim.view()["clients"][0]["last_table"]
     outcome = sim.apply({"do": "crash_server", "server": table})
     assert outcome.remapped == 1
+    # A cookie naming a crashed table pins nobody: the host has no table, not another one.
+    assert outcome.summary.endswith(
+        " 1 returning customer will be seated afresh: the host no longer has a table for them."
+    )
+    hashed = Simulation(scenario_from_preset("mobile_ip_change", clients=1, events=[]))
+    hashed.step(5)
+    table = hashed.view()["clients"][0]["last_table"]
+    outcome = hashed.apply({"do": "crash_server", "server": table})
     assert outcome.summary.endswith(" 1 returning customer would now go to a different table.")

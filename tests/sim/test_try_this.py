@@ -6,56 +6,7 @@ import pytest
 
 from lbteach.sim import BALANCERS, PRESETS, Simulation, scenario_from_preset
 from lbteach.sim.presets import LAB_ACTIONS, LabAction
-
-# The engine events the lab's buttons send (lbteach/lab/room.py EVENT_ACTIONS; a lab test
-# checks the two agree). A table button names its table; the lab's shared-store toggle
-# and balancer picker send their value.
-BUTTON_EVENTS: dict[str, dict[str, object]] = {
-    "change_ip": {"do": "change_ip", "share": 1.0},
-    "clear_cookies": {"do": "clear_cookies", "share": 1.0},
-    "expire_sessions": {"do": "expire_sessions"},
-    "add_table": {"do": "add_server"},
-    "remove_table": {"do": "remove_server"},
-    "crash_table": {"do": "crash_server"},
-    "restore_table": {"do": "restore_server"},
-}
-LAB_CUSTOMERS = 12  # what a fresh lab starts with
-
-
-def press(sim: Simulation, action: LabAction) -> None:
-    """Do what the lab does for one button press."""
-    if action.name == "add_customers":
-        sim.add_clients(int(action.target or 10))
-    elif action.name == "set_balancer":
-        sim.apply({"do": "set_balancer", "balancer": action.target})
-    elif action.name == "shared_sessions":
-        sim.apply({"do": "set_shared_sessions", "value": action.target == "on"})
-    else:
-        event = dict(BUTTON_EVENTS[action.name])
-        if action.target:
-            event["server"] = action.target
-        sim.apply(event)
-
-
-def harm(sim: Simulation) -> int:
-    """Carts broken or lost over the whole run."""
-    totals = sim.view()["totals"]
-    return totals["cart_breaks"] + totals["carts_lost"]
-
-
-def try_it(name: str) -> tuple[int, int]:
-    """Harm before the preset's actions, and harm they and the requests after them caused."""
-    # As the lab builds it: the preset's settings, no scheduled events, customers added.
-    sim = Simulation(scenario_from_preset(name, clients=0, events=[]))
-    sim.add_clients(LAB_CUSTOMERS)
-    sim.step(600)  # let carts fill
-    before = harm(sim)
-    for action in PRESETS[name].try_this.actions:
-        press(sim, action)
-        sim.step(300)
-    sim.step(600)
-    return before, harm(sim) - before
-
+from lbteach.sim.trying import LAB_CUSTOMERS, harm, press, try_it
 
 # (harm before the actions, harm after): the engine is deterministic, so exact.
 HARM = {

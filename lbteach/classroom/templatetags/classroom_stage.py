@@ -25,6 +25,17 @@ def stage_phase(room: Any) -> str:
 
 
 @register.filter
+def past_stage(position: int) -> bool:
+    """Whether the roster's name at this 1-based position is one the stage leaves out."""
+    return position > stage.STAGE_NAMES
+
+
+@register.filter
+def names_past_stage(count: int) -> int:
+    return stage.names_past_stage(count)
+
+
+@register.filter
 def ranked(seats: Any) -> list[dict[str, Any]]:
     return stage.ranked(seats or [])
 

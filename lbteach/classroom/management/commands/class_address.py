@@ -15,7 +15,8 @@ class Command(BaseCommand):
         local = f"http://127.0.0.1:{settings.PORT}"
         self.stdout.write(f"Teacher: open {local}{reverse('classroom:index')} on this laptop.")
         if base:
-            self.stdout.write(f"Students join at {base}{reverse('classroom:index')}")
+            # The join form alone: students are never shown "Start a class".
+            self.stdout.write(f"Students join at {base}{reverse('classroom:join')}")
         else:
             self.stdout.write(
                 "Only this machine can reach the site. For phones in the room run "
