@@ -194,3 +194,24 @@ def test_the_projector_passes_axe(page, real):
     page.goto(real.url + "/real/projector/")
     expect(page.locator(".floor-table")).to_have_count(3)
     assert serious_violations(page) == []
+
+
+def test_the_shop_sends_one_request_at_a_time(page, real):
+    # Round robin's next turn depends on every request before it, so a second click while a
+    # request is out is ignored (aria-disabled keeps the keyboard's focus where it was).
+    page.goto(real.url + "/real/")
+    origin = page.locator("[data-balancer-origin]").get_attribute("data-balancer-origin")
+    held = []
+    page.route(f"{origin}/**", lambda route: held.append(route))
+    view = page.get_by_role("button", name="View my cart", exact=True)
+    view.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Check out")).to_have_attribute("aria-disabled", "true")
+    expect(view).to_be_focused()
+    page.keyboard.press("Enter")  # a second request while the first is out: ignored
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator(".real-row")).to_have_count(1)
+    expect(view).to_have_attribute("aria-disabled", "false")
+    expect(view).to_be_focused()
+    expect(page.locator(".real-row code").first).to_have_text("GET /cart")
