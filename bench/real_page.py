@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import statistics
 import sys
 import tempfile
@@ -63,7 +64,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clicks", type=int, default=60)
     args = parser.parse_args()
-    env = server_env(Path(tempfile.mkdtemp()) / "db.sqlite3")
+    site_dir = Path(tempfile.mkdtemp(prefix="lbteach-bench-page-"))
+    env = server_env(site_dir / "db.sqlite3")
     prepare_database(env)
     real = RealCommand(env)
     try:
@@ -91,6 +93,7 @@ def main() -> None:
             browser.close()
     finally:
         real.close()
+        shutil.rmtree(site_dir, ignore_errors=True)
     print(
         json.dumps(
             {
