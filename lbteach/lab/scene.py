@@ -367,7 +367,7 @@ def scene_context(
             shelf.append(_cart(cid, "kept", clients[cid - 1]["colour"], len(shelf)))
         for cart in shelf:
             if cart["state"] == "stranded":
-                cart_spots[(int(cart["id"]), name)] = (x + 8 + cart["slot"] * SLOT_W + 11, y + 136)
+                cart_spots[(int(cart["id"]), name)] = (x + 8 + cart["slot"] * SLOT_W + 11, y + 128)
         hidden_kept = len(kept) - min(len(kept), room_left)
         hidden_lost = max(0, len(lost) - sum(1 for c in shelf if c["state"] == "lost"))
         more_here = 0 if down else max(0, len(here[name]) - len(figures))
@@ -436,7 +436,11 @@ def scene_context(
         "figures": [f for t in drawn for f in t["figures"]],
         "pantry": pantry,
         "compact": compact,
-        "says": _host_line(last_decision, width, COMPACT_TEXT if compact else 1.0),
+        # A figure on a phone and a class's projector draw letters larger (scene.css,
+        # stage.css): measure the host's lines at that size.
+        "says": _host_line(
+            last_decision, width, COMPACT_TEXT if compact or names is not None else 1.0
+        ),
         "breaks": metrics["cart_breaks"],
         "lost": metrics["carts_lost"],
         "band_y": BAND_Y,
@@ -465,7 +469,11 @@ def _marks(
         tx, ty = places[mark["to"]]
         start = sits.get(mark["of"]) or (tx + 100, ty + 60)
         fx, fy = places[mark["from"]]
-        end = cart_spots.get((mark["of"], mark["from"])) or (fx + 20, fy + 136)
+        # The tip stops on the cart's top edge (its bottom one from below), so the cart's
+        # number stays readable.
+        end = cart_spots.get((mark["of"], mark["from"])) or (fx + 20, fy + 128)
+        if start[1] > end[1]:
+            end = (end[0], end[1] + 18)
         arrows.append(
             {
                 "of": _n(mark["of"]),

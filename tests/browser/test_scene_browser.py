@@ -181,6 +181,7 @@ def test_compare_mode_leads_with_the_verdict_and_its_sides_line_up(chromium, sit
     assert all(left == right for left, right in rows), rows
     expect(page.locator(".story")).to_contain_text("left (Source IP hash): carts break or are lost")
     screenshot(page, "compare-1440x900", full_page=False)
+    assert serious_violations(page) == []
     context.close()
 
 
