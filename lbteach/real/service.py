@@ -133,6 +133,8 @@ def report(fields: dict[str, str], remote_addr: str, site_cookies: dict[str, str
     session = answer.get("session", "")
     request = {"do": "judge", "answered": table, "client": client, "cookies": lesson_header}
     request |= {"path": path, "session": session if isinstance(session, str) else ""}
+    # HAProxy's number for the request, so the engine judges requests in HAProxy's order.
+    request |= {key: answer[key] for key in ("gen", "seq") if isinstance(answer.get(key), int)}
     verdict = ask(settings.REAL_CONTROL, request | {"items": len(items)})
     if "error" in verdict:
         raise RealError(verdict["error"])

@@ -335,3 +335,43 @@ def test_known_difference_a_returning_table_rejoins_haproxy_round_robin_last(res
     real, predicted = zip(*visits(6), strict=True)
     assert "".join(real) == "ACBACB"
     assert "".join(predicted) == "ABCABC"
+
+
+def report(sup: Supervisor, answer) -> dict:
+    """What the page does with an answer, later: hand it to the engine with HAProxy's number."""
+    body = answer.body
+    number = (body["gen"], body["seq"])
+    return sup.judge(body["table"], body["client"], body["cookies"], body["path"], number=number)
+
+
+def test_requests_are_judged_in_haproxy_order_whatever_order_they_are_reported_in(restaurant):
+    # Round robin serves four requests A, B, C, A; the third is a script's that nobody
+    # reports, and the others' reports reach the site backwards. Judged in report order the
+    # engine would say A, B, C; judged in HAProxy's order (its request numbers) all agree.
+    first, second = (
+        Customer("10.0.3.7").send(restaurant.port),
+        Customer("10.0.3.8").send(restaurant.port),
+    )
+    Customer("10.0.3.9").send(restaurant.port)
+    fourth = Customer("10.0.3.10").send(restaurant.port)
+    assert [a.table for a in (first, second, fourth)] == ["A", "B", "A"]
+    verdicts = [report(restaurant, a) for a in (fourth, second, first)]
+    assert [(v["answered"], v["predicted"]) for v in verdicts] == [
+        ("A", "A"),
+        ("B", "B"),
+        ("A", "A"),
+    ]
+    assert (restaurant.agreement.agree, restaurant.agreement.total) == (3, 3)
+
+
+def test_a_reload_settles_the_old_configuration_requests_first(restaurant):
+    first = Customer("10.0.3.7").send(restaurant.port)  # A under round robin, generation 1
+    restaurant.set_balancer("source")
+    later = Customer("10.0.3.8").send(restaurant.port)  # 10.0.3.8 % 3 = 0: A
+    assert (first.body["gen"], later.body["gen"]) == (1, 2)
+    assert report(restaurant, later)["predicted"] == "A"
+    verdict = report(restaurant, first)
+    assert (verdict["predicted"], verdict["reason"]) == (
+        "A",
+        "round robin: table A is next in turn",
+    )
