@@ -26,11 +26,12 @@ from lbteach.sim.words import count
 CELL_W = 200
 CELL_H = 172
 LEFT = 150  # door, host stand and the scene's counters
-BAND_Y = 60  # under the host's words (who went where, then why over at most two lines)
-BAND_H = 48  # the break labels, two lines, above the floor: in a laptop's first screen
+BAND_Y = 40  # under the host's words: who went where and why, in two lines
+BAND_H = 44  # the break labels, two lines, above the floor: in a laptop's first screen
 BAND_LINE = 21
-TOP = BAND_Y + BAND_H + 6  # where the floor starts
+TOP = BAND_Y + BAND_H + 4  # where the floor starts
 PANTRY_H = 92
+PANTRY_ROWS = (28, 49)  # where the pantry's two rows of carts sit
 SEATS = ((62, 22), (138, 22), (62, 100), (138, 100))
 SHELF_Y = 128
 SHELF_SLOTS = 8  # carts drawn on a shelf, the last slot for "+N" when more
@@ -404,21 +405,28 @@ def scene_context(
     pantry = None
     if shared:
         stored = [c for c in clients if c["cart_table"] == "shared"]
-        room = (cols * CELL_W - 12 - 40) // SLOT_W  # carts that fit, then "+N"
+        # Two rows of carts; the second keeps room at its end for "+N".
+        per_row = (cols * CELL_W - 12 - 16) // SLOT_W
+        room = per_row * 2 - 2
+        carts = []
+        for i, c in enumerate(stored[:room]):
+            cart = _cart(c["id"], "kept", c["colour"], i % per_row)
+            cart["y"] = _n(PANTRY_ROWS[i // per_row])
+            carts.append(cart)
         pantry = {
             "y": pantry_y,
             "x": left,
             "width": cols * CELL_W - 12,
-            "carts": [_cart(c["id"], "kept", c["colour"], i) for i, c in enumerate(stored[:room])],
+            "carts": carts,
             "more": max(0, len(stored) - room),
-            "more_x": 8 + min(len(stored), room) * SLOT_W,
+            "more_x": 8 + (room - per_row) * SLOT_W,
             "count": len(stored),
         }
 
     marks = _marks(memory.marks, places, sits, cart_spots, named)
     if told:
         marks["labels"] = [
-            {"of": "", "crash": "", "event": True, "words": told, "y": _n(BAND_Y + 19)}
+            {"of": "", "crash": "", "event": True, "words": told, "y": _n(BAND_Y + 17)}
         ]
     metrics = view["metrics"]
     unnamed = 0  # students listed at no table: not seated yet
@@ -492,7 +500,7 @@ def _marks(
                 "of": _n(mark["of"]) if "of" in mark else "",
                 "crash": mark.get("crash", ""),
                 "words": words,
-                "y": _n(BAND_Y + 19 + i * BAND_LINE),
+                "y": _n(BAND_Y + 17 + i * BAND_LINE),
             }
         )
     return {"arrows": arrows, "labels": labels}
@@ -540,44 +548,60 @@ def _queue_words(more: int, waiting: int) -> str:
     return " · ".join(words)
 
 
-def wrap(text: str, width: int) -> list[str]:
-    """Words in lines of at most `width` characters (a word longer than that stands alone)."""
-    lines: list[str] = []
+def wrap(text: str, width: int, first: int | None = None) -> list[str]:
+    """Words in lines of at most `width` characters, the first line `first` (it may stay
+    empty when the first word does not fit it; a word longer than a line stands alone)."""
+    lines = [""]
+    room = width if first is None else first
     for word in text.split(" "):
-        if lines and len(lines[-1]) + 1 + len(word) <= width:
-            lines[-1] += " " + word
+        line = lines[-1]
+        joined = f"{line} {word}" if line else word
+        if len(joined) <= room or (not line and len(lines) > 1):
+            lines[-1] = joined
         else:
             lines.append(word)
+            room = width
     return lines
 
 
-def short_reason(decision: Any) -> str:
-    """The reason's rule and its outcome, when the whole sentence needs more than two lines.
+def reasons(decision: Any) -> list[str]:
+    """The host's reason, then shorter forms of it, for a scene too narrow for the whole.
 
-    The rule is the reason up to its first colon ("HAProxy balance source (map-based)"); the
-    host stand and the narration keep the whole sentence.
+    The rule is the reason up to its first colon ("HAProxy balance source (map-based)"),
+    then its last step ("167839046 % 4 = 2 -> map slot 2 -> table C"); shorter still, the
+    rule and the table, or the clause that decided ("round robin"); the host stand beside
+    the scene and the narration keep the whole sentence.
     """
     rule = decision.reason.split(":", 1)[0]
-    return f"{rule} → {decision.server}"
+    step = rule.split("; ")[-1].split(", ")[-1]
+    last = decision.reason.split("; ")[-1]  # the arithmetic, for a hash
+    return [
+        decision.reason,
+        f"{rule}: {last}",
+        f"{rule} → {decision.server}",
+        f"{step} → {decision.server}",
+        f"table {decision.server}",
+    ]
 
 
 def _host_line(decision: Any, width: int, text: float = 1.0) -> dict:
-    """The host's words: who went where, then why over at most two lines, never cut.
+    """The host's words in two lines, who went where, then why: never cut.
 
     `text` is how much larger than its own size the scene's letters may be drawn.
     """
     if decision is None:
-        return {"who": "waiting for the first customer.", "why": []}
+        return {"who": "waiting for the first customer.", "first": "", "second": ""}
     if decision.server is None:
-        return {"who": f"customer {decision.client}: no table is open.", "why": []}
+        return {"who": f"customer {decision.client}: no table is open.", "first": "", "second": ""}
+    who = f"customer {decision.client} → table {decision.server}."
     chars = int((width - 16) / (WHY_CHAR_W * text))
-    lines = wrap(decision.reason, chars)
-    if len(lines) > 2:
-        lines = wrap(short_reason(decision), chars)[:2]
-    return {
-        "who": f"customer {decision.client} → table {decision.server}",
-        "why": [{"text": line, "y": _n(36 + 17 * i)} for i, line in enumerate(lines)],
-    }
+    lead = len("Host: ") + len(who) + 1
+    for why in reasons(decision):
+        lines = wrap(why, chars, chars - lead)
+        if len(lines) <= 2:
+            break
+    lines += ["", ""]
+    return {"who": who, "first": lines[0], "second": lines[1]}
 
 
 def _summary(drawn: list[dict], pantry: dict | None, labels: list[dict], view: dict) -> str:

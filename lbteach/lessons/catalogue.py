@@ -14,6 +14,7 @@ from pathlib import Path
 
 from django.urls import reverse
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
 FILE_NAME = re.compile(r"^(?P<order>\d{2})-(?P<slug>[a-z0-9]+(?:-[a-z0-9]+)*)\.md$")
@@ -79,7 +80,7 @@ def slugify(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
-def _add_heading_anchors(state) -> None:
+def _add_heading_anchors(state: StateCore) -> None:
     """Give every heading an id so the table of contents can link to it."""
     tokens = state.tokens
     for index, token in enumerate(tokens):

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from django.contrib.sessions.backends.base import SessionBase
+
 SESSION_KEY = "lessons_read"
 
 
-def read_slugs(session) -> set[str]:
+def read_slugs(session: SessionBase) -> set[str]:
     return set(session.get(SESSION_KEY, []))
 
 
-def mark_read(session, slug: str) -> None:
+def mark_read(session: SessionBase, slug: str) -> None:
     read = session.get(SESSION_KEY, [])
     if slug not in read:
         session[SESSION_KEY] = [*read, slug]

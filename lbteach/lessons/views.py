@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -11,7 +11,7 @@ from lbteach.lessons.reading import mark_read, read_slugs
 
 
 @require_GET
-def home(request):
+def home(request: HttpRequest) -> HttpResponse:
     catalogue = load_catalogue()
     return render(
         request,
@@ -21,7 +21,7 @@ def home(request):
 
 
 @require_GET
-def index(request):
+def index(request: HttpRequest) -> HttpResponse:
     catalogue = load_catalogue()
     read = read_slugs(request.session)
     return render(
@@ -36,7 +36,7 @@ def index(request):
 
 
 @require_GET
-def detail(request, slug: str):
+def detail(request: HttpRequest, slug: str) -> HttpResponse:
     catalogue = load_catalogue()
     lesson = catalogue.get(slug)
     if lesson is None:
@@ -56,6 +56,6 @@ def detail(request, slug: str):
     )
 
 
-def not_found(request, exception=None):
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """The friendly 404 page for every unknown address, with ways back."""
     return render(request, "404.html", {"lessons": load_catalogue().lessons[:5]}, status=404)

@@ -6,13 +6,16 @@ single choice, a real lesson as topic), so a question saved here always loads an
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import URLPattern, path
 from django.utils.text import Truncator
 
 from lbteach.quiz.bank import export_bank, import_bank, topics
@@ -28,7 +31,7 @@ def toml_download(text: str, filename: str) -> HttpResponse:
 
 
 class OptionFormSet(BaseInlineFormSet):
-    def clean(self):
+    def clean(self) -> None:
         super().clean()
         question: Question = self.instance
         options = tuple(
@@ -79,7 +82,7 @@ class QuestionForm(forms.ModelForm):
             "active",
         ]
 
-    def clean(self):
+    def clean(self) -> dict[str, Any]:
         super().clean()
         cleaned = self.cleaned_data  # what ModelForm.clean returns
         data = QuestionData(
@@ -122,10 +125,10 @@ class QuestionAdmin(admin.ModelAdmin):
         return Truncator(question.prompt).chars(90)
 
     @admin.action(description="Export selected questions as TOML")
-    def export_selected(self, request, queryset):
+    def export_selected(self, request: HttpRequest, queryset: QuerySet[Question]) -> HttpResponse:
         return toml_download(export_bank(queryset.values_list("key", flat=True)), "questions.toml")
 
-    def get_urls(self):
+    def get_urls(self) -> list[URLPattern]:
         extra = [
             path(
                 "export/", self.admin_site.admin_view(self.export_view), name="quiz_question_export"
@@ -136,12 +139,12 @@ class QuestionAdmin(admin.ModelAdmin):
         ]
         return extra + super().get_urls()
 
-    def export_view(self, request):
+    def export_view(self, request: HttpRequest) -> HttpResponse:
         if not self.has_view_permission(request):
             return HttpResponse(status=403)
         return toml_download(export_bank(), "questions.toml")
 
-    def import_view(self, request):
+    def import_view(self, request: HttpRequest) -> HttpResponse:
         if not (self.has_add_permission(request) and self.has_change_permission(request)):
             return HttpResponse(status=403)
         form = ImportForm(request.POST or None, request.FILES or None)

@@ -8,6 +8,8 @@ from __future__ import annotations
 from datetime import datetime, time, timedelta
 from typing import cast
 
+from django.db.models import QuerySet
+
 from lbteach.quiz.models import Attempt, CardState, Learner
 
 
@@ -35,7 +37,7 @@ def end_of_day(now: datetime) -> datetime:
     return datetime.combine(now.date() + timedelta(days=1), time.min, tzinfo=now.tzinfo)
 
 
-def due_cards(learner: Learner, now: datetime):
+def due_cards(learner: Learner, now: datetime) -> QuerySet[CardState]:
     """This learner's cards due before the day ends, soonest first."""
     return (
         CardState.objects.filter(learner=learner, due__lt=end_of_day(now), question__active=True)

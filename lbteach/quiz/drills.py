@@ -354,7 +354,9 @@ def _who(numbers: list[int]) -> str:
     return f"Only customer {listed}" if len(names) == 1 else f"Customers {listed}"
 
 
-def _ring_marks(points: dict[int, str], new: list[int], customers: list[int]):
+def _ring_marks(
+    points: dict[int, str], new: list[int], customers: list[int]
+) -> tuple[RingMark, ...]:
     marks = [RingMark(p, name, "new" if p in new else "table") for p, name in points.items()]
     marks += [RingMark(p, str(i), "customer") for i, p in enumerate(customers, 1)]
     placed = []

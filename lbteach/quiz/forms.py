@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from lbteach.lessons.catalogue import load_catalogue
@@ -18,7 +20,7 @@ class StartForm(forms.Form):
     mode = forms.ChoiceField(choices=QuizRun.MODES)
     topic = forms.ChoiceField(choices=topic_choices, required=False)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["mode"].error_messages["invalid_choice"] = (
             "There is no quiz mode called “%(value)s”."

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import uuid
 
+from django.contrib.sessions.backends.base import SessionBase
+
 from lbteach.quiz.models import Learner
 
 SESSION_KEY = "quiz_learner"
 
 
-def current_learner(session) -> Learner | None:
+def current_learner(session: SessionBase) -> Learner | None:
     """The learner this browser already is, or None; reading pages never creates one."""
     raw = session.get(SESSION_KEY)
     if not raw:
@@ -24,7 +26,7 @@ def current_learner(session) -> Learner | None:
         return None
 
 
-def ensure_learner(session) -> Learner:
+def ensure_learner(session: SessionBase) -> Learner:
     """The learner this browser is, created on its first question."""
     learner = current_learner(session)
     if learner is None:

@@ -357,7 +357,7 @@ def _advance(attempt: Attempt, now: datetime) -> None:
     run.refresh_from_db()
 
 
-def _record(attempt: Attempt, now: datetime, review: scheduling.Rating, **answer) -> None:
+def _record(attempt: Attempt, now: datetime, review: scheduling.Rating, **answer: object) -> None:
     """Store the answer unless already stored: the update is the lock; a resubmit counts once."""
     with transaction.atomic():
         stored = Attempt.objects.filter(pk=attempt.pk, answered_at__isnull=True).update(

@@ -25,7 +25,9 @@ class NothingToAsk(Exception):
     """The chosen mode has no questions for this learner right now."""
 
 
-def start(learner: Learner, mode: str, topic: str, now: datetime, rng=None) -> QuizRun:
+def start(
+    learner: Learner, mode: str, topic: str, now: datetime, rng: random.Random | None = None
+) -> QuizRun:
     run = selection.start_run(learner, mode, topic, rng or random.Random(), now)
     if run is None:
         raise NothingToAsk(EMPTY_MESSAGES[mode])

@@ -2,31 +2,49 @@
 
 from __future__ import annotations
 
-from django.http import Http404
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from lbteach.lessons.catalogue import load_catalogue
 from lbteach.quiz import bank, drill_practice, play, progress, runs, study_queue
 from lbteach.quiz.forms import ResetForm, StartForm
 from lbteach.quiz.learners import current_learner, ensure_learner
-from lbteach.quiz.models import Question
+from lbteach.quiz.models import Learner, Question, QuizRun
+
+
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it (django-htmx's typing recipe)."""
+
+    htmx: HtmxDetails
+
+
+# One posted step of a served question: (learner, token, question key, value, now).
+Step = Callable[[Learner | None, str, str, Any, datetime], play.Screen]
 
 PLAY = "quiz/play.html"
 
 
-def _card(request, context: dict, status: int = 200):
+def _card(request: HtmxHttpRequest, context: dict, status: int = 200) -> HttpResponse:
     """The quiz card: the whole page for a plain request, only the card for htmx."""
     template = f"{PLAY}#card" if request.htmx else PLAY
     return render(request, template, context, status=status)
 
 
-def _failed(request, error: play.PlayError):
+def _failed(request: HtmxHttpRequest, error: play.PlayError) -> HttpResponse:
     return _card(request, {"screen": error.screen, "error": error.message}, status=error.status)
 
 
-def _home(request, form: StartForm, notice: str = "", status: int = 200):
+def _home(
+    request: HtmxHttpRequest, form: StartForm, notice: str = "", status: int = 200
+) -> HttpResponse:
     learner = current_learner(request.session)
     context = {
         "form": form,
@@ -40,7 +58,7 @@ def _home(request, form: StartForm, notice: str = "", status: int = 200):
 
 
 @require_GET
-def home(request):
+def home(request: HtmxHttpRequest) -> HttpResponse:
     topic = request.GET.get("topic", "")
     form = StartForm(initial={"mode": "quick", "topic": topic})
     if topic and load_catalogue().get(topic) is None:
@@ -50,7 +68,7 @@ def home(request):
 
 
 @require_POST
-def start(request):
+def start(request: HtmxHttpRequest) -> HttpResponse:
     form = StartForm(request.POST)
     if not form.is_valid():
         return _home(request, form, "That quiz could not start; see the message below.", 400)
@@ -70,7 +88,9 @@ def start(request):
 RATED = "quiz_rated"
 
 
-def _next_card(request, learner, found, rated: dict | None = None):
+def _next_card(
+    request: HtmxHttpRequest, learner: Learner, found: QuizRun, rated: dict | None = None
+) -> HttpResponse:
     """The card a sitting is at (or its summary), with the rating just given, if any."""
     shown = runs.next_screen(learner, found, timezone.now())
     key = "summary" if isinstance(shown, runs.Summary) else "screen"
@@ -78,7 +98,7 @@ def _next_card(request, learner, found, rated: dict | None = None):
 
 
 @require_GET
-def run(request, run_id):
+def run(request: HtmxHttpRequest, run_id: uuid.UUID) -> HttpResponse:
     learner = current_learner(request.session)
     found = runs.find_run(learner, run_id)
     if learner is None or found is None:  # no learner finds no run
@@ -88,13 +108,13 @@ def run(request, run_id):
 
 
 @require_GET
-def question(request, key: str):
+def question(request: HtmxHttpRequest, key: str) -> HttpResponse:
     found = get_object_or_404(Question.objects.prefetch_related("options"), key=key, active=True)
     learner = ensure_learner(request.session)
     return _card(request, {"screen": play.serve(learner, found, timezone.now())})
 
 
-def _step(request, step, field: str, many: bool = False):
+def _step(request: HtmxHttpRequest, step: Step, field: str, many: bool = False) -> HttpResponse:
     """Carry one posted step of a served question (its token names it) through `play`."""
     value = request.POST.getlist(field) if many else request.POST.get(field, "")
     try:
@@ -111,17 +131,17 @@ def _step(request, step, field: str, many: bool = False):
 
 
 @require_POST
-def answer(request):
+def answer(request: HtmxHttpRequest) -> HttpResponse:
     return _step(request, play.answer, "choice", many=True)
 
 
 @require_POST
-def reveal(request):
+def reveal(request: HtmxHttpRequest) -> HttpResponse:
     return _step(request, play.reveal, "response")
 
 
 @require_POST
-def rate(request):
+def rate(request: HtmxHttpRequest) -> HttpResponse:
     """Rate a flashcard; in a sitting, go straight on to the next card, which confirms it."""
     learner = current_learner(request.session)
     try:
@@ -145,7 +165,9 @@ def rate(request):
     return response
 
 
-def _progress(request, form: ResetForm, notice: str = "", status: int = 200):
+def _progress(
+    request: HtmxHttpRequest, form: ResetForm, notice: str = "", status: int = 200
+) -> HttpResponse:
     learner = current_learner(request.session)
     context = {
         "progress": progress.progress(learner, timezone.now()),
@@ -156,12 +178,12 @@ def _progress(request, form: ResetForm, notice: str = "", status: int = 200):
 
 
 @require_GET
-def progress_page(request):
+def progress_page(request: HtmxHttpRequest) -> HttpResponse:
     return _progress(request, ResetForm())
 
 
 @require_POST
-def reset(request):
+def reset(request: HtmxHttpRequest) -> HttpResponse:
     form = ResetForm(request.POST)
     if not form.is_valid():
         return _progress(request, form, status=400)
@@ -171,7 +193,7 @@ def reset(request):
 
 
 @require_GET
-def bank_page(request):
+def bank_page(request: HtmxHttpRequest) -> HttpResponse:
     topics = bank.listing()
     total = sum(len(topic.questions) for topic in topics)
     return render(request, "quiz/bank.html", {"topics": topics, "total": total})
@@ -180,37 +202,37 @@ def bank_page(request):
 DRILLS = "quiz/drills.html"
 
 
-def _drill_card(request, context: dict, status: int = 200):
+def _drill_card(request: HtmxHttpRequest, context: dict, status: int = 200) -> HttpResponse:
     template = f"{DRILLS}#card" if request.htmx else DRILLS
     return render(request, template, context, status=status)
 
 
-def _drill_refused(request, refused: drill_practice.DrillRefused):
+def _drill_refused(request: HtmxHttpRequest, refused: drill_practice.DrillRefused) -> HttpResponse:
     context = {"screen": refused.screen, "error": refused.message}
     return _drill_card(request, context, status=refused.status)
 
 
-def _to_drill(request, kind: str):
+def _to_drill(request: HtmxHttpRequest, kind: str) -> HttpResponse:
     seed = drill_practice.random_seed(current_learner(request.session), kind)
     return redirect("quiz:drill", kind=kind, seed=seed)
 
 
 @require_GET
-def drills_home(request):
+def drills_home(request: HtmxHttpRequest) -> HttpResponse:
     learner = current_learner(request.session)
     statuses = drill_practice.statuses(learner, timezone.now())
     return render(request, DRILLS, {"statuses": statuses})
 
 
 @require_GET
-def drill_next(request):
+def drill_next(request: HtmxHttpRequest) -> HttpResponse:
     return _to_drill(
         request, drill_practice.next_kind(current_learner(request.session), timezone.now())
     )
 
 
 @require_GET
-def drill_kind(request, kind: str):
+def drill_kind(request: HtmxHttpRequest, kind: str) -> HttpResponse:
     try:
         drill_practice.check_kind(kind)
     except drill_practice.DrillRefused as refused:
@@ -219,7 +241,7 @@ def drill_kind(request, kind: str):
 
 
 @require_GET
-def drill(request, kind: str, seed: str):
+def drill(request: HtmxHttpRequest, kind: str, seed: str) -> HttpResponse:
     try:
         screen = drill_practice.serve(kind, seed)
     except drill_practice.DrillRefused as refused:
@@ -228,7 +250,7 @@ def drill(request, kind: str, seed: str):
 
 
 @require_POST
-def drill_answer(request, kind: str, seed: str):
+def drill_answer(request: HtmxHttpRequest, kind: str, seed: str) -> HttpResponse:
     try:
         prediction = drill_practice.parse_answer(
             kind, seed, request.POST.get("token", ""), request.POST.get("choice", "")

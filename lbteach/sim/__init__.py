@@ -54,10 +54,11 @@ EventOutcome: .do .at .summary .remapped .details.
 
 Modules: `model` (names and codes), `words` (counted nouns), `hashing`, `base` /
 `stateless` / `hashed` / `sticky` (the balancers) and `balancers` (their catalogue),
-`checks` / `scenario` (validation), `events` (each event kind: its fields, check and
-effect), `presets`, `scenario_files`, `workload` (customers and arrivals), `restaurant`
-(the state: tables, carts, the request paths, segments), `latency` (the histogram),
-`readout` (metrics and the view), `stories`, `simulation`, `one_request` (route()).
+`checks` / `event_fields` / `scenario` (validation; `event_fields` is the one list of
+event names and their fields), `events` (what each event draws and does), `presets`,
+`scenario_files`, `workload` (customers and arrivals), `restaurant` (the state: tables,
+carts, serving requests, segments), `latency` (the histogram), `readout` (metrics and the
+view), `stories`, `simulation`, `one_request` (route()).
 Every field, event, balancer and preset is documented in docs/scenarios.md.
 """
 

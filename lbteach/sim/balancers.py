@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from lbteach.sim.base import Balancer
+from lbteach.sim.base import Balancer, Picker, Seating
 from lbteach.sim.hashed import NginxHashConsistent, NginxIpHash, SourceIp, SourceIpConsistent
 from lbteach.sim.stateless import Geo, LeastConnections, PowerOfTwo, Random, RoundRobin, UrlHash
 from lbteach.sim.sticky import CookieInsert, Persistent, SessionId, StickTable
@@ -124,32 +124,30 @@ BALANCERS: dict[str, BalancerInfo] = {
 }
 
 # Algorithms a stateful balancer may fall back on when no persistence applies.
-FALLBACKS = ("round_robin", "random", "least_connections", "power_of_two")
+_FALLBACK_CLASSES: tuple[type[Picker], ...] = (RoundRobin, Random, LeastConnections, PowerOfTwo)
+_PICKERS = {cls.name: cls for cls in _FALLBACK_CLASSES}
+FALLBACKS = tuple(_PICKERS)
 
+_OTHER_CLASSES: tuple[type[Balancer], ...] = (
+    UrlHash,
+    Geo,
+    SourceIp,
+    NginxIpHash,
+    SourceIpConsistent,
+    NginxHashConsistent,
+    StickTable,
+    CookieInsert,
+    SessionId,
+)
 _CLASSES: dict[str, type[Balancer]] = {
-    cls.name: cls
-    for cls in (
-        RoundRobin,
-        Random,
-        LeastConnections,
-        PowerOfTwo,
-        UrlHash,
-        Geo,
-        SourceIp,
-        NginxIpHash,
-        SourceIpConsistent,
-        NginxHashConsistent,
-        StickTable,
-        CookieInsert,
-        SessionId,
-    )
+    cls.name: cls for cls in (*_FALLBACK_CLASSES, *_OTHER_CLASSES)
 }
 
 
-def make_balancer(name: str, r) -> Balancer:
+def make_balancer(name: str, r: Seating) -> Balancer:
     """A fresh balancer of this name for restaurant r (its tables, customers and settings)."""
     cls = _CLASSES[name]
     # A persistent balancer (stick table, cookie insert, session id) also gets its fallback.
-    balancer = cls(r, _CLASSES[r.settings.fallback](r)) if issubclass(cls, Persistent) else cls(r)
+    balancer = cls(r, _PICKERS[r.settings.fallback](r)) if issubclass(cls, Persistent) else cls(r)
     balancer.topology_changed()
     return balancer

@@ -2,12 +2,81 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import random
+from collections import deque
+from typing import Protocol
 
 from lbteach.sim.model import DOWN, DRAINING, UP
 
-if TYPE_CHECKING:
-    from lbteach.sim.restaurant import Restaurant
+
+class SeatingSettings(Protocol):
+    """The scenario's knobs a balancer reads (a Scenario has them all)."""
+
+    @property
+    def fallback(self) -> str: ...
+    @property
+    def persist(self) -> bool: ...
+    @property
+    def addresses(self) -> tuple[str, ...] | None: ...
+    @property
+    def stick_expire_s(self) -> float: ...
+    @property
+    def session_idle_s(self) -> float: ...
+    @property
+    def max_idle_s(self) -> float | None: ...
+    @property
+    def max_life_s(self) -> float | None: ...
+
+
+class Seating(Protocol):
+    """What a host sees of its restaurant when it seats a customer (a Restaurant is one).
+
+    A shape rather than the Restaurant itself, so that the restaurant, which makes its
+    balancer, and the balancers, which read the restaurant, do not import each other.
+    Balancers change the customers' cookies and sessions in place; they replace no list.
+    """
+
+    @property
+    def settings(self) -> SeatingSettings: ...
+    @property
+    def rng(self) -> random.Random: ...
+    @property
+    def shared(self) -> bool: ...
+    # the tables
+    @property
+    def names(self) -> list[str]: ...
+    @property
+    def status(self) -> list[int]: ...
+    @property
+    def weights(self) -> list[int]: ...
+    @property
+    def inv_weight(self) -> list[float]: ...
+    @property
+    def table_region(self) -> list[int]: ...
+    @property
+    def region_names(self) -> list[str]: ...
+    @property
+    def inflight(self) -> list[deque[float]]: ...
+    # the customers
+    @property
+    def ips(self) -> list[int]: ...
+    @property
+    def client_region(self) -> list[int]: ...
+    @property
+    def cookie(self) -> list[int]: ...
+    @property
+    def cookie_set(self) -> list[float]: ...
+    @property
+    def cookie_used(self) -> list[float]: ...
+    @property
+    def session(self) -> list[int]: ...
+    @property
+    def cart_items(self) -> list[int]: ...
+    @property
+    def cart_table(self) -> list[int]: ...
+
+    def live_tables(self) -> list[int]: ...
+    def issue_session(self, c: int) -> int: ...
 
 
 NO_TABLE_UP = "no table is up, so the host turns the customer away"
@@ -24,7 +93,7 @@ class Balancer:
 
     name = ""
 
-    def __init__(self, r: Restaurant):
+    def __init__(self, r: Seating) -> None:
         self.r = r
         self.reason = ""
         self.redispatched = False
@@ -64,7 +133,7 @@ class Picker(Balancer):
 class TakesTurns(Picker):
     """A picker whose only memory is whose turn is next: saved and restored as just that."""
 
-    def __init__(self, r: Restaurant):
+    def __init__(self, r: Seating) -> None:
         super().__init__(r)
         self.turn = 0
 
@@ -75,11 +144,11 @@ class TakesTurns(Picker):
         self.turn = state["turn"]
 
 
-def table_list(r: Restaurant, tables: list[int]) -> str:
+def table_list(r: Seating, tables: list[int]) -> str:
     return ", ".join(r.names[t] for t in tables)
 
 
-def honoured(r: Restaurant, c: int, t: int, persist: bool) -> bool:
+def honoured(r: Seating, c: int, t: int, persist: bool) -> bool:
     """Does persistence pointing customer c at table t still apply?
 
     An up table always takes it; a draining table only finishes a session in progress (the
@@ -93,13 +162,13 @@ def honoured(r: Restaurant, c: int, t: int, persist: bool) -> bool:
     return status == DOWN and persist
 
 
-def why_not(r: Restaurant, t: int) -> str:
+def why_not(r: Seating, t: int) -> str:
     if r.status[t] == DRAINING:
         return f"table {r.names[t]} is draining and takes no new sessions"
     return f"table {r.names[t]} is down"
 
 
-def persist_note(r: Restaurant, t: int) -> str:
+def persist_note(r: Seating, t: int) -> str:
     if r.status[t] != DOWN:
         return ""
     return ", which is down, and option persist keeps sending the customer there"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from typing import TypeGuard
 
 from lbteach.sim.errors import ScenarioError
@@ -39,7 +40,7 @@ def check_bool(field: str, value: object) -> bool:
     return value
 
 
-def check_choice(field: str, value: object, choices) -> str:
+def check_choice(field: str, value: object, choices: Collection[str]) -> str:
     if not isinstance(value, str) or value not in choices:
         raise ScenarioError(field, value, "one of " + ", ".join(choices))
     return value
@@ -57,7 +58,7 @@ def check_list(field: str, value: object, lo: int, hi: int) -> list:
     return list(value)
 
 
-def check_keys(field: str, data: object, known) -> dict:
+def check_keys(field: str, data: object, known: Collection[str]) -> dict:
     """A dict whose keys are all known; the first unknown key is the error."""
     if not isinstance(data, dict):
         raise ScenarioError(field or "scenario", data, "a table of fields (a JSON object)")

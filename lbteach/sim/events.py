@@ -1,98 +1,38 @@
-"""Every event kind in one place: its fields, how it is checked, what it draws, what it does.
+"""What each event does: the customers it draws and how it changes a restaurant.
 
-An event is checked (`check_event`) before anything happens, so a bad one changes nothing.
-Applying it has two halves: the customer side (`draw`: which customers change IP, clear
-cookies ...) is drawn once by the Simulation from the workload, so restaurants run in
-lockstep see the same customers; the restaurant side (`apply`) then changes one restaurant
-and returns a sentence for the narration with the event's details.
+An event is checked first (`event_fields.check_event`, where each kind's fields are
+declared), so a bad one changes nothing. Applying it has two halves: the customer side
+(`draw`: which customers change IP, clear cookies ...) is drawn once by the Simulation from
+the workload, so restaurants run in lockstep see the same customers; the restaurant side
+(`apply_event`) then changes one restaurant and returns the outcome for the narration.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from lbteach.sim.balancers import BALANCERS, make_balancer
-from lbteach.sim.checks import (
-    check_bool,
-    check_choice,
-    check_int,
-    check_keys,
-    check_number,
-    check_share,
-)
-from lbteach.sim.errors import ScenarioError
 from lbteach.sim.model import (
     DOWN,
     DRAINING,
-    MAX_TABLES,
     NETWORK_NAMES,
     STATUS_NAMES,
-    TABLE_NAMES,
     UP,
     ip_to_str,
 )
+from lbteach.sim.restaurant import Restaurant
+from lbteach.sim.results import EventOutcome
+from lbteach.sim.stories import FOLLOWED, moves_told
 from lbteach.sim.words import count, plural
-
-if TYPE_CHECKING:
-    from lbteach.sim.restaurant import Restaurant
-    from lbteach.sim.workload import Workload
-
-MAX_AT = 5_000_000
-
-
-@dataclass(frozen=True)
-class Where:
-    """What an event's fields are checked against: the tables that exist when it happens."""
-
-    tables: int
-    regions: list[str]
-
-
-@dataclass(frozen=True)
-class Field:
-    check: Callable[[str, object, Where], object]
-    needs: Callable[[str, Where], str] = lambda do, where: f"{do} needs this field"
-
-
-def _region(name: str, value: object, where: Where) -> object:
-    return value if value == "" else check_choice(name, value, where.regions)
-
-
-# field -> how its value is checked, and what to say when a required one is missing
-FIELDS: dict[str, Field] = {
-    "share": Field(lambda name, value, where: check_share(name, value)),
-    "weight": Field(lambda name, value, where: check_int(name, value, 1, 10)),
-    "region": Field(_region),
-    "server": Field(
-        lambda name, value, where: check_choice(name, value, TABLE_NAMES[: where.tables]),
-        lambda do, where: (
-            f"{do} needs a table name: one of " + ", ".join(TABLE_NAMES[: where.tables])
-        ),
-    ),
-    "balancer": Field(
-        lambda name, value, where: check_choice(name, value, BALANCERS),
-        lambda do, where: "set_balancer needs one of " + ", ".join(BALANCERS),
-    ),
-    "value": Field(
-        lambda name, value, where: check_bool(name, value),
-        lambda do, where: "set_shared_sessions needs true or false",
-    ),
-    "factor": Field(
-        lambda name, value, where: check_number(name, value, 0.01, 100),
-        lambda do, where: "spike needs a factor: a number from 0.01 to 100",
-    ),
-}
+from lbteach.sim.workload import Workload
 
 Outcome = tuple[str, dict]  # the sentence for the narration, and the event's details
 
 
 class EventKind:
-    """One kind of event. `fields` maps each field to its default (None: required)."""
+    """One kind of event, named `do` (its fields are declared in `event_fields`)."""
 
     do: ClassVar[str]
-    fields: ClassVar[dict[str, object]] = {}
     # False when the event's own sentence already says whom it moved (a balancer switch).
     tells_moves: ClassVar[bool] = True
 
@@ -113,7 +53,6 @@ class CustomerEvent(EventKind):
 
 class AddServer(EventKind):
     do = "add_server"
-    fields = {"weight": 1, "region": ""}
 
     def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
         region = event.get("region") or ""
@@ -130,7 +69,6 @@ class AddServer(EventKind):
 
 class RemoveServer(EventKind):
     do = "remove_server"
-    fields = {"server": None}
 
     def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
         t = r.names.index(event["server"])
@@ -152,7 +90,6 @@ class RemoveServer(EventKind):
 
 class CrashServer(EventKind):
     do = "crash_server"
-    fields = {"server": None}
 
     def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
         t = r.names.index(event["server"])
@@ -183,7 +120,6 @@ class CrashServer(EventKind):
 
 class RestoreServer(EventKind):
     do = "restore_server"
-    fields = {"server": None}
 
     def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
         t = r.names.index(event["server"])
@@ -198,7 +134,6 @@ class RestoreServer(EventKind):
 
 class ChangeIp(CustomerEvent):
     do = "change_ip"
-    fields = {"share": 1.0}
 
     def draw(self, wl: Workload, event: dict) -> dict:
         return self.draw_for(wl, wl.pick(event["share"], wl.mobile_clients()))
@@ -221,8 +156,6 @@ class ChangeIp(CustomerEvent):
 
 class PicksCustomers(CustomerEvent):
     """An event that happens to a share of all customers."""
-
-    fields = {"share": 1.0}
 
     def draw(self, wl: Workload, event: dict) -> dict:
         return self.draw_for(wl, wl.pick(event["share"], range(len(wl.ips))))
@@ -272,7 +205,6 @@ class SetBalancer(EventKind):
     """The host changes its rule. The restaurant starts a new segment of figures."""
 
     do = "set_balancer"
-    fields = {"balancer": None}
     tells_moves = False
 
     def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
@@ -325,7 +257,6 @@ class SetBalancer(EventKind):
 
 class SetSharedSessions(EventKind):
     do = "set_shared_sessions"
-    fields = {"value": None}
 
     def apply(self, r: Restaurant, event: dict, drawn: dict) -> Outcome:
         value = event["value"]
@@ -354,7 +285,6 @@ class SetSharedSessions(EventKind):
 
 class Spike(EventKind):
     do = "spike"
-    fields = {"factor": None}
 
     def draw(self, wl: Workload, event: dict) -> dict:
         wl.set_rate_factor(event["factor"])
@@ -384,42 +314,37 @@ EVENT_KINDS: dict[str, EventKind] = {
         Spike(),
     )
 }
-# do -> {field: default}; a default of None means the field is required.
-EVENT_FIELDS: dict[str, dict[str, object]] = {do: k.fields for do, k in EVENT_KINDS.items()}
-EVENT_TYPES = tuple(EVENT_KINDS)
 CUSTOMER_EVENTS: dict[str, CustomerEvent] = {
     do: kind for do, kind in EVENT_KINDS.items() if isinstance(kind, CustomerEvent)
 }
 
 
-def check_event(
-    field: str,
-    event: object,
-    tables: int,
-    regions: list[str],
-    need_at: bool = True,
-) -> dict:
-    """A normalised copy of one event (defaults filled in), or a ScenarioError.
+def apply_event(r: Restaurant, event: dict, drawn: dict, follow: bool = True) -> EventOutcome:
+    """Apply one checked event to r; `drawn` carries what the workload drew for it.
 
-    `tables` is how many tables exist when the event happens, so a server name can be checked.
+    The sentence says "would" only for what the balancer's rule computes: customers it now
+    pins to another table. Those it no longer pins at all (a cookie cleared, their table
+    gone) are seated afresh, wherever the rule lands them; with `follow`, a customer event
+    is followed until they are all back (`Restaurant.follow_up`).
     """
-    if not isinstance(event, dict):
-        raise ScenarioError(field, event, "an event: a table with at least a 'do' field")
-    do = event.get("do")
-    if do is None:
-        raise ScenarioError(f"{field}.do", None, "one of " + ", ".join(EVENT_TYPES))
-    check_choice(f"{field}.do", do, EVENT_TYPES)
-    kind = EVENT_KINDS[do]
-    check_keys(field, event, {"at", "do", *kind.fields})
-    where = Where(tables, regions)
-    out: dict[str, object] = {"do": do}
-    if "at" in event or need_at:
-        out["at"] = check_int(f"{field}.at", event.get("at"), 0, MAX_AT)
-    for name, default in kind.fields.items():
-        spec = FIELDS[name]
-        if name not in event and default is None:
-            raise ScenarioError(f"{field}.{name}", None, spec.needs(do, where))
-        out[name] = spec.check(f"{field}.{name}", event.get(name, default), where)
-    if do == "add_server" and tables >= MAX_TABLES:
-        raise ScenarioError(f"{field}.do", do, f"at most {MAX_TABLES} tables (A to Z)")
-    return out
+    kind = EVENT_KINDS[event["do"]]
+    before = r.predictions()
+    summary, details = kind.apply(r, event, drawn)
+    after = r.predictions()
+    moved = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) not in (t, -1))
+    afresh = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) == -1)
+    remapped = moved + afresh
+    if kind.tells_moves:
+        summary += moves_told(moved, afresh)
+    touched = drawn.get("clients") or [move[0] for move in drawn.get("moves", [])]
+    if follow and kind.do in FOLLOWED and touched:
+        r.follow = {
+            "do": kind.do,
+            "waiting": set(touched),
+            "touched": len(touched),
+            "elsewhere": 0,
+            "broken": 0,
+        }
+    outcome = EventOutcome(kind.do, event.get("at", r.index), summary, remapped, details)
+    r.outcomes.append(outcome)
+    return outcome

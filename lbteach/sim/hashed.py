@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bisect import bisect_left
 
-from lbteach.sim.base import NO_TABLE_UP, Balancer
+from lbteach.sim.base import NO_TABLE_UP, Balancer, Seating
 from lbteach.sim.hashing import (
     MASK32,
     NGINX_START,
@@ -59,7 +59,7 @@ class SourceIp(HashesIp):
 
     name = "source_ip"
 
-    def __init__(self, r):
+    def __init__(self, r: Seating) -> None:
         super().__init__(r)
         self.map: list[int] = []
         self.cache: dict[int, int] = {}
@@ -96,7 +96,7 @@ class NginxFallsBack(Balancer):
     """What nginx's hashing balancers share: a lookup by address, cached per address, and
     nginx's round robin for when hashing finds no table that is up."""
 
-    def __init__(self, r):
+    def __init__(self, r: Seating) -> None:
         super().__init__(r)
         self.rr = RoundRobin(r)
         self.cache: dict[int, int] = {}
@@ -225,7 +225,7 @@ class SourceIpConsistent(HashesIp):
     # A table's points depend only on its index and weight, so they are computed once.
     _points: dict[tuple[int, int], list[int]] = {}
 
-    def __init__(self, r):
+    def __init__(self, r: Seating) -> None:
         super().__init__(r)
         self.keys: list[int] = []
         self.owners: list[int] = []
@@ -300,7 +300,7 @@ class NginxHashConsistent(NginxFallsBack):
     # A table's points depend only on its address and weight, so they are computed once.
     _points: dict[tuple[str, int], list[int]] = {}
 
-    def __init__(self, r):
+    def __init__(self, r: Seating) -> None:
         super().__init__(r)
         self.keys: list[int] = []
         self.owners: list[int] = []

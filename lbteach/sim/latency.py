@@ -2,7 +2,7 @@
 
 Buckets are 0.1 ms wide below 409.6 ms (cheap to compute), then 1% wide on a log scale. A
 bucket reports its midpoint. The caps on service_ms and requests keep every latency in range.
-`Restaurant.consume` inlines `bucket()` for speed; a test holds the two together.
+`Restaurant.serve` inlines `bucket()` for speed; a test holds the two together.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ def route(
     ip: str,
     cookie: str | None = None,
     path: str | None = None,
-    **options,
+    **options: object,
 ) -> tuple[str, str]:
     """(table, reason) for one request from `ip` to a fresh host with `servers` tables."""
     table, reason, _ = route_explained(balancer, servers, ip, cookie, path, **options)
@@ -31,7 +31,7 @@ def route_explained(
     ip: str,
     cookie: str | None = None,
     path: str | None = None,
-    **options,
+    **options: object,
 ) -> tuple[str, str, list[str]]:
     """(table, reason, the arithmetic line by line) for one request, as `route`.
 

@@ -7,25 +7,16 @@ from dataclasses import dataclass
 from lbteach.sim.errors import ScenarioError
 from lbteach.sim.scenario import Scenario
 
-# The lab's buttons, by the action names its messages carry.
-LAB_ACTIONS = (
-    "add_customers",
-    "change_ip",
-    "clear_cookies",
-    "expire_sessions",
-    "add_table",
-    "remove_table",
-    "crash_table",
-    "restore_table",
-    "set_balancer",
-    "shared_sessions",
-)
 EXPECTS = ("breaks", "none")
 
 
 @dataclass(frozen=True)
 class LabAction:
-    """One press in the lab: a button's action and what it names (a table, a balancer, on/off)."""
+    """One press in the lab: a button's action and what it names (a table, a balancer, on/off).
+
+    `name` is an action of the lab's table (`lbteach.lab.actions.LAB_ACTIONS`), which the
+    engine cannot import; a lab test checks every preset's actions against that table.
+    """
 
     name: str
     target: str = ""
@@ -60,9 +51,6 @@ class Preset:
 def _try(text: str, expect: str, outcome: str, *actions: str) -> TryThis:
     """A TryThis from actions written `name` or `name:target` (`crash_table:B`)."""
     steps = tuple(LabAction(*action.split(":", 1)) for action in actions)
-    for step in steps:
-        if step.name not in LAB_ACTIONS:
-            raise ValueError(f"unknown lab action {step.name!r}")
     if expect not in EXPECTS:
         raise ValueError(f"expect must be one of {EXPECTS}, not {expect!r}")
     return TryThis(" ".join(text.split()), steps, expect, " ".join(outcome.split()))
@@ -75,7 +63,7 @@ def _preset(
     description: str,
     try_this: TryThis,
     compare: tuple[str, str],
-    **scenario,
+    **scenario: object,
 ) -> Preset:
     return Preset(
         name,
@@ -440,7 +428,7 @@ PRESETS: dict[str, Preset] = {
 }
 
 
-def scenario_from_preset(name: str, **overrides) -> Scenario:
+def scenario_from_preset(name: str, **overrides: object) -> Scenario:
     """The preset's scenario with some fields replaced, checked as a whole."""
     if name not in PRESETS:
         raise ScenarioError("preset", name, "one of " + ", ".join(PRESETS))

@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import random
 from collections import deque
+from collections.abc import Callable
 from dataclasses import replace
-from functools import partial
 from math import log1p
 
 from lbteach.sim import latency
 from lbteach.sim.balancers import make_balancer
-from lbteach.sim.events import EVENT_KINDS
 from lbteach.sim.model import (
     ACTIONS,
     ADD,
@@ -33,7 +32,7 @@ from lbteach.sim.model import (
 )
 from lbteach.sim.results import Decision, EventOutcome
 from lbteach.sim.scenario import Scenario
-from lbteach.sim.stories import FOLLOWED, cause_for, follow_up_told, moves_told, story_for
+from lbteach.sim.stories import cause_for, follow_up_told, story_for
 from lbteach.sim.workload import Request, rng_state, set_rng_state
 
 # The counters a segment's figures are measured from (see `mark`).
@@ -99,7 +98,7 @@ class Restaurant:
         # What happened to a customer since their last request, told in their next story.
         self.notes: dict[int, str] = {}
         # The latest restaurant-wide customer event, followed until everyone it touched has
-        # been seated again (`follow_up` then tells where they went): see `apply`.
+        # been seated again (`follow_up` then tells where they went): see `events.apply_event`.
         self.follow: dict | None = None
         self.balancer_name = balancer or s.balancer
         self.balancer = make_balancer(self.balancer_name, self)
@@ -152,11 +151,18 @@ class Restaurant:
         return s
 
     # -- requests ---------------------------------------------------------------------------
-    def consume(self, batch: list[Request]) -> None:
-        """Route and serve a batch of requests; the fast path, no per-request objects."""
+    def serve(self, batch: list[Request], record: bool = False) -> list[Decision]:
+        """Route and serve a batch of requests, in order; the one serving loop.
+
+        Without `record` (batch runs, the restaurants compared beside the first) it is the
+        fast path: no per-request objects, and it returns []. With `record` it also keeps a
+        Decision for each request, with the balancer's reason and the customer's story.
+        """
+        decisions: list[Decision] = []
         if not batch:
-            return
-        route = self.balancer.route
+            return decisions
+        # The fast path asks the balancer for a table only; a recorded one also for its reason.
+        route: Callable[[int, str, float], int] = self._explained if record else self.balancer.route
         status = self.status
         served = self.served
         inflight = self.inflight
@@ -171,13 +177,23 @@ class Restaurant:
         shared = self.shared
         cart_segment = self.cart_segment
         segment = self.segment
+        notes = self.notes
+        follow = self.follow
+        index = self.index
         ln = log1p
         whole = int
         breaks = carried = firsts = same = errors = checkouts = empty = 0
+        # Where a broken cart was held, and whether it was filled before the latest switch.
+        held = -1
+        carry = False
         for t, c, a, p, s in batch:
             tb = route(c, p, t)
             if tb < 0 or status[tb] == DOWN:
                 errors += 1
+                if record:
+                    note = notes.pop(c, None)
+                    decisions.append(self._decision(index, t, c, a, p, tb, note, None))
+                    index += 1
                 continue
             served[tb] += 1
             d = inflight[tb]
@@ -202,11 +218,15 @@ class Restaurant:
             if not session[c]:
                 self.issue_session(c)
             items = items_of[c]
+            lost = 0
             if items and not shared and cart_at[c] != tb:
+                lost = items
                 breaks += 1
-                if cart_segment[c] != segment:
+                held = cart_at[c]
+                carry = cart_segment[c] != segment
+                if carry:
                     carried += 1
-                stranded[cart_at[c]] += 1
+                stranded[held] += 1
                 items = items_of[c] = 0
             if a:  # browsing (action 0, the most common) leaves the cart alone
                 if a == ADD:
@@ -219,6 +239,14 @@ class Restaurant:
                         items_of[c] = 0
                     else:
                         empty += 1
+            if record:
+                note = notes.pop(c, None)
+                if follow is not None and c in follow["waiting"]:
+                    self._followed(c, lt, tb, bool(lost))
+                decisions.append(
+                    self._decision(index, t, c, a, p, tb, note, e - t, lost, held, carry)
+                )
+                index += 1
         self.index += len(batch)
         self.now = batch[-1][0]
         self.breaks += breaks
@@ -229,95 +257,58 @@ class Restaurant:
         self.errors += errors
         self.checkouts += checkouts
         self.empty_checkouts += empty
-        self.notes.clear()
+        if not record:
+            # The batch path tells no stories: what happened to customers is not kept.
+            notes.clear()
+        return decisions
 
-    def consume_recorded(self, batch: list[Request]) -> list[Decision]:
-        """The same as `consume`, one request at a time, keeping a Decision for each."""
-        return [self._serve_recorded(*request) for request in batch]
-
-    def _serve_recorded(self, t: float, c: int, a: int, p: str, s: float) -> Decision:
+    def _explained(self, c: int, p: str, t: float) -> int:
+        """The balancer's decision for a recorded request, with its reason and redispatch."""
         bal = self.balancer
         bal.redispatched = False
-        tb = bal.route(c, p, t, True)
-        index = self.index
-        self.index += 1
-        self.now = t
-        note = self.notes.pop(c, None)
-        held = self.cart_table[c]
-        items = self.cart_items[c]
-        # What every Decision of this request shares, however it ends.
-        common = partial(
-            Decision,
+        return bal.route(c, p, t, True)
+
+    def _decision(
+        self,
+        index: int,
+        t: float,
+        c: int,
+        a: int,
+        p: str,
+        tb: int,
+        note: str | None,
+        wait: float | None,
+        lost: int = 0,
+        held: int = -1,
+        carried: bool = False,
+    ) -> Decision:
+        """The record of one request just served (`wait`: its latency) or failed (None).
+
+        `lost` is how many items its cart lost at table `held` (a break); `carried` says the
+        cart was filled before the latest balancer switch.
+        """
+        bal = self.balancer
+        names = self.names
+        decision = Decision(
             index=index,
             time_ms=round(t, 1),
             client=c + 1,
             action=ACTIONS[a],
+            server=names[tb] if tb >= 0 else None,
             reason=bal.reason,
+            cart_items=self.cart_items[c],
+            cart_broken=bool(lost),
+            carts_stranded_at=names[held] if lost else None,
             redispatched=bal.redispatched,
+            latency_ms=None if wait is None else round(wait, 1),
+            story=None,
             ip=ip_to_str(self.ips[c]),
             path=p,
-            story=None,
+            error=wait is None,
+            cause=cause_for(note, STATUS_NAMES[self.status[held]], carried) if lost else "",
         )
-        if tb < 0 or self.status[tb] == DOWN:
-            self.errors += 1
-            decision = common(
-                server=self.names[tb] if tb >= 0 else None,
-                cart_items=items,
-                cart_broken=False,
-                carts_stranded_at=None,
-                latency_ms=None,
-                error=True,
-            )
-            return _with_story(decision, note, 0)
-        self.served[tb] += 1
-        d = self.inflight[tb]
-        while d and d[0] <= t:
-            d.popleft()
-        e = max(self.last_end[tb], t) + s * self.inv_weight[tb]
-        self.last_end[tb] = e
-        d.append(e)
-        self.hist[latency.bucket(e - t)] += 1
-        lt = self.last_table[c]
-        if lt >= 0:
-            self.pairs += 1
-            if lt == tb:
-                self.same += 1
-        self.last_table[c] = tb
-        if not self.session[c]:
-            self.issue_session(c)
-        broken = bool(items) and not self.shared and held != tb
-        lost_items = 0
-        cause = ""
-        if broken:
-            self.breaks += 1
-            carried = self.cart_segment[c] != self.segment
-            if carried:
-                self.switch_breaks += 1
-            cause = cause_for(note, STATUS_NAMES[self.status[held]], carried)
-            self.stranded[held] += 1
-            lost_items, items = items, 0
-        if a == ADD:
-            items += 1
-            self.cart_table[c] = tb
-            self.cart_segment[c] = self.segment
-        elif a == CHECKOUT:
-            if items:
-                self.checkouts += 1
-            else:
-                self.empty_checkouts += 1
-            items = 0
-        self.cart_items[c] = items
-        if self.follow is not None and c in self.follow["waiting"]:
-            self._followed(c, lt, tb, broken)
-        decision = common(
-            server=self.names[tb],
-            cart_items=items,
-            cart_broken=broken,
-            carts_stranded_at=self.names[held] if broken else None,
-            latency_ms=round(e - t, 1),
-            cause=cause,
-        )
-        return _with_story(decision, note, lost_items)
+        story = story_for(decision, note, lost)
+        return decision if story is None else replace(decision, story=story)
 
     # -- events and segments -----------------------------------------------------------------
     def predictions(self) -> dict[int, int]:
@@ -325,36 +316,6 @@ class Restaurant:
         peek = self.balancer.peek
         now = self.now
         return {c: peek(c, now) for c, last in enumerate(self.last_table) if last >= 0}
-
-    def apply(self, event: dict, drawn: dict, follow: bool = True) -> EventOutcome:
-        """Apply one checked event; `drawn` carries what the workload drew for it.
-
-        The sentence says "would" only for what the balancer's rule computes: customers it
-        now pins to another table. Those it no longer pins at all (a cookie cleared, their
-        table gone) are seated afresh, wherever the rule lands them; with `follow`, a
-        customer event is followed until they are all back (`follow_up`).
-        """
-        kind = EVENT_KINDS[event["do"]]
-        before = self.predictions()
-        summary, details = kind.apply(self, event, drawn)
-        after = self.predictions()
-        moved = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) not in (t, -1))
-        afresh = sum(1 for c, t in before.items() if t >= 0 and after.get(c, -1) == -1)
-        remapped = moved + afresh
-        if kind.tells_moves:
-            summary += moves_told(moved, afresh)
-        touched = drawn.get("clients") or [move[0] for move in drawn.get("moves", [])]
-        if follow and kind.do in FOLLOWED and touched:
-            self.follow = {
-                "do": kind.do,
-                "waiting": set(touched),
-                "touched": len(touched),
-                "elsewhere": 0,
-                "broken": 0,
-            }
-        outcome = EventOutcome(kind.do, event.get("at", self.index), summary, remapped, details)
-        self.outcomes.append(outcome)
-        return outcome
 
     def _followed(self, c: int, was: int, table: int, broken: bool) -> None:
         """A customer the followed event touched is seated again: count where."""
@@ -478,8 +439,3 @@ class Restaurant:
         if r.mark["hist"] is not None:
             r.mark["hist"] = latency.from_sparse(r.mark["hist"])
         return r
-
-
-def _with_story(decision: Decision, note: str | None, lost_items: int) -> Decision:
-    story = story_for(decision, note, lost_items)
-    return decision if story is None else replace(decision, story=story)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from dataclasses import asdict, dataclass, field, fields
 
 from lbteach.sim.balancers import BALANCERS, FALLBACKS
@@ -17,7 +18,7 @@ from lbteach.sim.checks import (
     check_text,
 )
 from lbteach.sim.errors import ScenarioError
-from lbteach.sim.events import check_event
+from lbteach.sim.event_fields import check_event
 from lbteach.sim.model import MAX_TABLES, ip_from_str
 
 MAX_CLIENTS = 100_000
@@ -135,7 +136,7 @@ class Scenario:
         values["events"] = _events(d.get("events", []), servers, list(regions))
         return cls(**values)  # type: ignore[arg-type]
 
-    def replace(self, **changes) -> Scenario:
+    def replace(self, **changes: object) -> Scenario:
         """A re-checked copy with some fields changed."""
         return Scenario.from_dict({**self.to_dict(), **changes})
 
@@ -157,7 +158,7 @@ def _regions(value: object) -> tuple[str, ...]:
     return tuple(items)
 
 
-def _table_regions(value: object, servers: int, regions) -> tuple[str, ...] | None:
+def _table_regions(value: object, servers: int, regions: Collection[str]) -> tuple[str, ...] | None:
     if value is None:
         return None
     items = check_list("table_regions", value, servers, servers)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+
 from lbteach.sim.balancers import BALANCERS
 from lbteach.sim.checks import check_choice, check_int, is_int
 from lbteach.sim.errors import ScenarioError
-from lbteach.sim.events import CUSTOMER_EVENTS, EVENT_KINDS, check_event
+from lbteach.sim.event_fields import check_event
+from lbteach.sim.events import CUSTOMER_EVENTS, EVENT_KINDS, apply_event
 from lbteach.sim.model import ACTION_CODES, ACTIONS
 from lbteach.sim.readout import metrics, view
 from lbteach.sim.restaurant import Restaurant
@@ -18,6 +21,7 @@ STATE_VERSION = 1
 # enough that memory stays flat for millions of requests.
 CHUNK = 8192
 CLIENT_EVENTS = ("change_ip", "clear_cookies")
+Progress = Callable[[int, int], object]  # called with (requests done, requests in all)
 
 
 class Simulation:
@@ -73,7 +77,7 @@ class Simulation:
     def _apply_checked(self, event: dict) -> EventOutcome:
         # The customer side is drawn once, so every restaurant sees the same customers move.
         drawn = EVENT_KINDS[event["do"]].draw(self.workload, event)
-        outcomes = [r.apply(event, drawn) for r in self.restaurants]
+        outcomes = [apply_event(r, event, drawn) for r in self.restaurants]
         return outcomes[0]
 
     def _apply_due(self) -> None:
@@ -107,7 +111,7 @@ class Simulation:
         drawn = CUSTOMER_EVENTS[do].draw_for(self.workload, [c])
         event = {"do": do, "at": self.index, "share": 1.0}
         # One customer's own event is no story to follow: their own next seat tells it.
-        outcomes = [r.apply(event, drawn, follow=False) for r in self.restaurants]
+        outcomes = [apply_event(r, event, drawn, follow=False) for r in self.restaurants]
         return outcomes[0]
 
     def follow_up(self) -> str | None:
@@ -123,9 +127,9 @@ class Simulation:
             self._apply_due()
             size = min(n - len(decisions), self._until_next_event())
             batch = self.workload.generate(size)
-            decisions.extend(self.restaurants[0].consume_recorded(batch))
+            decisions.extend(self.restaurants[0].serve(batch, record=True))
             for r in self.restaurants[1:]:
-                r.consume(batch)
+                r.serve(batch)
         return decisions
 
     def request(self, client_id: int, action: str) -> Decision:
@@ -134,12 +138,12 @@ class Simulation:
         check_choice("action", action, ACTIONS)
         self._apply_due()
         batch = [self.workload.explicit(c, ACTION_CODES[action])]
-        decision = self.restaurants[0].consume_recorded(batch)[0]
+        decision = self.restaurants[0].serve(batch, record=True)[0]
         for r in self.restaurants[1:]:
-            r.consume(batch)
+            r.serve(batch)
         return decision
 
-    def run(self, progress=None) -> RunResult:
+    def run(self, progress: Progress | None = None) -> RunResult:
         """Run in batch up to scenario.requests (fast path); progress(done, total) if given."""
         target = self.scenario.requests
         while self.index < target and self.workload.auto:
@@ -147,7 +151,7 @@ class Simulation:
             size = min(CHUNK, target - self.index, self._until_next_event())
             batch = self.workload.generate(size)
             for r in self.restaurants:
-                r.consume(batch)
+                r.serve(batch)
             if progress is not None:
                 progress(self.index, target)
         self._apply_due()
@@ -201,7 +205,9 @@ class Simulation:
         return sim
 
 
-def compare(scenario: Scenario, balancer_names, progress=None) -> list[RunResult]:
+def compare(
+    scenario: Scenario, balancer_names: Iterable[str], progress: Progress | None = None
+) -> list[RunResult]:
     """Run the same workload, customer for customer, on each balancer; one result each.
 
     The restaurants advance in lockstep over one stream of requests and events, which is

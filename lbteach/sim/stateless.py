@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from lbteach.sim.base import NO_TABLE_UP, Picker, TakesTurns, table_list
+from lbteach.sim.base import NO_TABLE_UP, Picker, Seating, TakesTurns, table_list
 from lbteach.sim.hashing import haproxy_map, sdbm, smooth_weighted_order
 
 # Above this many tables a reason lists only the winner, to stay one readable line.
 LIST_LIMIT = 8
 
 
-def weights_note(r, live: list[int]) -> str:
+def weights_note(r: Seating, live: list[int]) -> str:
     if all(r.weights[t] == 1 for t in live):
         return ""
     return " (weights " + ", ".join(f"{r.names[t]}={r.weights[t]}" for t in live) + ")"
@@ -20,7 +20,7 @@ class RoundRobin(TakesTurns):
 
     name = "round_robin"
 
-    def __init__(self, r):
+    def __init__(self, r: Seating) -> None:
         super().__init__(r)
         self.order: list[int] = []
         self.note = ""
@@ -55,7 +55,7 @@ class Random(Picker):
 
     name = "random"
 
-    def __init__(self, r):
+    def __init__(self, r: Seating) -> None:
         super().__init__(r)
         self.pool: list[int] = []
         self.rnd = r.rng.random
@@ -85,7 +85,7 @@ class LeastConnections(TakesTurns):
 
     name = "least_connections"
 
-    def __init__(self, r):
+    def __init__(self, r: Seating) -> None:
         super().__init__(r)
         self.live: list[int] = []
         self.rotations: list[list[int]] = []
@@ -142,7 +142,7 @@ class PowerOfTwo(Picker):
 
     name = "power_of_two"
 
-    def __init__(self, r):
+    def __init__(self, r: Seating) -> None:
         super().__init__(r)
         self.pool: list[int] = []
         self.pairs: list[tuple[int, int]] = []
@@ -207,7 +207,7 @@ class UrlHash(Picker):
 
     name = "url_hash"
 
-    def __init__(self, r):
+    def __init__(self, r: Seating) -> None:
         super().__init__(r)
         self.map: list[int] = []
         self.cache: dict[str, int] = {}
@@ -242,7 +242,7 @@ class UrlHash(Picker):
         ]
 
 
-def map_lines(r, slots: list[int], key: int) -> list[str]:
+def map_lines(r: Seating, slots: list[int], key: int) -> list[str]:
     """How HAProxy's map-based lookup turns a key into a table, for `route --explain`."""
     if not slots:
         return ["no table is up: the map is empty"]
@@ -266,7 +266,7 @@ class Geo(Picker):
 
     name = "geo"
 
-    def __init__(self, r):
+    def __init__(self, r: Seating) -> None:
         super().__init__(r)
         self.orders: list[list[int]] = []
         self.homes: list[int] = []

@@ -7,7 +7,7 @@ persistence information applies, or when the remembered table cannot take the re
 
 from __future__ import annotations
 
-from lbteach.sim.base import Balancer, honoured, persist_note, why_not
+from lbteach.sim.base import Balancer, Picker, Seating, honoured, persist_note, why_not
 from lbteach.sim.model import UP, ip_to_str
 
 MS = 1000.0
@@ -18,7 +18,7 @@ def fmt_s(ms: float) -> str:
 
 
 class Persistent(Balancer):
-    def __init__(self, r, fallback):
+    def __init__(self, r: Seating, fallback: Picker) -> None:
         super().__init__(r)
         self.fallback = fallback
         self.persist = r.settings.persist
@@ -89,7 +89,7 @@ class RemembersKeys(Persistent):
     subclass says which key a customer presents and how to tell each case.
     """
 
-    def __init__(self, r, fallback, ttl: float, keys: list[int]):
+    def __init__(self, r: Seating, fallback: Picker, ttl: float, keys: list[int]) -> None:
         super().__init__(r, fallback)
         self.memory = Remembered(ttl)
         # Bound once for the hot path: the restaurant's lists and this dict change in place.
@@ -152,7 +152,7 @@ class StickTable(RemembersKeys):
 
     name = "stick_table"
 
-    def __init__(self, r, fallback):
+    def __init__(self, r: Seating, fallback: Picker) -> None:
         super().__init__(r, fallback, r.settings.stick_expire_s * MS, r.ips)
 
     def kept(self, key: int, t: int, idle: float | None) -> str:
@@ -181,7 +181,7 @@ class CookieInsert(Persistent):
 
     name = "cookie_insert"
 
-    def __init__(self, r, fallback):
+    def __init__(self, r: Seating, fallback: Picker) -> None:
         super().__init__(r, fallback)
         settings = r.settings
         self.max_idle = settings.max_idle_s * MS if settings.max_idle_s else 0.0
@@ -249,7 +249,7 @@ class SessionId(RemembersKeys):
 
     name = "session_id"
 
-    def __init__(self, r, fallback):
+    def __init__(self, r: Seating, fallback: Picker) -> None:
         super().__init__(r, fallback, r.settings.session_idle_s * MS, r.session)
 
     def new_key(self, c: int) -> int:

@@ -9,6 +9,7 @@ arrival belongs to a customer drawn at random, who takes the next step of their 
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable
 from math import log
 
 from lbteach.sim.model import (
@@ -105,7 +106,7 @@ class Workload:
         self.mobile[c] = True
         return old_ip, old_net, ip, net
 
-    def pick(self, share: float, candidates) -> list[int]:
+    def pick(self, share: float, candidates: Iterable[int]) -> list[int]:
         """The customers an event touches: each candidate with probability `share`."""
         if share >= 1:
             return list(candidates)

@@ -228,7 +228,7 @@ def test_on_a_phone_a_control_shows_its_effect_and_the_host_line_fits(phone, sit
     page.goto(site + LAB + "&customers=20")
     expect(page.locator("#connection")).to_have_text("Live")
     assert page.evaluate("document.documentElement.scrollWidth") == 390  # nothing sideways
-    expect(page.locator("#floor .says-why")).to_have_count(1)  # the host has seated someone
+    expect(page.locator("#floor .says-seat")).to_contain_text(re.compile(r"customer \d+ →"))
     page.get_by_role("button", name="Change IPs").click()
     expect(page.locator("#lab-status")).to_contain_text("mobile customers switched network")
     # The page brings the floor into the space above the floating controls (poll: it scrolls).
@@ -249,7 +249,8 @@ def test_on_a_phone_a_control_shows_its_effect_and_the_host_line_fits(phone, sit
     assert within(boxes["floor"], 0, panel["y"] + 1)
     # The host's two lines stay inside the scene, whatever the reason says.
     scene = boxes["scene"]
-    assert [line["text"][:15] for line in boxes["says"]] == ["Host: customer ", "HAProxy balance"]
+    assert 1 <= len(boxes["says"]) <= 2
+    assert boxes["says"][0]["text"].startswith("Host: customer ")
     for said in boxes["says"]:
         assert scene["x"] <= said["x"]
         assert said["x"] + said["width"] <= scene["x"] + scene["width"]

@@ -10,7 +10,7 @@ from lbteach.lab.actions import Sender
 from lbteach.lab.commands import Command
 from lbteach.lab.frames import MARK_SECONDS, mark_ticks, room_context
 from lbteach.lab.room import LabSetup, Room
-from lbteach.lab.scene import MARK_TICKS
+from lbteach.lab.scene import MARK_TICKS, WHY_CHAR_W, reasons
 from lbteach.sim import BALANCERS
 
 
@@ -224,13 +224,17 @@ def test_the_hosts_reason_is_never_cut():
         for _ in range(6):
             room.tick()
             svg = scene(room)
-            said = [t.text for t in svg.xpath('.//text[contains(@class, "says-why")]')]
+            said = [t.text_content() for t in svg.xpath('.//text[contains(@class, "says")]')]
             assert len(said) <= 2, (balancer, said)
-            assert "…" not in " ".join(said), (balancer, said)
+            words = " ".join(" ".join(said).split())
+            assert "…" not in words, (balancer, said)
             last = room.restaurants[0].last_decision
             assert last is not None
-            shown = " ".join(said)
-            assert shown == last.reason or shown.endswith(f"→ {last.server}")
+            who = f"Host: customer {last.client} → table {last.server}."
+            assert words.startswith(who)
+            assert words.removeprefix(who).strip() in reasons(last), (balancer, said)
+            for line in said:
+                assert len(line) <= (558 - 16) / WHY_CHAR_W, (balancer, line)
 
 
 class NamedRoom(Room):

@@ -8,7 +8,7 @@ from dataclasses import fields
 from pathlib import Path
 
 from lbteach.sim import BALANCERS, PRESETS, RunResult, Scenario
-from lbteach.sim.events import EVENT_FIELDS
+from lbteach.sim.event_fields import EVENT_FIELDS
 from lbteach.sim.readout import VIEW_FIGURES
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "scenarios.md"

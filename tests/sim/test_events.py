@@ -263,3 +263,11 @@ def test_a_single_remapped_customer_is_told_in_the_singular():
     table = hashed.view()["clients"][0]["last_table"]
     outcome = hashed.apply({"do": "crash_server", "server": table})
     assert outcome.summary.endswith(" 1 returning customer would now go to a different table.")
+
+
+def test_every_event_name_has_exactly_one_kind_in_the_same_order():
+    from lbteach.sim.event_fields import EVENT_TYPES
+    from lbteach.sim.events import EVENT_KINDS
+
+    assert tuple(EVENT_KINDS) == EVENT_TYPES
+    assert all(kind.do == do for do, kind in EVENT_KINDS.items())

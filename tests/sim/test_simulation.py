@@ -231,7 +231,7 @@ def test_a_room_driven_only_by_phones_still_sees_time_pass():
 
 
 def test_the_fast_path_inlines_the_latency_bucket_constants():
-    # Restaurant.consume spells these numbers out for speed; they must match bucket().
+    # Restaurant.serve spells these numbers out for speed; they must match bucket().
     from lbteach.sim.latency import LINEAR_BUCKETS, LINEAR_SCALE, LOG_SCALE, bucket
 
     assert (LINEAR_SCALE, LINEAR_BUCKETS, LOG_SCALE) == (10.0, 4096, 100.0)

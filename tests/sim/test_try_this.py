@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from lbteach.lab.actions import LAB, LAB_ACTIONS, TABLE_EVENTS
 from lbteach.sim import BALANCERS, PRESETS, Simulation, scenario_from_preset
-from lbteach.sim.presets import LAB_ACTIONS, LabAction
+from lbteach.sim.presets import LabAction
 from lbteach.sim.trying import LAB_CUSTOMERS, harm, press, try_it
 
 # (harm before the actions, harm after): the engine is deterministic, so exact.
@@ -57,8 +58,10 @@ def test_try_this_actions_are_lab_buttons_with_what_they_need():
     for name, preset in PRESETS.items():
         assert preset.try_this.actions, name
         for action in preset.try_this.actions:
-            assert action.name in LAB_ACTIONS, name
-            if action.name in ("remove_table", "crash_table", "restore_table"):
+            # A suggestion is a lab button that changes the run: one a share link replays.
+            assert action.name in LAB_ACTIONS.names(LAB), (name, action.name)
+            assert LAB_ACTIONS[action.name].logged, (name, action.name)
+            if action.name in TABLE_EVENTS:
                 assert action.target, f"{name}: {action.name} names no table"
             if action.name == "set_balancer":
                 assert action.target in BALANCERS, name

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.db.migrations.state import StateApps
 
 
-def merge_old_modes(apps, schema_editor):
+def merge_old_modes(apps: StateApps, schema_editor: BaseDatabaseSchemaEditor) -> None:
     """ "Review mistakes" and "Due today" sittings became the one study queue."""
     QuizRun = apps.get_model("quiz", "QuizRun")
     QuizRun.objects.filter(mode__in=["mistakes", "due"]).update(mode="study")

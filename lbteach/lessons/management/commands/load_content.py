@@ -6,6 +6,8 @@ Apps add their own loaders to CONTENT_LOADERS (a command name each) as they gain
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,7 +20,7 @@ CONTENT_LOADERS: tuple[str, ...] = ("load_questions",)
 class Command(BaseCommand):
     help = "Check the lessons and load the question bank and other content into the database."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             catalogue = load_catalogue()
         except LessonError as error:

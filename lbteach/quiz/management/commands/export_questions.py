@@ -5,7 +5,9 @@ The output imports back unchanged with `manage.py import_questions`.
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
 
 from lbteach.quiz.bank import export_bank
 
@@ -13,8 +15,8 @@ from lbteach.quiz.bank import export_bank
 class Command(BaseCommand):
     help = "Export the question bank as TOML to standard output."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("ids", nargs="*", help="only these question ids (default: all)")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(export_bank(options["ids"] or None), ending="")

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from lbteach.quiz.bank import import_bank
 from lbteach.quiz.bankfile import BankFileError
@@ -18,13 +19,13 @@ from lbteach.quiz.bankfile import BankFileError
 class Command(BaseCommand):
     help = "Import questions from a TOML bank file (use - for standard input)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("file", help="the TOML file, or - to read standard input")
         parser.add_argument(
             "--overwrite", action="store_true", help="replace questions edited in the admin too"
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         name = options["file"]
         try:
             text = sys.stdin.read() if name == "-" else Path(name).read_text(encoding="utf-8")

@@ -6,6 +6,8 @@ A question edited in the admin since it was loaded keeps the edit (see `bank.syn
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 
 from lbteach.quiz.bank import load_default_bank
@@ -15,7 +17,7 @@ from lbteach.quiz.bankfile import DEFAULT_BANK, BankFileError
 class Command(BaseCommand):
     help = "Load the question bank file into the database (idempotent)."
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         try:
             report = load_default_bank()
         except BankFileError as error:
