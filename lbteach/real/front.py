@@ -86,7 +86,14 @@ class Front:
             return set()
 
     def settle(self, before: set[int], deadline: float) -> None:
-        """After a reload: wait until the workers of the old configuration stop taking work."""
+        """After a reload: wait until the workers of the old configuration are gone.
+
+        For a moment old and new workers both accept on the listening socket, each with
+        its own configuration and round-robin turn (the tests caught customers served by
+        the old configuration after a reload, under HAProxy and nginx alike).
+        """
+        while time.monotonic() < deadline and before & self.children():
+            time.sleep(0.005)
 
     def states(self, pool: list[str], alive: dict[str, bool]) -> dict[str, str]:
         """Table -> this program's status for it (UP, DOWN ...)."""
