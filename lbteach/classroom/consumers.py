@@ -15,8 +15,8 @@ from lbteach.classroom.placement import open_room
 from lbteach.classroom.room import PROJECTOR, STUDENT
 from lbteach.lab.broadcast import CLOSE_MOVED
 from lbteach.lab.consumers import RoomConsumer
-from lbteach.lab.ratelimit import TokenBucket, people
 from lbteach.lab.service import Reply
+from lbteach.live.ratelimit import TokenBucket, people
 
 FORBIDDEN = 4403
 log = logging.getLogger(__name__)

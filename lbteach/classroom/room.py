@@ -15,9 +15,9 @@ from django.urls import reverse
 
 from lbteach.classroom.actions import CLASS_ACTIONS
 from lbteach.lab.actions import LAB_ACTIONS, PROJECTOR, STUDENT, TEACHER, Sender
-from lbteach.lab.commands import BadCommand, Command
 from lbteach.lab.room import LAB_SENDER, Room
 from lbteach.lab.sharelink import LOG_LIMIT, MAX_REPLAY_REQUESTS, LabSetup, log_entry
+from lbteach.live.commands import BadCommand, Command
 from lbteach.sim.words import count
 
 __all__ = ["PROJECTOR", "STUDENT", "TEACHER", "ClassRoom", "Seat"]

@@ -7,10 +7,10 @@ from django.template.loader import render_to_string
 
 from lbteach.classroom.room import STUDENT, ClassRoom
 from lbteach.lab.actions import Sender
-from lbteach.lab.commands import Command
 from lbteach.lab.frames import MARK_SECONDS, mark_ticks, room_context
 from lbteach.lab.room import LabSetup, Room
 from lbteach.lab.scene import COMPACT_TEXT, MARK_TICKS, WHY_CHAR_W, reasons
+from lbteach.live.commands import Command
 from lbteach.sim import BALANCERS
 
 
