@@ -192,6 +192,28 @@ def remember(
     return memory
 
 
+def _chairs(memory: SceneMemory, table: str, here: list[dict], shown: int) -> list[tuple[int, int]]:
+    """Who is drawn at each of a table's chairs: (customer, request index), (0, 0) if free.
+
+    The chairs the scene remembers come first (a customer keeps their chair from frame to
+    frame); a chair nobody sat in yet this run goes to another customer whose last table
+    this is (seated by a request the scene did not see, a phone's tap or a restored run),
+    so a table never shows an empty chair beside "+N here". Nothing is written back.
+    """
+    present = {c["id"] for c in here}
+    chairs = [
+        (who, when) if who in present else (0, 0)
+        for who, when in memory.chairs.get(table, [])[:shown]
+    ]
+    chairs += [(0, 0)] * (shown - len(chairs))
+    drawn = {who for who, _ in chairs}
+    waiting = [c["id"] for c in here if c["id"] not in drawn]
+    for i, (who, _when) in enumerate(chairs):
+        if not who and waiting:
+            chairs[i] = (waiting.pop(0), -1)  # -1: seated before this frame, not walking in
+    return chairs
+
+
 def _sit(
     chairs: dict[str, list[list[int]]], client: int, table: str, index: int, marked: set[int]
 ) -> None:
@@ -311,7 +333,7 @@ def scene_context(
             continue
         x, y = places[name]
         at = seated.setdefault(name, [])
-        for chair, (who, when) in enumerate(memory.chairs.get(name, [])[:chairs_shown]):
+        for chair, (who, when) in enumerate(_chairs(memory, name, here[name], chairs_shown)):
             if not who or who > len(clients):
                 continue
             sx, sy = SEATS[chair]

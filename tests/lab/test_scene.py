@@ -314,3 +314,25 @@ def test_a_crash_takes_the_marks_of_the_carts_it_held_and_arrows_start_at_a_cust
         x, y = arrow.xpath("./circle")[0].get("cx"), arrow.xpath("./circle")[0].get("cy")
         figure = svg.xpath(f'.//*[@data-customer="{who}"]')[0]
         assert figure.get("transform") == f"translate({x} {y})"
+
+
+def test_customers_seated_where_the_scene_did_not_see_it_still_take_free_chairs():
+    """A phone's tap or a restored run seats customers the scene's memory never saw: they
+    still sit at the table's free chairs, and only the rest are '+N here'."""
+    room = run("cookie_insert", *["tick"] * 12)
+    room.restaurants[0].scene.chairs.clear()  # as after a restore from an older save
+    svg = scene(room)
+    view = room.restaurants[0].sim.view()
+    for table in svg.xpath(".//*[@data-table]"):
+        name = table.get("data-table")
+        here = [c["id"] for c in view["clients"] if c["last_table"] == name]
+        drawn = [
+            int(f.get("data-customer"))
+            for f in svg.xpath(".//*[@data-customer]")
+            if int(f.get("data-customer")) in here
+        ]
+        assert len(drawn) == min(len(here), 4), (name, here, drawn)
+        queue = table.xpath('.//text[@class="queue"]')
+        said = [w for w in (queue[0].text if queue else "").split(" · ") if w.endswith("here")]
+        assert said == ([f"+{len(here) - 4} here"] if len(here) > 4 else [])
+    assert room.restaurants[0].scene.chairs == {}  # drawing changed nothing it remembers
