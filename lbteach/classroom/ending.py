@@ -18,8 +18,9 @@ ACTION_WORDS = {"add_to_cart": "Add to cart", "checkout": "Check out"}
 
 
 def data(classroom: Classroom) -> dict:
-    """The ending's figures (`service.ending`), each student's with a link that replays the
-    class in the lab with their own customer highlighted (when the class fits a link)."""
+    """The ending's figures (`service.ending`), each student's with every seat the host gave
+    them and a link that replays the class in the lab with their own customer highlighted
+    (when the class fits a link), both from the room the database saved last."""
     figures = service.ending(classroom)
     room = ClassRoom.from_dict(classroom.state) if classroom.state else None
     for student, me in figures["students"].items():
