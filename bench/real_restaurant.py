@@ -19,6 +19,7 @@ import argparse
 import http.client
 import json
 import resource
+import shutil
 import statistics
 import sys
 import tempfile
@@ -88,7 +89,8 @@ def main() -> None:
     parser.add_argument("--crashes", type=int, default=20)
     args = parser.parse_args()
     n = args.requests
-    sup = Supervisor(Path(tempfile.mkdtemp(prefix="lbteach-bench-real-")), program="haproxy")
+    run_dir = Path(tempfile.mkdtemp(prefix="lbteach-bench-real-"))
+    sup = Supervisor(run_dir, program="haproxy")
     sup.start()
     try:
         table_port = sup.ports["A"]
@@ -126,6 +128,7 @@ def main() -> None:
         }
     finally:
         sup.stop()
+        shutil.rmtree(run_dir, ignore_errors=True)
     result = {
         "round_trip_fresh_connection": {
             "direct_to_table": summary(direct_fresh),

@@ -48,8 +48,10 @@ def handle(sup: Supervisor, request: object) -> dict:
             session, items = request.get("session", ""), request.get("items", 0)
             if not isinstance(session, str) or not isinstance(items, int):
                 return {"error": "judge's session is text and items a whole number"}
+            gen, seq = request.get("gen"), request.get("seq")
+            number = (gen, seq) if isinstance(gen, int) and isinstance(seq, int) else None
             answered, client, cookies, path = texts
-            verdict = sup.judge(answered, client, cookies, path, session, items)
+            verdict = sup.judge(answered, client, cookies, path, session, items, number)
             return {"verdict": verdict, "view": sup.view()}
         else:
             return {"error": f"unknown request {do!r}"}

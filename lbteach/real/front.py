@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from lbteach.real.balancers import RealBalancer
-from lbteach.real.processes import START_SECONDS, RealError, end, wait_for_port
+from lbteach.real.processes import START_SECONDS, RealError, end, last_line, wait_for_port
 
 
 @dataclass(frozen=True)
@@ -54,6 +54,10 @@ class Front:
         self.stats_port = 0
 
     @property
+    def log_path(self) -> Path:
+        return self.run_dir / f"{self.name.lower()}.log"
+
+    @property
     def config_path(self) -> Path:
         return self.run_dir / self.config_name
 
@@ -82,7 +86,14 @@ class Front:
             return set()
 
     def settle(self, before: set[int], deadline: float) -> None:
-        """After a reload: wait until the workers of the old configuration stop taking work."""
+        """After a reload: wait until the workers of the old configuration are gone.
+
+        For a moment old and new workers both accept on the listening socket, each with
+        its own configuration and round-robin turn (the tests caught customers served by
+        the old configuration after a reload, under HAProxy and nginx alike).
+        """
+        while time.monotonic() < deadline and before & self.children():
+            time.sleep(0.005)
 
     def states(self, pool: list[str], alive: dict[str, bool]) -> dict[str, str]:
         """Table -> this program's status for it (UP, DOWN ...)."""
@@ -90,12 +101,11 @@ class Front:
 
     def start(self, setup: Setup) -> None:
         self._write(setup)
-        log = (self.run_dir / f"{self.name.lower()}.log").open("ab")
-        self.process = subprocess.Popen(
-            self.command(), cwd=self.run_dir, stdout=log, stderr=subprocess.STDOUT
-        )
-        log.close()
-        wait_for_port(setup.port, self.process, self.name)
+        with self.log_path.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command(), cwd=self.run_dir, stdout=log, stderr=subprocess.STDOUT
+            )
+        wait_for_port(setup.port, self.process, self.name, self.log_path)
         self._wait_for_generation(time.monotonic() + START_SECONDS)
 
     def reload(self, setup: Setup) -> None:
@@ -121,10 +131,7 @@ class Front:
             except OSError:
                 pass
             time.sleep(0.01)
-        raise RealError(
-            f"{self.name} did not load its new configuration (see {self.run_dir}/"
-            f"{self.name.lower()}.log)"
-        )
+        raise RealError(f"{self.name} did not load its new configuration (see {self.log_path})")
 
     @property
     def pid(self) -> int | None:
@@ -136,8 +143,11 @@ class Front:
     def check(self) -> None:
         if not self.running():
             code = self.process.returncode if self.process else None
+            said = last_line(self.log_path) if code and code > 0 else ""
             raise RealError(
-                f"{self.name} is not running (it exited with code {code}); restart it to go on"
+                f"{self.name} is not running (it exited with code {code}"
+                + (f": {said}" if said else "")
+                + "); restart it to go on"
             )
 
     def stop(self) -> None:

@@ -52,6 +52,8 @@ def config_text(setup: Setup) -> str:
         "# Written by lbteach's real restaurant (lbteach/real/haproxy.py).",
         "global",
         "    maxconn 512",
+        # One thread: HAProxy's request number (%rt) is then the order it balances in.
+        "    nbthread 1",
         "",
         "defaults",
         "    mode http",
@@ -73,6 +75,8 @@ def config_text(setup: Setup) -> str:
         f"    {preflight}",
         "    http-request set-src hdr(x-client-ip) if { req.hdr(x-client-ip) -m found }",
         "    http-request set-header X-LB-Client %[src]",
+        "    http-request set-header X-LB-Seq %rt",
+        f"    http-request set-header X-LB-Gen {setup.generation}",
         "    http-request set-header X-LB-Cookie %[req.fhdr(cookie)]",
         f"    http-response set-header Access-Control-Allow-Origin {cors} {has_origin}",
         f"    http-response set-header Access-Control-Allow-Credentials true {has_origin}",

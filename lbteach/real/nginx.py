@@ -11,7 +11,6 @@ worker keeps one round-robin turn, and SIGHUP reloads with new workers on the sa
 from __future__ import annotations
 
 import signal
-import time
 
 from lbteach.real.front import Front, Setup
 from lbteach.real.processes import find_program
@@ -84,12 +83,6 @@ class Nginx(Front):
     def ask_reload(self, deadline: float) -> None:
         assert self.process is not None
         self.process.send_signal(signal.SIGHUP)
-
-    def settle(self, before: set[int], deadline: float) -> None:
-        # Old and new workers accept on the same socket until the old ones take their
-        # SIGQUIT, each with its own round-robin turn: wait until the old ones are gone.
-        while time.monotonic() < deadline and before & self.children():
-            time.sleep(0.005)
 
     def states(self, pool: list[str], alive: dict[str, bool]) -> dict[str, str]:
         # nginx cannot be asked; what it will find at the next request is whether the

@@ -27,11 +27,16 @@ def find_program(name: str, places: tuple[str, ...]) -> str:
     return shutil.which(name) or next((p for p in places if Path(p).exists()), "")
 
 
-def wait_for_port(port: int, process: subprocess.Popen, what: str) -> None:
+def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path | None = None) -> None:
+    """Wait until `process` listens on `port`; RealError with its last words if it exits."""
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RealError(f"{what} exited at start (code {process.returncode})")
+            said = last_line(log) if log else ""
+            raise RealError(
+                f"{what} exited at start (code {process.returncode})"
+                + (f": {said}" if said else "")
+            )
         with socket.socket() as sock:
             if sock.connect_ex(("127.0.0.1", port)) == 0:
                 return
@@ -49,3 +54,17 @@ def end(process: subprocess.Popen | None) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait()
+
+
+def last_line(log: Path) -> str:
+    """Why a program stopped: its first alert (HAProxy's `[ALERT] (pid) : why`, nginx's
+    `[emerg]`), else the last line it wrote."""
+    try:
+        lines = [line.strip() for line in log.read_text(errors="replace").splitlines()]
+    except OSError:
+        return ""
+    for line in lines:
+        for mark in ("[ALERT]", "[emerg]"):
+            if mark in line:
+                return line.split(mark, 1)[1].split(" : ", 1)[-1].strip()
+    return next((line for line in reversed(lines) if line), "")

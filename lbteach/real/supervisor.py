@@ -27,6 +27,7 @@ from lbteach.real.processes import (
     free_port,
     wait_for_port,
 )
+from lbteach.real.served import ServedLog
 from lbteach.real.stores import SqliteStore
 from lbteach.real.table import SHARED_FLAG
 from lbteach.sim.model import MAX_TABLES, TABLE_NAMES
@@ -39,6 +40,9 @@ MISSING = (
     + nginx.INSTALL
     + ")"
 )
+
+# Predictions kept for requests not reported yet (a script's, a closed tab's) at most.
+FORESEEN_LIMIT = 5000
 
 __all__ = ["RealError", "Supervisor", "choose_program", "end", "free_port"]
 
@@ -105,6 +109,8 @@ class Supervisor:
         self.lock = threading.RLock()
         self.agreement = Agreement()
         self.guests = Guests()
+        self.served = ServedLog(self.run_dir)
+        self.foreseen: dict[tuple[int, int], tuple[str, str]] = {}
         self.predictor: Predictor | None = None
 
     # -- lifecycle --------------------------------------------------------------------------
@@ -226,6 +232,8 @@ class Supervisor:
 
     def _setup(self) -> Setup:
         """The next configuration; the engine's predictor starts afresh with it."""
+        self._catch_up(None)  # the old configuration's requests, with its own predictor
+        self.served.forget()
         self.generation += 1
         count = max(TABLE_NAMES.index(n) for n in self.pool) + 1
         known = {n: self.ports[n] for n in TABLE_NAMES[:count] if n in self.ports}
@@ -269,22 +277,37 @@ class Supervisor:
 
     # -- the engine beside it ---------------------------------------------------------------
     def judge(
-        self, answered: str, client: str, cookies: str, path: str, session: str = "", items: int = 0
+        self,
+        answered: str,
+        client: str,
+        cookies: str,
+        path: str,
+        session: str = "",
+        items: int = 0,
+        number: tuple[int, int] | None = None,
     ) -> dict:
         """Compare what really answered with the engine's prediction for the same request.
 
         `session` and `items` (the table's session cookie and the cart's size) seat the
-        client at the table that answered, for the projector.
+        client at the table that answered, for the projector. `number` is HAProxy's
+        (generation, request number) for it: the engine is then asked about every request
+        served up to it, in HAProxy's order (see `served`), and this one's answer is kept.
         """
         with self.lock:
             if answered not in self.pool and answered != "none":
-                raise RealError(
-                    f"no table {answered!r} serves here; the tables are {', '.join(self.pool)}"
-                )
+                tables = ", ".join(self.pool)
+                raise RealError(f"no table {answered!r} serves here; the tables are {tables}")
             if answered in self.pool:
                 self.guests.seat(session, client, answered, items)
+            foreseen = None
+            if number is not None and number[0] == self.generation:
+                self._catch_up(number[1])
+            if number is not None:
+                foreseen = self.foreseen.pop(number, None)
             assert self.predictor is not None
-            predicted, reason = self.predictor.predict(client, cookies, path, self.down())
+            predicted, reason = foreseen or self.predictor.predict(
+                client, cookies, path, self.down()
+            )
             agreed = predicted == answered
             self.agreement.total += 1
             self.agreement.agree += agreed
@@ -301,6 +324,20 @@ class Supervisor:
             if not agreed:
                 self.agreement.misses.append(verdict)
             return verdict
+
+    def _catch_up(self, upto: int | None) -> None:
+        """Ask the engine about every request HAProxy served up to number `upto`, in order."""
+        entries = self.served.upto(self.generation, upto)
+        if not entries or self.predictor is None:
+            return
+        down = self.down()
+        for entry in entries:
+            key = (self.generation, entry["seq"])
+            self.foreseen[key] = self.predictor.predict(
+                entry["client"], entry["cookies"], entry["path"], down
+            )
+        while len(self.foreseen) > FORESEEN_LIMIT:  # answers nobody reported: the oldest go
+            del self.foreseen[next(iter(self.foreseen))]
 
     def view(self) -> dict:
         """What the page shows: the balancer, the program in front, every table and its state."""

@@ -22,6 +22,7 @@ from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+from lbteach.real import served
 from lbteach.real.stores import shared_store
 
 SESSION_COOKIE = "cart_session"
@@ -62,6 +63,7 @@ class Table(BaseHTTPRequestHandler):
 
     name = ""
     port = 0
+    run_dir = Path()
     carts: Carts
     server_version = "lbteach-table"
     protocol_version = "HTTP/1.1"
@@ -100,6 +102,8 @@ class Table(BaseHTTPRequestHandler):
         after = change(before)
         if after != before:
             self.carts.put(session, after)
+        number = self.headers.get("X-LB-Seq", "")
+        generation = self.headers.get("X-LB-Gen", "")
         body = {
             "table": self.name,
             "pid": os.getpid(),
@@ -113,7 +117,12 @@ class Table(BaseHTTPRequestHandler):
             "cart": after,
             "checked_out": before if action == "checkout" else [],
             "store": f"shared store: {self.carts.store.name}" if self.carts.shared else "memory",
+            "seq": int(number) if number.isdigit() else None,
+            "gen": int(generation) if generation.isdigit() else None,
         }
+        if body["seq"] is not None and body["gen"] is not None:
+            keys = ("gen", "seq", "table", "client", "cookies", "path")
+            served.append(self.run_dir, {key: body[key] for key in keys})
         extra = {"Set-Cookie": f"{SESSION_COOKIE}={session}; Path=/; SameSite=Lax"} if new else {}
         self.answer(200, body, extra)
 
@@ -151,7 +160,8 @@ class TableServer(ThreadingHTTPServer):
 
 def serve(name: str, port: int, run_dir: Path, redis_url: str = "") -> None:
     carts = Carts(run_dir, redis_url)
-    handler = type(f"Table{name}", (Table,), {"name": name, "port": port, "carts": carts})
+    fields = {"name": name, "port": port, "carts": carts, "run_dir": run_dir}
+    handler = type(f"Table{name}", (Table,), fields)
     server = TableServer(("127.0.0.1", port), handler)
     # Ctrl-C in the terminal reaches every process of `make real`: end quietly, no traceback.
     for signum in (signal.SIGINT, signal.SIGTERM):

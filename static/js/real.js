@@ -6,7 +6,7 @@
 
   var root = document.querySelector("[data-balancer-origin]");
   if (!root) return;
-  var origin = root.dataset.balancerOrigin;
+  var origin = root.dataset.balancerOrigin;  // HAProxy's (or nginx's) address, another port
   var report = document.getElementById(root.dataset.reportForm);
   var sending = document.getElementById("real-sending");
   // The cookies the lesson is about; this site's own cookies are not shown.
@@ -31,15 +31,24 @@
     });
   }
 
-  function send(action, button) {
+  // One request at a time: the engine judges reports in the order they arrive, and round
+  // robin's next turn depends on every request before it. aria-disabled, not disabled, so
+  // a keyboard user's focus stays on the button they pressed.
+  function busy(on) {
+    root.querySelectorAll("[data-real-action]").forEach(function (button) {
+      button.setAttribute("aria-disabled", on ? "true" : "false");
+    });
+  }
+
+  function send(action) {
     var method = ACTIONS[action][0];
     var path = ACTIONS[action][1];
     if (action === "add") path += encodeURIComponent(document.getElementById("real-item").value);
     var network = document.getElementById("real-network").value;
     var headers = {};
     if (network) headers["X-Client-IP"] = network;
-    button.disabled = true;
-    sending.textContent = "Sending " + method + " " + path + " to HAProxy…";
+    busy(true);
+    sending.textContent = "Sending " + method + " " + path + " to " + root.dataset.balancerName + "…";
     fetch(origin + path, { method: method, credentials: "include", headers: headers, cache: "no-store" })
       .then(function (response) {
         return response.text().then(function (text) {
@@ -58,13 +67,17 @@
           after: lessonCookies(),
         });
         sending.textContent = "";
-        button.disabled = false;
         report.requestSubmit();
       });
   }
 
   root.addEventListener("click", function (event) {
     var button = event.target.closest("[data-real-action]");
-    if (button && !button.disabled) send(button.dataset.realAction, button);
+    if (button && button.getAttribute("aria-disabled") !== "true") send(button.dataset.realAction);
+  });
+
+  // The buttons come back once the site has answered with the request's row (or an error).
+  report.addEventListener("htmx:afterRequest", function () {
+    busy(false);
   });
 })();

@@ -177,3 +177,41 @@ def test_a_phone_in_the_room_is_a_real_client_without_the_controls(phone, page, 
     expect(page.locator(".lede")).to_contain_text(f"Open http://{lan}:{real.port}/real/")
     expect(page.locator(f'.guest[data-guest="{lan}"]')).to_have_count(1)
     assert errors == []
+
+
+def test_without_make_real_the_page_says_how_to_start_it(page, site):
+    errors = watch_console(page)
+    page.goto(site + "/real/")
+    expect(page.locator("#real-not-running")).to_contain_text("make real")
+    assert serious_violations(page) == []
+    page.goto(site + "/real/projector/")
+    expect(page.locator("#real-not-running")).to_contain_text("sudo apt-get install haproxy")
+    screenshot(page, "real-not-running")
+    assert errors == []
+
+
+def test_the_projector_passes_axe(page, real):
+    page.goto(real.url + "/real/projector/")
+    expect(page.locator(".floor-table")).to_have_count(3)
+    assert serious_violations(page) == []
+
+
+def test_the_shop_sends_one_request_at_a_time(page, real):
+    # Round robin's next turn depends on every request before it, so a second click while a
+    # request is out is ignored (aria-disabled keeps the keyboard's focus where it was).
+    page.goto(real.url + "/real/")
+    origin = page.locator("[data-balancer-origin]").get_attribute("data-balancer-origin")
+    held = []
+    page.route(f"{origin}/**", lambda route: held.append(route))
+    view = page.get_by_role("button", name="View my cart", exact=True)
+    view.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Check out")).to_have_attribute("aria-disabled", "true")
+    expect(view).to_be_focused()
+    page.keyboard.press("Enter")  # a second request while the first is out: ignored
+    assert len(held) == 1
+    held[0].continue_()
+    expect(page.locator(".real-row")).to_have_count(1)
+    expect(view).to_have_attribute("aria-disabled", "false")
+    expect(view).to_be_focused()
+    expect(page.locator(".real-row code").first).to_have_text("GET /cart")

@@ -65,7 +65,11 @@ class Customer:
         """Send a request and have the supervisor judge it against the engine's prediction."""
         answer = self.send(sup.port, action, item)
         body = answer.body
-        verdict = sup.judge(answer.table, body["client"], body["cookies"], body["path"])
+        # As the page does: with HAProxy's number for the request (nginx gives none).
+        number = (body["gen"], body["seq"]) if body.get("seq") is not None else None
+        verdict = sup.judge(
+            answer.table, body["client"], body["cookies"], body["path"], number=number
+        )
         return answer, verdict
 
 

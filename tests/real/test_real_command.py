@@ -76,3 +76,9 @@ def test_the_command_refuses_before_starting_anything(settings):
     settings.ALLOWED_HOSTS = ["lbteach.example.org"]
     with pytest.raises(CommandError, match="is for your own computer, not a server"):
         call_command("real")
+
+
+def test_a_bad_table_count_is_refused_before_anything_starts(settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]  # not pytest-django's testserver
+    with pytest.raises(CommandError, match="a restaurant has 1 to 26 tables, not 0"):
+        call_command("real", tables=0)

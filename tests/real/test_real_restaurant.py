@@ -8,6 +8,7 @@ X-Client-IP, as the /real/ page's "change my network" does.
 from __future__ import annotations
 
 import http.client
+import socket
 import threading
 
 import pytest
@@ -296,3 +297,81 @@ def test_only_the_site_pages_may_read_the_answers(
         assert "access-control-allow-origin" not in cors(sup.port, "GET", "http://evil.test")[1]
     finally:
         sup.stop()
+
+
+def test_a_busy_port_is_named_in_the_error(haproxy_program, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(RealError) as raised:
+            Supervisor(tmp_path / "run", program="haproxy", port=port).start()
+    message = str(raised.value)
+    # Found as it exits, or (our own listener answering on the port) a moment later.
+    assert message.startswith(("HAProxy exited at start (code 1): ", "HAProxy is not running"))
+    assert f"cannot bind socket (Address already in use) for [127.0.0.1:{port}]" in message
+
+
+def test_known_difference_a_returning_table_rejoins_haproxy_round_robin_last(restaurant):
+    # docs/real-products.md, "Known differences": while B is down, HAProxy and the engine
+    # alternate A and C alike. When B returns right after C served, HAProxy's round robin
+    # serves A C B A C B, the engine A B C A B C (after A served, both give C A B). The page
+    # shows these as disagreements; this test pins them so a change on either side shows.
+    customer = Customer("10.0.3.7")
+
+    def visits(count: int) -> list[tuple[str, str]]:
+        pairs = []
+        for _ in range(count):
+            answer, verdict = customer.visit(restaurant)
+            pairs.append((answer.table, verdict["predicted"]))
+        return pairs
+
+    assert visits(4) == [("A", "A"), ("B", "B"), ("C", "C"), ("A", "A")]
+    restaurant.crash("B")
+    restaurant.wait_for("B", "DOWN")
+    assert visits(5) == [("C", "C"), ("A", "A"), ("C", "C"), ("A", "A"), ("C", "C")]
+    restaurant.restore("B")
+    restaurant.wait_for("B", "UP")
+    real, predicted = zip(*visits(6), strict=True)
+    assert "".join(real) == "ACBACB"
+    assert "".join(predicted) == "ABCABC"
+
+
+def report(sup: Supervisor, answer) -> dict:
+    """What the page does with an answer, later: hand it to the engine with HAProxy's number."""
+    body = answer.body
+    number = (body["gen"], body["seq"])
+    return sup.judge(body["table"], body["client"], body["cookies"], body["path"], number=number)
+
+
+def test_requests_are_judged_in_haproxy_order_whatever_order_they_are_reported_in(restaurant):
+    # Round robin serves four requests A, B, C, A; the third is a script's that nobody
+    # reports, and the others' reports reach the site backwards. Judged in report order the
+    # engine would say A, B, C; judged in HAProxy's order (its request numbers) all agree.
+    first, second = (
+        Customer("10.0.3.7").send(restaurant.port),
+        Customer("10.0.3.8").send(restaurant.port),
+    )
+    Customer("10.0.3.9").send(restaurant.port)
+    fourth = Customer("10.0.3.10").send(restaurant.port)
+    assert [a.table for a in (first, second, fourth)] == ["A", "B", "A"]
+    verdicts = [report(restaurant, a) for a in (fourth, second, first)]
+    assert [(v["answered"], v["predicted"]) for v in verdicts] == [
+        ("A", "A"),
+        ("B", "B"),
+        ("A", "A"),
+    ]
+    assert (restaurant.agreement.agree, restaurant.agreement.total) == (3, 3)
+
+
+def test_a_reload_settles_the_old_configuration_requests_first(restaurant):
+    first = Customer("10.0.3.7").send(restaurant.port)  # A under round robin, generation 1
+    restaurant.set_balancer("source")
+    later = Customer("10.0.3.8").send(restaurant.port)  # 10.0.3.8 % 3 = 0: A
+    assert (first.body["gen"], later.body["gen"]) == (1, 2)
+    assert report(restaurant, later)["predicted"] == "A"
+    verdict = report(restaurant, first)
+    assert (verdict["predicted"], verdict["reason"]) == (
+        "A",
+        "round robin: table A is next in turn",
+    )

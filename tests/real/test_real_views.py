@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from django.test import Client
 
 from lbteach.real import control
 from lbteach.real.supervisor import Supervisor
@@ -16,8 +17,14 @@ PAGE, CONTROL, SEEN, CLEAR = "/real/", "/real/control/", "/real/seen/", "/real/c
 
 
 @pytest.fixture
+def client():
+    """A browser on this machine, naming it: the only one the controls answer."""
+    return Client(HTTP_HOST="127.0.0.1")
+
+
+@pytest.fixture
 def running(haproxy_program, tmp_path, settings):
-    sup = Supervisor(tmp_path / "run", origins=("http://testserver",), program="haproxy").start()
+    sup = Supervisor(tmp_path / "run", origins=("http://127.0.0.1",), program="haproxy").start()
     server = control.serve(tmp_path / "run" / "control.sock", sup)
     settings.REAL_CONTROL = str(tmp_path / "run" / "control.sock")
     yield sup
@@ -42,7 +49,7 @@ def test_without_make_real_the_page_says_how_to_start_it(client, settings):
 def test_the_page_may_fetch_from_haproxy_and_nowhere_else(client, running):
     response = client.get(PAGE)
     assert response.status_code == 200
-    origin = f"http://testserver:{running.port}"
+    origin = f"http://127.0.0.1:{running.port}"
     assert f'data-balancer-origin="{origin}"' in text(response)
     assert f"connect-src 'self' {origin}" in response["Content-Security-Policy"]
 
@@ -54,6 +61,16 @@ def test_a_browser_on_another_machine_cannot_use_the_controls(client, running):
     response = client.post(CONTROL, {"do": "crash", "table": "A"}, REMOTE_ADDR="192.168.1.20")
     assert response.status_code == 403
     assert "Only a browser on the machine running `make real` can change it." in text(response)
+    assert running.alive("A")
+
+
+def test_a_tunnel_on_this_machine_is_not_this_machine(client, running, settings):
+    # A tunnel or proxy here connects from loopback, but the request names the public host.
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "192.168.1.20"]
+    response = client.post(
+        CONTROL, {"do": "crash", "table": "A"}, REMOTE_ADDR="127.0.0.1", HTTP_HOST="192.168.1.20"
+    )
+    assert response.status_code == 403
     assert running.alive("A")
 
 
@@ -172,7 +189,7 @@ def test_the_projector_shows_each_client_at_the_table_that_served_it(client, run
             SEEN, {"status": "200", "path": answer.body["path"], "answer": json.dumps(answer.body)}
         )
     page = text(client.get("/real/projector/"))
-    assert "Open <strong>http://testserver/real/</strong> on your phone" in page
+    assert "Open <strong>http://127.0.0.1/real/</strong> on your phone" in page
     # Round robin: A, B, C; each request a new client (no cookies kept across Customers).
     tables = {t: page.split(f'data-table="{t}"')[1].split("</ul>")[0] for t in "ABC"}
     assert 'data-guest="10.0.3.7"' in tables["A"]
@@ -205,3 +222,30 @@ def test_a_disagreement_is_shown_as_one(client, running):
     assert '<span class="disagree">disagree</span>' in page
     assert "agreed on <strong>0 of 1</strong> request; they <strong>disagreed on 1</strong>" in page
     assert 'class="agreement has-misses"' in page
+
+
+def test_with_nginx_the_page_names_nginx_and_what_it_offers(
+    client, nginx_program, tmp_path, settings
+):
+    sup = Supervisor(tmp_path / "run", program="nginx").start()
+    server = control.serve(tmp_path / "run" / "control.sock", sup)
+    settings.REAL_CONTROL = str(tmp_path / "run" / "control.sock")
+    try:
+        page = text(client.get(PAGE))
+        assert f"nginx listens at <code>http://127.0.0.1:{sup.port}</code>" in page
+        assert "the realip module, <code>real_ip_header X-Client-IP</code>" in page
+        assert "nginx is running (PID" in page
+        assert "nginx sees:" in page
+        options = page.split('id="real-balancer"')[1].split("</select>")[0]
+        assert options.count("<option") == 3
+        assert 'value="ip_hash"' in options
+        assert 'value="hash_consistent"' in options
+        answer = Customer("10.0.3.7").send(sup.port).body
+        row = text(
+            client.post(SEEN, {"status": "200", "path": "/cart", "answer": json.dumps(answer)})
+        )
+        assert "simulator: <strong>A</strong>, nginx: <strong>A</strong>" in row
+    finally:
+        server.shutdown()
+        server.server_close()
+        sup.stop()

@@ -8,6 +8,7 @@ the control socket) is deleted with them.
 from __future__ import annotations
 
 import atexit
+import ipaddress
 import os
 import shutil
 import signal
@@ -22,7 +23,6 @@ from django.core.management.base import BaseCommand, CommandError
 from lbteach.classroom.address import host_and_origin, lan_address
 from lbteach.real import control
 from lbteach.real.balancers import CATALOGUES
-from lbteach.real.service import is_local
 from lbteach.real.supervisor import RealError, Supervisor, end
 
 LOCAL_NAMES = {"localhost", "127.0.0.1", "[::1]", "::1"}
@@ -48,7 +48,10 @@ def refusal(debug: bool, allowed_hosts: list[str]) -> str:
 
 
 def _loopback(host: str) -> bool:
-    return is_local(host.strip("[]"))
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 class Command(BaseCommand):
@@ -117,7 +120,9 @@ class Command(BaseCommand):
             try:
                 sup.start()
             except RealError as error:
-                raise CommandError(str(error)) from None
+                busy = "Address already in use" in str(error)
+                hint = f" (port {sup.port} is taken: REAL_LB_PORT=8405 make real)" if busy else ""
+                raise CommandError(f"{error}{hint}") from None
             socket_path = run_dir / "control.sock"
             servers.append(control.serve(socket_path, sup))
             env = {
@@ -132,7 +137,10 @@ class Command(BaseCommand):
             self._tell(sup, port)
             code = site[0].wait()
             if code:
-                raise CommandError(f"the site (daphne) stopped with code {code}")
+                raise CommandError(
+                    f"the site (daphne) stopped with code {code}; is port {port} free?"
+                    f" (make real PORT={port + 1})"
+                )
         finally:
             stop()
             atexit.unregister(stop)
