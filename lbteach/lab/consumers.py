@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import ipaddress
 import logging
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -55,7 +56,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         """The full picture for this screen, or None when it arrives another way."""
         raise NotImplementedError
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.viewer is None:
             return
         size = message_size(text_data, bytes_data)
@@ -92,7 +93,7 @@ class RoomConsumer(AsyncWebsocketConsumer):
         await self.close(code=code)
 
 
-def client_address(scope) -> str:
+def client_address(scope: Mapping[str, Any]) -> str:
     """Who a socket came from, for per-address budgets (daphne's --proxy-headers puts the
     real address here). An IPv6 client is its /64: one home or phone is given a whole /64,
     so counting single IPv6 addresses would give it billions of budgets."""
@@ -120,7 +121,7 @@ class LabConsumer(RoomConsumer):
     live: LiveRoom[Any] | None = None
     opening: asyncio.Task | None = None
 
-    async def connect(self):
+    async def connect(self) -> None:
         query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
         compare = self.scope["url_route"]["kwargs"].get("mode") == "compare"
         self.address = client_address(self.scope)
@@ -177,7 +178,7 @@ class LabConsumer(RoomConsumer):
     def snapshot(self) -> str | None:
         return self.live.snapshot() if self.live else None
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         if self.opening and not self.opening.done():
             self.opening.cancel()  # a link still waiting gives up its turn
         if self.viewer is not None:
@@ -190,5 +191,5 @@ class LabConsumer(RoomConsumer):
 class EchoConsumer(AsyncWebsocketConsumer):
     """A bare echo through the same server and stack: the lab benchmark's baseline."""
 
-    async def receive(self, text_data=None, bytes_data=None):
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         await self.send(text_data=text_data, bytes_data=bytes_data)
