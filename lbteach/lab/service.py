@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.template.loader import render_to_string
 
 from lbteach.lab import runstore
 from lbteach.lab.actions import LAB, LAB_ACTIONS
@@ -24,24 +22,12 @@ from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup, decode_log
 from lbteach.live.broadcast import LiveRoom, Registry, slowest_round
 from lbteach.live.commands import BadCommand
+from lbteach.live.consumers import Reply
 from lbteach.sim.words import count
 
 BUSY_MESSAGE = "The lab is busy right now: try again in a minute."
 REPLAYING = "Replaying the shared link… its run appears as soon as it is ready."
 STILL_REPLAYING = "Still replaying the shared link: one moment."
-
-
-@dataclass(frozen=True)
-class Reply:
-    """What the sender alone is told: a status line, and whether it reports an error."""
-
-    message: str
-    error: bool = False
-
-    def render(self) -> str:
-        return render_to_string(
-            "lab/live.html#status", {"message": self.message, "error": self.error, "hx_oob": True}
-        )
 
 
 # A round of ticks slower than this means the labs already open would soon wait more than
