@@ -12,7 +12,8 @@ import time
 from django.template.loader import get_template
 
 from lbteach.classroom.room import ClassRoom, Seat
-from lbteach.lab.frames import FrameRenderer, as_ascii
+from lbteach.lab.frames import FrameRenderer
+from lbteach.live.frames import as_ascii
 
 LEADERBOARD_SIZE = 10
 

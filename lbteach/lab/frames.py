@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -26,6 +27,7 @@ from lbteach.lab.catalog import BUTTON_LABELS
 from lbteach.lab.room import LiveRestaurant, Room
 from lbteach.lab.scene import scene_context
 from lbteach.live.commands import SPEEDS
+from lbteach.live.frames import Regions, as_ascii
 from lbteach.sim import BALANCERS
 
 if TYPE_CHECKING:
@@ -224,10 +226,8 @@ class FrameRenderer:
     """Renders a room's frames, remembering what each region looked like last time."""
 
     room: Room
-    last: dict[str, str] = field(default_factory=dict)  # each region's HTML as last sent
+    regions: Regions = field(default_factory=Regions)
     narrated: dict[str, tuple[int | None, int]] = field(default_factory=dict)
-    # Each region's last rendered HTML and the inputs it was rendered from.
-    cache: dict[str, tuple[dict, str]] = field(default_factory=dict)
 
     def render(self, full: bool = False) -> str:
         """The next frame: the frame root, then each region that changed since the last one.
@@ -244,32 +244,14 @@ class FrameRenderer:
         parts = [_template("frame_meta").render({**context, "hx_oob": True})]
         for key, template, extra in self.extra_regions(context):
             html = get_template(template).render({**context, **extra, "hx_oob": True})
-            parts.append(self._if_changed(key, html, full))
+            parts.append(self.regions.if_changed(key, html, full))
         for restaurant, r in zip(self.room.restaurants, context["restaurants"], strict=True):
             for region, inputs in REGION_INPUTS.items():
                 key = f"{r['prefix']}{region}"
-                html = self._region(key, region, {name: r[name] for name in inputs})
-                parts.append(self._if_changed(key, html, full))
+                html = self.regions.html(key, {name: r[name] for name in inputs}, _renderer(region))
+                parts.append(self.regions.if_changed(key, html, full))
             parts.append(self._narration(restaurant, r, context, full))
         return as_ascii("".join(parts))
-
-    def _region(self, key: str, region: str, inputs: dict) -> str:
-        """The region's HTML, rendered again only when its inputs changed."""
-        cached = self.cache.get(key)
-        if cached is not None and cached[0] == inputs:
-            return cached[1]
-        html = _template(region).render({"r": inputs, "hx_oob": True})
-        self.cache[key] = (inputs, html)
-        return html
-
-    def _if_changed(self, key: str, html: str, full: bool) -> str:
-        """The region's HTML if a viewer needs it: always in a snapshot, else when it changed."""
-        if full:
-            return html
-        if self.last.get(key) == html:
-            return ""
-        self.last[key] = html
-        return html
 
     def extra_regions(self, context: dict) -> list[tuple[str, str, dict]]:
         """Regions beyond the restaurant's: (key, template, context) each. Compare mode adds
@@ -295,14 +277,9 @@ class FrameRenderer:
         return _template("narration_delta").render({**context, "r": r, "lines": lines})
 
 
-def as_ascii(html: str) -> str:
-    """The same HTML with every non-ASCII character as a character reference.
-
-    A frame is encoded to UTF-8 once per viewer by the server; an ASCII-only string encodes
-    as a plain copy, several times faster than one holding "·" or "→" (measured: that
-    encoding was a sixth of daphne's time when fanning a frame out to 300 viewers).
-    """
-    return html.encode("ascii", "xmlcharrefreplace").decode("ascii")
+def _renderer(region: str) -> Callable[[dict], str]:
+    """Renders a restaurant region of `lab/live.html` from its inputs alone, as a frame's."""
+    return lambda inputs: _template(region).render({"r": inputs, "hx_oob": True})
 
 
 def _template(partial: str) -> _EngineTemplate:

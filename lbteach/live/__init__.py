@@ -8,8 +8,10 @@ It imports no feature package (`lab`, `classroom`); they import it (tests/test_i
   viewers), the per-process ticker, and `Registry`; a room is anything with a code, a frame
   number and a `tick()` (`LiveState`), a renderer anything with `render(full)`.
 - `consumers`: the one websocket consumer base (`RoomConsumer`) and `Reply`.
+- `frames`: what every frame renderer shares: region HTML cached by its inputs, the HTML
+  last sent per region, frames as ASCII.
 - `origins`: the websocket origin check.
 
-Still in `lbteach/lab/` (issue 20 moves them here): the room base, the frame renderer base,
-the keeper and the action table with its dispatcher.
+Still in `lbteach/lab/` (issue 20 moves them here): the room base, the restaurant regions'
+renderer (`lab/frames.py`), the keeper and the action table with its dispatcher.
 """

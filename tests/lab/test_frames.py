@@ -232,7 +232,7 @@ def test_a_region_whose_inputs_did_not_change_is_not_rendered_again(monkeypatch)
     snapshot = renderer.render(full=True)
     assert rendered == ["frame_meta", "frame_meta", "narration"]
     for region in ("host", "floor", "metrics"):
-        html = frames.as_ascii(renderer.cache[region][1])
+        html = frames.as_ascii(renderer.regions.cache[region][1])
         assert f'id="{region}"' in html
         assert html in first
         assert html in snapshot
