@@ -22,7 +22,7 @@ from lbteach.lab.actions import (
     Params,
     Sender,
 )
-from lbteach.lab.commands import MAX_ADD_CUSTOMERS, BadCommand, bool_field, int_field
+from lbteach.live.commands import MAX_ADD_CUSTOMERS, BadCommand, bool_field, int_field
 from lbteach.quiz import bank
 
 if TYPE_CHECKING:

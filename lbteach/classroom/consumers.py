@@ -15,8 +15,8 @@ from lbteach.classroom.placement import open_room
 from lbteach.classroom.room import PROJECTOR, STUDENT
 from lbteach.lab.broadcast import CLOSE_MOVED
 from lbteach.lab.consumers import RoomConsumer
-from lbteach.lab.ratelimit import TokenBucket, people
 from lbteach.lab.service import Reply
+from lbteach.live.ratelimit import TokenBucket, people, shared_allows
 
 FORBIDDEN = 4403
 log = logging.getLogger(__name__)
@@ -86,8 +86,19 @@ class ClassConsumer(RoomConsumer):
     def rate_bucket(self) -> TokenBucket:
         """One budget per person: a student's every socket shares it, and so do the teacher's
         screens (the teacher page and the projector)."""
-        who = ("student", self.member.student) if self.role == STUDENT else ("teacher",)
-        return people.get((self.code, *who), settings.LAB_COMMAND_RATE, settings.LAB_COMMAND_BURST)
+        return people.get(self.person(), settings.LAB_COMMAND_RATE, settings.LAB_COMMAND_BURST)
+
+    def person(self) -> tuple[str, ...]:
+        who = ("student", str(self.member.student)) if self.role == STUDENT else ("teacher",)
+        return (self.code, *who)
+
+    async def within_budget(self) -> bool:
+        """This person's budget; with Redis, one bucket across every process (a student with
+        sockets on two processes gets one budget, not two)."""
+        if not settings.REDIS_URL:
+            return self.bucket.allow()
+        name = "class-commands:" + ":".join(self.person())
+        return await shared_allows(name, settings.LAB_COMMAND_RATE, settings.LAB_COMMAND_BURST)
 
     async def command(self, text: str | None) -> Reply:
         return await self.handle.command(self.member, text)

@@ -14,15 +14,28 @@ from lbteach.classroom.models import Classroom
 from lbteach.classroom.room import PROJECTOR, STUDENT, TEACHER, ClassRoom
 
 TEMPLATE = "classroom/ending.html"
+ACTION_WORDS = {"add_to_cart": "Add to cart", "checkout": "Check out"}
 
 
 def data(classroom: Classroom) -> dict:
-    """The ending's figures (`service.ending`), each student's with a link that replays the
-    class in the lab with their own customer highlighted (when the class fits a link)."""
+    """The ending's figures (`service.ending`), each student's with every seat the host gave
+    them and a link that replays the class in the lab with their own customer highlighted
+    (when the class fits a link), both from the room the database saved last."""
     figures = service.ending(classroom)
     room = ClassRoom.from_dict(classroom.state) if classroom.state else None
-    for me in figures["students"].values():
+    for student, me in figures["students"].items():
         me["replay_url"] = room.replay_url(me["customer"]) if room and me["customer"] else ""
+        seat = room.seats.get(student) if room else None
+        me["seats"] = [
+            {
+                "request": request + 1,
+                "action": ACTION_WORDS.get(action, action),
+                "table": table,
+                "broken": broken,
+                "reason": reason,
+            }
+            for request, action, table, broken, reason in (seat.history if seat else [])
+        ]
     return figures
 
 

@@ -24,8 +24,8 @@ from lbteach.classroom.handle import Member, group_name, receive_forever
 from lbteach.classroom.room import ENDED, STUDENT, ClassRoom
 from lbteach.lab.actions import Sender
 from lbteach.lab.broadcast import CLOSE_MOVED, LiveRoom, Viewer
-from lbteach.lab.commands import BadCommand
 from lbteach.lab.service import Reply
+from lbteach.live.commands import BadCommand
 
 log = logging.getLogger(__name__)
 

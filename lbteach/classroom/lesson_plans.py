@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lbteach.classroom.actions import CLASS_ACTIONS, QUIZ_SECONDS, STUDENT_ACTIONS
 from lbteach.classroom.room import TEACHER
-from lbteach.lab.commands import BadCommand
+from lbteach.live.commands import BadCommand
 from lbteach.sim import BALANCERS
 
 PLANS_DIR = Path(__file__).resolve().parent / "plans"

@@ -16,8 +16,8 @@ from lbteach.classroom.frames import (
 from lbteach.classroom.models import Classroom
 from lbteach.classroom.room import ClassRoom
 from lbteach.lab.catalog import balancer_groups
-from lbteach.lab.commands import MAX_ADD_CUSTOMERS, SPEEDS
 from lbteach.lab.frames import room_context
+from lbteach.live.commands import MAX_ADD_CUSTOMERS, SPEEDS
 
 
 def absolute(request, path: str) -> str:

@@ -8,16 +8,16 @@ from __future__ import annotations
 
 import secrets
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
 from lbteach.classroom.actions import CLASS_ACTIONS
 from lbteach.lab.actions import LAB_ACTIONS, PROJECTOR, STUDENT, TEACHER, Sender
-from lbteach.lab.commands import BadCommand, Command
 from lbteach.lab.room import LAB_SENDER, Room
 from lbteach.lab.sharelink import LOG_LIMIT, MAX_REPLAY_REQUESTS, LabSetup, log_entry
+from lbteach.live.commands import BadCommand, Command
 from lbteach.sim.words import count
 
 __all__ = ["PROJECTOR", "STUDENT", "TEACHER", "ClassRoom", "Seat"]
@@ -36,14 +36,24 @@ REPLAYED_AS = {
 }
 
 
+# Seats a student's history keeps (the newest), for their ending: where the host sat them.
+SEAT_HISTORY = 40
+
+
 @dataclass
 class Seat:
-    """A student in the room: their nickname, their customer, the last thing they were told."""
+    """A student in the room: their nickname, their customer, the last thing they were told,
+    and every seat the host gave them ([request number, action, table, broke, why])."""
 
     nickname: str
     customer: int
     note: str = "You are in the restaurant. Add something to your cart."
     broken: bool = False
+    history: list = field(default_factory=list)
+
+    def remember(self, decision) -> None:
+        entry = [decision.index, decision.action, decision.server, decision.cart_broken]
+        self.history = [*self.history, [*entry, decision.reason]][-SEAT_HISTORY:]
 
 
 class ClassRoom(Room):
@@ -112,6 +122,7 @@ class ClassRoom(Room):
             seat.customer = self.sim.add_clients(1, auto=False)[0]
             seat.note = "The teacher reset the restaurant: you have a new, empty cart."
             seat.broken = False
+            seat.history = []
         return "Reset: a fresh restaurant with the same seed; every student keeps a customer."
 
     def event(self, button: str, table: str | None) -> str:
@@ -168,6 +179,7 @@ class ClassRoom(Room):
                 self.restaurants[0].narrate(f"{seat.nickname}: {decision.story}")
             seat.broken = decision.cart_broken
             seat.note = student_note(decision)
+            seat.remember(decision)
         else:
             outcome = sim.client_event(
                 seat.customer, "change_ip" if action == "switch_network" else "clear_cookies"
@@ -255,7 +267,10 @@ class ClassRoom(Room):
             raise BadCommand("There is no question to reveal.")
         self.quiz["revealed"] = True
         right = sum(1 for a in self.quiz["answers"].values() if a["correct"])
-        return f"Answer revealed: {right} of {len(self.quiz['answers'])} got it right."
+        answered = len(self.quiz["answers"])
+        if not answered:
+            return f"Answer revealed. Nobody answered ({count(len(self.seats), 'student')})."
+        return f"Answer revealed: {right} of {count(answered, 'answer')} right."
 
     def close_question(self) -> str:
         self.quiz = None
@@ -266,7 +281,8 @@ class ClassRoom(Room):
         data = super().to_dict()
         data["class"] = {
             "seats": {
-                str(k): [s.nickname, s.customer, s.note, s.broken] for k, s in self.seats.items()
+                str(k): [s.nickname, s.customer, s.note, s.broken, s.history]
+                for k, s in self.seats.items()
             },
             "quiz": self.quiz,
             "scores": {str(k): v for k, v in self.scores.items()},

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from lbteach.lab.commands import (
+from lbteach.live.commands import (
     MAX_ADD_CUSTOMERS,
     SPEEDS,
     BadCommand,

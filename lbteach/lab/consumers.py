@@ -17,9 +17,9 @@ from django.conf import settings
 
 from lbteach.lab import service
 from lbteach.lab.broadcast import CLOSE_TOO_BIG, LiveRoom, Viewer
-from lbteach.lab.commands import MAX_MESSAGE_BYTES, message_size
-from lbteach.lab.ratelimit import TokenBucket, address_allows
 from lbteach.lab.service import Reply
+from lbteach.live.commands import MAX_MESSAGE_BYTES, message_size
+from lbteach.live.ratelimit import TokenBucket, address_allows
 
 CLOSE_BUSY = 4029  # like HTTP 429: this process runs as many rooms as it may; come back later
 TOO_MANY = "Too many commands at once: wait a moment and try again."

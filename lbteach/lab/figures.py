@@ -31,7 +31,7 @@ FRAMES = 20
 REQUESTS_PER_FRAME = 3
 EVENT_EVERY = 8
 TOLD_FRAMES = 3  # an event's words stay on the figure this many frames
-FRAME_MS = 650  # how long figure.js shows each frame (static/js/figure.js EVERY_MS)
+FRAME_MS = 650  # how long figure.js shows each frame (the figure's data-every)
 MARK_FRAMES = math.ceil(3000 / FRAME_MS)  # a break stays an event at least 3 s
 SEED = 7
 MAX_PANELS = 2  # side by side at most; also bounds what the frames address can ask for
@@ -67,6 +67,7 @@ class Panel:
 class Figure:
     name: str  # the presets, joined by "+": also the address of its frames
     panels: tuple[Panel, ...]
+    every_ms: int = FRAME_MS
 
 
 def figure(names: tuple[str, ...]) -> Figure:

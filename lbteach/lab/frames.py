@@ -4,6 +4,11 @@ A frame is rendered ONCE per tick for all viewers. Each region is a partial of
 `lab/live.html` whose root carries its id and, in a frame, `hx-swap-oob`, so the same
 partial serves the full page and the websocket push. Regions that did not change since
 the previous frame are left out; a snapshot carries every region.
+
+A region is rendered only when its inputs (the parts of the context it reads, `REGION_INPUTS`)
+differ from the ones its cached HTML was rendered from: a paused room, a command that touches
+one region, and a snapshot at the seq of the last frame reuse the HTML instead of running the
+template engine again (most of a frame's time).
 """
 
 from __future__ import annotations
@@ -17,9 +22,9 @@ from django.template.loader import get_template
 
 from lbteach.lab.actions import EVENTS
 from lbteach.lab.catalog import BUTTON_LABELS
-from lbteach.lab.commands import SPEEDS
 from lbteach.lab.room import LiveRestaurant, Room
 from lbteach.lab.scene import scene_context
+from lbteach.live.commands import SPEEDS
 from lbteach.sim import BALANCERS
 
 CHART_WIDTH = 300
@@ -27,6 +32,33 @@ CHART_HEIGHT = 80
 # How "Which table" names a table that is not open (an open one needs no word).
 CLOSED_WORDS = {"down": "closed", "draining": "draining"}
 MARK_SECONDS = 3.0  # a cart break stays an event on the floor at least this long
+# What each restaurant region's partial reads from its restaurant's context `r`. A frame renders
+# each region from these inputs alone, so a missing one shows as a difference from a fresh page
+# (tests/lab/test_frames.py), and equal inputs give equal HTML: the cached HTML is reused.
+REGION_INPUTS = {
+    "host": ("prefix", "balancer", "shared_sessions", "last_decision"),
+    "floor": (
+        "prefix",
+        "balancer",
+        "customers",
+        "mobile_customers",
+        "nat_customers",
+        "scene",
+        "tables",
+    ),
+    "metrics": (
+        "prefix",
+        "balancer",
+        "segment",
+        "since_request",
+        "metrics",
+        "totals",
+        "tables",
+        "chart",
+        "chart_width",
+        "chart_height",
+    ),
+}
 
 
 def _percent(value: float) -> str:
@@ -188,8 +220,10 @@ class FrameRenderer:
     """Renders a room's frames, remembering what each region looked like last time."""
 
     room: Room
-    last: dict[str, str] = field(default_factory=dict)
+    last: dict[str, str] = field(default_factory=dict)  # each region's HTML as last sent
     narrated: dict[str, tuple[int | None, int]] = field(default_factory=dict)
+    # Each region's last rendered HTML and the inputs it was rendered from.
+    cache: dict[str, tuple[dict, str]] = field(default_factory=dict)
 
     def render(self, full: bool = False) -> str:
         """The next frame: the frame root, then each region that changed since the last one.
@@ -208,11 +242,21 @@ class FrameRenderer:
             html = get_template(template).render({**context, **extra, "hx_oob": True})
             parts.append(self._if_changed(key, html, full))
         for restaurant, r in zip(self.room.restaurants, context["restaurants"], strict=True):
-            for region in ("host", "floor", "metrics"):
-                html = _template(region).render({**context, "r": r, "hx_oob": True})
-                parts.append(self._if_changed(f"{r['prefix']}{region}", html, full))
+            for region, inputs in REGION_INPUTS.items():
+                key = f"{r['prefix']}{region}"
+                html = self._region(key, region, {name: r[name] for name in inputs})
+                parts.append(self._if_changed(key, html, full))
             parts.append(self._narration(restaurant, r, context, full))
         return as_ascii("".join(parts))
+
+    def _region(self, key: str, region: str, inputs: dict) -> str:
+        """The region's HTML, rendered again only when its inputs changed."""
+        cached = self.cache.get(key)
+        if cached is not None and cached[0] == inputs:
+            return cached[1]
+        html = _template(region).render({"r": inputs, "hx_oob": True})
+        self.cache[key] = (inputs, html)
+        return html
 
     def _if_changed(self, key: str, html: str, full: bool) -> str:
         """The region's HTML if a viewer needs it: always in a snapshot, else when it changed."""

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from functools import partial
 
-from lbteach.lab.commands import SPEEDS, BadCommand
 from lbteach.lab.replayqueue import ReplayRefused, replay_cost, replays
 from lbteach.lab.room import Room
 from lbteach.lab.scene import remember
 from lbteach.lab.sharelink import LabSetup, LogEntry, decode_log
+from lbteach.live.commands import SPEEDS, BadCommand
 
 FROM_THE_START = "Started the run from the beginning instead."
 

@@ -29,8 +29,8 @@ from typing import Any
 
 from django.conf import settings
 
-from lbteach.lab.ratelimit import SharedBuckets, TokenBucket
 from lbteach.lab.sharelink import LabSetup, LogEntry
+from lbteach.live.ratelimit import SharedBuckets, TokenBucket
 
 # A link costing at most this many request units is light: about 15 ms of replay (measured:
 # 40,000 units, a compare link of 20,000 requests, take about 0.3 s).

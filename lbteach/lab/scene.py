@@ -33,7 +33,6 @@ TOP = BAND_Y + BAND_H + 4  # where the floor starts
 PANTRY_H = 92
 PANTRY_ROWS = (28, 49)  # where the pantry's two rows of carts sit
 SEATS = ((62, 22), (138, 22), (62, 100), (138, 100))
-SHELF_Y = 128
 SHELF_SLOTS = 8  # carts drawn on a shelf, the last slot for "+N" when more
 BUSY_SHELF_SLOTS = 6  # with many tables: the frame stays small and quick to render
 BUSY_TABLES = 6
@@ -48,10 +47,11 @@ WHY_CHAR_W = 7.4  # SVG units per character of the host's reason (13 units, digi
 # larger (scene.css), and lines of words are measured at that size.
 COMPACT_TEXT = 1.25
 COMPACT_COLUMNS = 2
-NAME_COLS = 3  # class nicknames listed under each table
-NAME_ROWS = 6
+NAME_COLS = 2  # class nicknames listed under each table: 16 a table, 64 for four
+NAME_COL_W = 92
+NAME_ROWS = 8
 NAME_ROW_H = 16
-NAME_CHARS = 8
+NAME_CHARS = 9
 MAX_NAMES = 60  # nicknames drawn on the whole scene; "+N" past that
 
 
@@ -133,6 +133,8 @@ def remember(
             memory.lost[name] = [c for c in held if c in gone]
             memory.lost_when[name] = view["requests"]
             memory.stranded = {c: t for c, t in memory.stranded.items() if t != name}
+            # A break whose cart was on this table points at nothing now: the crash says it.
+            memory.marks = [m for m in memory.marks if m.get("from") != name]
             memory.chairs.pop(name, None)
             memory.marks.append(
                 {
@@ -188,6 +190,28 @@ def remember(
             showing += 1
     memory.marks = kept
     return memory
+
+
+def _chairs(memory: SceneMemory, table: str, here: list[dict], shown: int) -> list[tuple[int, int]]:
+    """Who is drawn at each of a table's chairs: (customer, request index), (0, 0) if free.
+
+    The chairs the scene remembers come first (a customer keeps their chair from frame to
+    frame); a chair nobody sat in yet this run goes to another customer whose last table
+    this is (seated by a request the scene did not see, a phone's tap or a restored run),
+    so a table never shows an empty chair beside "+N here". Nothing is written back.
+    """
+    present = {c["id"] for c in here}
+    chairs = [
+        (who, when) if who in present else (0, 0)
+        for who, when in memory.chairs.get(table, [])[:shown]
+    ]
+    chairs += [(0, 0)] * (shown - len(chairs))
+    drawn = {who for who, _ in chairs}
+    waiting = [c["id"] for c in here if c["id"] not in drawn]
+    for i, (who, _when) in enumerate(chairs):
+        if not who and waiting:
+            chairs[i] = (waiting.pop(0), -1)  # -1: seated before this frame, not walking in
+    return chairs
 
 
 def _sit(
@@ -309,7 +333,7 @@ def scene_context(
             continue
         x, y = places[name]
         at = seated.setdefault(name, [])
-        for chair, (who, when) in enumerate(memory.chairs.get(name, [])[:chairs_shown]):
+        for chair, (who, when) in enumerate(_chairs(memory, name, here[name], chairs_shown)):
             if not who or who > len(clients):
                 continue
             sx, sy = SEATS[chair]
@@ -373,7 +397,7 @@ def scene_context(
         hidden_lost = max(0, len(lost) - sum(1 for c in shelf if c["state"] == "lost"))
         more_here = 0 if down else max(0, len(here[name]) - len(figures))
         nick_list: list[dict] = []
-        nick_more = 0
+        nick_more: dict | None = None
         if names:
             nick_list, nick_more, shown_names = _nicknames(
                 here[name], names, name_rows, shown_names
@@ -431,7 +455,9 @@ def scene_context(
     metrics = view["metrics"]
     unnamed = 0  # students listed at no table: not seated yet
     if names:
-        at_tables = shown_names + sum(t["more_nicknames"] for t in drawn)
+        at_tables = shown_names + sum(
+            t["more_nicknames"]["n"] for t in drawn if t["more_nicknames"]
+        )
         unnamed = sum(1 for cid in names if cid <= len(clients)) - at_tables
     return {
         "width": width,
@@ -444,14 +470,13 @@ def scene_context(
         "figures": [f for t in drawn for f in t["figures"]],
         "pantry": pantry,
         "compact": compact,
-        # A figure on a phone and a class's projector draw letters larger (scene.css,
-        # stage.css): measure the host's lines at that size.
-        "says": _host_line(
-            last_decision, width, COMPACT_TEXT if compact or names is not None else 1.0
-        ),
+        # A phone, a figure on a phone and a class's projector draw the host's letters up to
+        # 1.25 times larger (scene.css, stage.css): its lines are measured at that size.
+        "says": _host_line(last_decision, width, COMPACT_TEXT),
         "breaks": metrics["cart_breaks"],
         "lost": metrics["carts_lost"],
         "band_y": BAND_Y,
+        "band_h": BAND_H,
         "counts_y": (TOP + 6, TOP + 38),
         "arrows": marks["arrows"],
         "labels": marks["labels"],
@@ -474,8 +499,9 @@ def _marks(
     for mark in [m for m in shown if "of" in m]:
         if mark["to"] not in places or mark["from"] not in places:
             continue
-        tx, ty = places[mark["to"]]
-        start = sits.get(mark["of"]) or (tx + 100, ty + 60)
+        start = sits.get(mark["of"])
+        if start is None:  # every chair there holds a newer break: the label alone tells it
+            continue
         fx, fy = places[mark["from"]]
         # The tip stops on the cart's top edge (its bottom one from below), so the cart's
         # number stays readable.
@@ -513,7 +539,7 @@ def _name_rows(names: dict[int, str], here: dict[str, list[dict]]) -> int:
 
 def _nicknames(
     at_table: list[dict], names: dict[int, str], rows: int, shown: int
-) -> tuple[list[dict], int, int]:
+) -> tuple[list[dict], dict | None, int]:
     """This table's nicknames in a grid under it, the last slot "+N" when they do not fit."""
     named = [c for c in at_table if c["id"] in names]
     room = min(rows * NAME_COLS, max(0, MAX_NAMES - shown))
@@ -524,13 +550,18 @@ def _nicknames(
             {
                 "id": _n(client["id"]),
                 "name": names[client["id"]][:NAME_CHARS],
-                "colour": _n(client["colour"]),
-                "x": _n(8 + (i % NAME_COLS) * 62),
-                "y": _n(CELL_H + 4 + (i // NAME_COLS) * NAME_ROW_H),
+                **_name_slot(i),
             }
         )
     more = len(named) - len(fits)
-    return listed, more, shown + len(fits)
+    return listed, ({"n": more, **_name_slot(len(fits))} if more else None), shown + len(fits)
+
+
+def _name_slot(i: int) -> dict:
+    return {
+        "x": _n(8 + (i % NAME_COLS) * NAME_COL_W),
+        "y": _n(CELL_H + 4 + (i // NAME_COLS) * NAME_ROW_H),
+    }
 
 
 def _table_words(table: dict) -> str:

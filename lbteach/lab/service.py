@@ -18,11 +18,11 @@ from django.template.loader import render_to_string
 from lbteach.lab import runstore
 from lbteach.lab.actions import LAB, LAB_ACTIONS
 from lbteach.lab.broadcast import LiveRoom, registry, slowest_round
-from lbteach.lab.commands import BadCommand
 from lbteach.lab.keeper import keeper
 from lbteach.lab.replay import room_from_link_off_loop
 from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup, decode_log
+from lbteach.live.commands import BadCommand
 from lbteach.sim.words import count
 
 BUSY_MESSAGE = "The lab is busy right now: try again in a minute."

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from lbteach.lab.actions import LAB_ACTIONS, ActionTable
-from lbteach.lab.commands import BadCommand, Command
+from lbteach.live.commands import BadCommand, Command
 from lbteach.sim import BALANCERS, PRESETS
 
 DEFAULT_PRESET = "ecommerce_cart"

@@ -6,7 +6,6 @@
   "use strict";
   if (window.lbteachFigures) { return; } // the script comes with every figure: run once
   window.lbteachFigures = true;
-  var EVERY_MS = 650;
   var reduce = window.matchMedia && window.matchMedia("(prefers-reduced-motion: reduce)").matches;
 
   function Figure(el) {
@@ -83,7 +82,8 @@
     if (!run) { clearInterval(this.timer); this.timer = null; return; }
     this.load(function () {
       if (!self.playing || self.timer) { return; }
-      self.timer = setInterval(function () { self.show(self.at + 1); }, EVERY_MS);
+      // The server says how long a moment lasts (lbteach/lab/figures.py FRAME_MS).
+      self.timer = setInterval(function () { self.show(self.at + 1); }, parseInt(self.el.dataset.every, 10) || 650);
     });
   };
 

@@ -68,6 +68,10 @@ def test_a_question_takes_over_the_phone_and_ending_the_class_keeps_the_results(
     projector.set_viewport_size({"width": 1280, "height": 720})
     projector.goto(f"{site}/class/{code}/projector/")
     expect(projector.locator("#connection")).to_have_text("Live")
+    # A second question nobody answers: the ending covers it, and the CSV says "no answer".
+    teach.get_by_label("Question to send").select_option("lb-the-trade-off")
+    teach.get_by_role("button", name="Send to the class").click()
+    expect(phone.locator("#student-quiz.takes-over")).to_be_visible()
     teach.get_by_role("button", name="End class…").click()
     dialog.get_by_role("button", name="End class").click()
     # Every screen turns into its ending at once: the teacher's goes to the results.
@@ -104,8 +108,11 @@ def test_a_question_takes_over_the_phone_and_ending_the_class_keeps_the_results(
     screenshot(phone, "class-phone-replay-in-lab-390x844", full_page=False)
 
     expect(teach.locator("h1")).to_contain_text(f"Results of class {code}")
-    expect(teach.locator(".result-question")).to_contain_text("Question 1:")
-    expect(teach.locator(".result-question .is-correct .letter")).to_have_count(1)
+    expect(teach.locator(".result-question").first).to_contain_text("Question 1:")
+    expect(teach.locator(".result-question").nth(1)).to_contain_text(
+        "0 right, 0 wrong, 1 no answer (1 student)."
+    )
+    expect(teach.locator(".result-question .is-correct .letter")).to_have_count(2)
     expect(teach.locator(".results-table")).to_contain_text("Ana")
     screenshot(teach, "class-results")
     assert serious_violations(teach) == []
@@ -117,6 +124,8 @@ def test_a_question_takes_over_the_phone_and_ending_the_class_keeps_the_results(
     assert rows[1][2] == "Ana"
     assert rows[1][3] == "B"
     assert rows[1][4] == ("yes" if right else "no")
+    assert rows[2][:5] == ["2", rows[2][1], "Ana", "", "no answer"]
+    assert rows[2][7:] == [("1" if right else "0"), "0", "0"]
     teach.get_by_role("link", name="Print view").click()
     expect(teach.get_by_role("navigation", name="Main")).to_have_count(0)
     screenshot(teach, "class-results-print")

@@ -132,6 +132,7 @@ def test_a_plan_run_step_by_step_with_phones_shows_what_each_step_promises(chrom
             if step.ask_json:
                 asked = teach.locator(f"#plan-step-{number} [data-plan-ask]")
                 expect(asked).to_be_visible()
+                screenshot(teach, f"class-plan-step-{number}-teacher-ask-now", full_page=False)
                 asked.click()
                 expect(projector.locator("#class-quiz")).to_have_attribute("data-phase", "question")
                 screenshot(projector, f"class-plan-step-{number}-asked", full_page=False)

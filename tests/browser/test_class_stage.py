@@ -17,6 +17,7 @@ pytestmark = pytest.mark.browser
 
 SIZES = ((1920, 1080), (1280, 720))
 CLASS_SIZE = 60
+LONGEST_QUESTION = "choose-ticket-booking"  # the most text of the bank's choice questions
 MIN_TEXT_PX = 24
 
 # Every visible piece of text on the page: where it is and how big it is drawn.
@@ -140,11 +141,10 @@ def run_the_phases(projector, server, teacher, code, sockets) -> None:
         expect(projector.locator('[data-metric="switch_breaks"]')).to_be_visible()
         for size in SIZES:
             check_fits(projector, "restaurant", size, name="restaurant-after-switch")
-        number = projector.locator('.metric dd[data-metric="cart_breaks"]')
-        caption = projector.locator(".metric dd.whole-run").first
-        big, small = (
-            float(el.evaluate("e => parseFloat(getComputedStyle(e).fontSize)"))
-            for el in (number, caption)
+        # Both read in one go: a frame may swap the tiles between two separate reads.
+        big, small = projector.evaluate(
+            """() => ['.metric dd[data-metric="cart_breaks"]', '.metric dd.whole-run']
+                 .map(s => parseFloat(getComputedStyle(document.querySelector(s)).fontSize))"""
         )
         assert small <= big / 2, (big, small)
 
@@ -166,6 +166,16 @@ def run_the_phases(projector, server, teacher, code, sockets) -> None:
 
         send(teach, action="close_question")
         expect(projector.locator("#class-quiz")).to_have_attribute("data-phase", "restaurant")
+
+        # The bank's longest class question (prompt and options) fits too, asked and revealed.
+        send(teach, action="push_question", question=LONGEST_QUESTION, seconds="60")
+        for size in SIZES:
+            check_fits(projector, "question", size, name="question-longest")
+        send(teach, action="reveal_question")
+        expect(projector.locator("#class-quiz")).to_contain_text("Why:")
+        for size in SIZES:
+            check_fits(projector, "results", size, name="results-longest")
+        send(teach, action="close_question")
 
         # The ending: the podium (ties share a place) and the class's totals.
         send(teach, action="end_class")

@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 
 from lbteach.lab.scene import MARK_TICKS, SEATS
+from lbteach.lessons.catalogue import load_catalogue
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.test_class_stage import send, student, teacher_and_code
 from tests.browser.test_lessons_browser import serious_violations, watch_console
@@ -18,16 +19,20 @@ pytestmark = pytest.mark.browser
 
 LAB = "/lab/?scenario=mobile_ip_change&balancer=source_ip&seed=11&customers=30"
 COMPARE = "/lab/compare/?scenario=mobile_ip_change&left=source_ip&right=cookie_insert&seed=11"
-FIGURES = ("source-ip-affinity", "hashing-and-scaling", "server-failure")
+# Every lesson with a live figure.
+FIGURES = [lesson.slug for lesson in load_catalogue().lessons if "scene-figure" in lesson.html]
 
 # Every text of every scene on the page at the size it is drawn: its computed font size
-# times the scale of its SVG (rendered width over the viewBox's width); the smallest first.
+# times the scale of its SVG (its rendered size over its viewBox's); the smallest first.
 SCENE_TEXT = """() => {
   const found = [];
   document.querySelectorAll("svg.scene").forEach((svg) => {
     const box = svg.getBoundingClientRect();
     if (!box.width) return;
-    const scale = box.width / svg.viewBox.baseVal.width;
+    // The drawing keeps its proportions inside the box (preserveAspectRatio "meet"): its
+    // scale is the smaller of the two.
+    const view = svg.viewBox.baseVal;
+    const scale = Math.min(box.width / view.width, box.height / view.height);
     svg.querySelectorAll("text, tspan").forEach((t) => {
       const words = [...t.childNodes].filter(n => n.nodeType === 3).map(n => n.data).join("");
       if (!words.trim()) return;
@@ -132,6 +137,7 @@ def test_a_break_is_an_event_on_the_floor_that_stays_and_names_both_tables(chrom
         page.wait_for_timeout(1200)  # a picture of the moment after, not a check
         screenshot(page, f"lab-after-{name}", full_page=False)
     expect(page.locator("#floor text[data-crash-of]")).to_contain_text("crashed")
+    assert serious_violations(page) == []
     counts = page.evaluate(COUNTS)
     assert (counts["breaks"], counts["lost"]) == (counts["metricBreaks"], counts["metricLost"])
     assert errors == []

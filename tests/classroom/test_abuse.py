@@ -10,7 +10,7 @@ import time
 import pytest
 from asgiref.sync import sync_to_async
 
-from lbteach.lab.ratelimit import people
+from lbteach.live.ratelimit import people
 from tests.classroom.conftest import join, socket, start_class
 from tests.classroom.test_consumers import card, connected, send
 from tests.lab.conftest import receive_until, status, status_text

@@ -26,6 +26,11 @@ async def test_the_live_ending_counts_the_answer_a_reload_counts():
     await receive_until(screen, lambda f: 'id="floor"' in f)
     phone = await connected(ana, code, "student")
     await receive_until(phone, card)
+    for _ in range(2):
+        await send(phone, action="add_to_cart")
+        await receive_until(phone, lambda f: "Added to your cart" in (status(f) or ""))
+    seats = home_module.homes[code].room.seats
+    (history,) = [seat.history for seat in seats.values()]
     await send(screen, action="push_question", question="ip-mobile-wifi-lte", seconds=60)
     await receive_until(phone, lambda f: "answer-form" in f)
     quiz = home_module.homes[code].room.quiz
@@ -39,6 +44,10 @@ async def test_the_live_ending_counts_the_answer_a_reload_counts():
     assert 'data-ending="score">1<' in live
     assert 'data-ending="score">1<' in reloaded
     assert "place 1" in live
+    # Every seat the host gave her, as the room recorded them.
+    assert [entry[1:4] for entry in history] == [["add_to_cart", "A", False]] * 2
+    assert "Request 1: Add to cart → table A</span>" in live
+    assert f"Request {history[1][0] + 1}: Add to cart → table A</span>" in reloaded
     # The replay link: the class's seed and log, ending where the class stopped, Ana circled.
     link = search(r'href="(/lab/\?[^"]+)">Replay this class in the lab', live).replace("&amp;", "&")
     assert link == search(r'href="(/lab/\?[^"]+)">Replay', reloaded).replace("&amp;", "&")

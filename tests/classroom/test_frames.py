@@ -13,7 +13,7 @@ from lbteach.classroom.frames import ClassFrameRenderer
 from lbteach.classroom.models import Classroom
 from lbteach.classroom.room import STUDENT, TEACHER, ClassRoom
 from lbteach.lab.actions import Sender
-from lbteach.lab.commands import Command
+from lbteach.live.commands import Command
 from lbteach.quiz import bank
 from tests.classroom.conftest import start_class
 from tests.lab.test_frames import apply_frame

@@ -94,7 +94,7 @@ def test_a_class_too_long_for_a_link_offers_no_replay():
 
 def test_nobody_can_send_the_replay_only_actions_live():
     from lbteach.lab.actions import LAB_ACTIONS
-    from lbteach.lab.commands import BadCommand
+    from lbteach.live.commands import BadCommand
 
     for role in ("lab", "teacher", "projector", "student"):
         for action in ("seat", "cart", "pay", "newip", "nocookie"):

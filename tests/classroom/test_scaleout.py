@@ -121,3 +121,36 @@ def test_when_the_home_process_dies_another_takes_the_room_over(two_processes):
     with ana.socket(one, f"/ws/class/{code}/student/") as phone:
         card = wait_for(phone, lambda f: 'id="me"' in f)
         assert "2 items" in card
+
+
+def test_ending_a_class_reaches_every_screen_on_both_processes(two_processes):
+    one, two = two_processes
+    teacher, ana, ben = Browser(), Browser(), Browser()
+    teach_page = teacher.post(f"{one.url}/class/start/", {}, form_page=f"{one.url}/class/")
+    code = search(r"/class/([A-Z0-9]{6})/teach/$", teach_page)
+    ana.post(f"{two.url}/class/{code}/", {"nickname": "Ana"})
+    ben.post(f"{one.url}/class/{code}/", {"nickname": "Ben"})
+    with ana.socket(two, f"/ws/class/{code}/student/") as ana_phone:  # two is the home
+        wait_for(ana_phone, lambda f: 'id="me"' in f)
+        with (
+            teacher.socket(one, f"/ws/class/{code}/teacher/") as screen,
+            teacher.socket(one, f"/ws/class/{code}/projector/") as projector,
+            ben.socket(one, f"/ws/class/{code}/student/") as ben_phone,
+        ):
+            wait_for(screen, lambda f: 'id="floor"' in f)
+            wait_for(ben_phone, lambda f: 'id="me"' in f and "Ben" in f)
+            send(ben_phone, action="checkout")
+            wait_for(ben_phone, lambda f: "You checked out" in f)
+            send(screen, action="end_class")  # relayed to the home on process two
+            # Each screen gets its own ending, through process one's relay or at home.
+            mine = wait_for(ben_phone, lambda f: "is-ended" in f)
+            assert 'data-ending="checkouts">1<' in mine
+            assert "Ben" in mine
+            assert "Ana" in wait_for(ana_phone, lambda f: "is-ended" in f)
+            assert f"Class {code} has ended" in wait_for(projector, lambda f: "is-ended" in f)
+            assert f'data-go="/class/{code}/results/"' in wait_for(
+                screen, lambda f: "is-ended" in f
+            )
+            for socket in (ben_phone, screen, projector):
+                assert close_code(socket) == 1000
+        assert close_code(ana_phone) == 1000

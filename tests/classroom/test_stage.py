@@ -52,3 +52,47 @@ def test_the_leaderboard_shows_at_most_ten():
 
 def test_an_unknown_room_is_in_the_lobby():
     assert stage.phase(SimpleNamespace()) == stage.LOBBY
+
+
+def test_the_stage_names_at_most_sixty_students_and_counts_the_rest():
+    from django.template.loader import get_template
+
+    from lbteach.classroom.frames import clients_by_id, roster_context
+
+    room = ClassRoom("SIXTY2")
+    for student in range(1, stage.STAGE_NAMES + 3):
+        room.seat(student, f"Kid {student}")
+    html = get_template("classroom/live.html#roster").render(
+        roster_context(room, clients_by_id(room))
+    )
+    assert html.count('class=" past-stage"') == 2
+    assert '<li class="roster-more">+2 more</li>' in html
+    assert stage.names_past_stage(stage.STAGE_NAMES) == 0
+
+
+def test_a_reveal_nobody_answered_says_so_rather_than_zero_of_zero():
+    from django.template.loader import get_template
+
+    from lbteach.classroom.frames import quiz_context
+
+    room = ClassRoom("NOBODY")
+    room.seat(1, "Ana")
+    room.seat(2, "Ben")
+    question = SimpleNamespace(
+        key="q",
+        kind="single",
+        prompt="Which?",
+        explanation="Because.",
+        options=[
+            SimpleNamespace(key="a", text="This", correct=True, explanation="Yes."),
+            SimpleNamespace(key="b", text="That", correct=False, explanation="No."),
+        ],
+    )
+    room.open_question(question, 30, record_id=1)
+    assert room.reveal() == "Answer revealed. Nobody answered (2 students)."
+    html = get_template("classroom/live.html#class_quiz").render(
+        {"quiz": quiz_context(room, 0), "room": room}
+    )
+    assert "Nobody answered (2 students)." in html
+    room.record_answer(1, 1, ["1"], True)
+    assert room.reveal() == "Answer revealed: 1 of 1 answer right."

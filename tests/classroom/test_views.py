@@ -497,3 +497,14 @@ def test_the_address_students_are_given_shows_the_join_form_alone():
     assert 'action="/class/start/"' not in html
     teachers = Client().get("/class/").content.decode()
     assert 'action="/class/start/"' in teachers
+
+
+def test_the_ending_is_shown_while_results_are_kept_and_gone_after(settings):
+    settings.CLASS_RESULTS_DAYS = 30
+    teacher, code, phones = _ended_class_of_three()
+    Classroom.objects.filter(code=code).update(ended_at=timezone.now() - timedelta(days=29))
+    assert "Class ended" in phones["Ana"].get(f"/class/{code}/").content.decode()
+    assert teacher.get(f"/class/{code}/projector/").status_code == 200
+    Classroom.objects.filter(code=code).update(ended_at=timezone.now() - timedelta(days=31))
+    assert phones["Ana"].get(f"/class/{code}/").status_code == 404
+    assert teacher.get(f"/class/{code}/projector/").status_code == 404

@@ -62,11 +62,12 @@ def seq(frame: str) -> int:
     return int(search(r'data-seq="(\d+)"', frame))
 
 
-async def receive_until(communicator, predicate, limit: int = 20) -> str:
-    """Read frames until one satisfies `predicate`; fail if none does."""
+async def receive_until(communicator, predicate, limit: int = 20, wait: float = 3) -> str:
+    """Read frames until one satisfies `predicate`; fail if none does (or none comes within
+    `wait` seconds of the last)."""
     seen = []
     for _ in range(limit):
-        frame = await communicator.receive_from(timeout=3)
+        frame = await communicator.receive_from(timeout=wait)
         seen.append(frame[:200])
         if predicate(frame):
             return frame

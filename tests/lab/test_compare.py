@@ -9,9 +9,9 @@ import pytest
 from django.template.loader import render_to_string
 
 from lbteach.lab.catalog import side_expects
-from lbteach.lab.commands import Command
 from lbteach.lab.frames import room_context
 from lbteach.lab.room import LabSetup, Room
+from lbteach.live.commands import Command
 from lbteach.sim import PRESETS
 from lbteach.sim.trying import try_it
 

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import re
 import time
+from pathlib import Path
 
 import lxml.html
 import pytest
+from django.conf import settings
 from django.template.loader import render_to_string
 
-from lbteach.lab.commands import Command
+from lbteach.lab import frames
 from lbteach.lab.frames import FrameRenderer
 from lbteach.lab.room import NARRATION_LINES, LabSetup, Room
 from lbteach.lab.views import page_context
+from lbteach.live.commands import Command
 from tests.text import search
 
 
@@ -207,3 +210,65 @@ def test_which_table_offers_the_tables_that_exist_in_frames_and_fresh_pages(comp
     fresh = render_page(room)
     assert table_options(fresh.get_element_by_id("table-choice")) == expected
     assert live_region(document) == live_region(fresh)
+
+
+def test_a_region_whose_inputs_did_not_change_is_not_rendered_again(monkeypatch):
+    room = Room("t", LabSetup("ecommerce_cart", ("cookie_insert",), seed=5, customers=6))
+    renderer = FrameRenderer(room)
+    room.tick()
+    first = renderer.render()
+    rendered = []
+    real = frames._template
+
+    def counting(partial):
+        rendered.append(partial)
+        return real(partial)
+
+    monkeypatch.setattr(frames, "_template", counting)
+    room.running = False  # only the frame root's run state changes
+    frame = renderer.render()
+    assert rendered == ["frame_meta"]
+    assert 'id="floor"' not in frame
+    snapshot = renderer.render(full=True)
+    assert rendered == ["frame_meta", "frame_meta", "narration"]
+    for region in ("host", "floor", "metrics"):
+        html = frames.as_ascii(renderer.cache[region][1])
+        assert f'id="{region}"' in html
+        assert html in first
+        assert html in snapshot
+    room.running = True
+    room.tick()
+    renderer.render()
+    assert rendered[3:] == ["frame_meta", "host", "floor", "metrics"]
+
+
+def partial_source(name: str) -> str:
+    """A partial of lab/live.html with the partials it includes, as template source."""
+    page = (Path(settings.BASE_DIR) / "templates/lab/live.html").read_text()
+    pattern = rf"{{% partialdef {name}\b[^%]*%}}(.*?){{% endpartialdef {name} %}}"
+    source = search(re.compile(pattern, re.S), page)
+    for inner in re.findall(r"{% partial (\w+) %}", source):
+        source += partial_source(inner)
+    return source
+
+
+@pytest.mark.parametrize("region", sorted(frames.REGION_INPUTS))
+def test_a_region_is_rendered_from_every_input_its_partial_reads(region):
+    reads = set(re.findall(r"\br\.(\w+)", partial_source(region)))
+    assert reads, region
+    assert reads <= set(frames.REGION_INPUTS[region]), reads - set(frames.REGION_INPUTS[region])
+
+
+def test_a_frame_after_a_balancer_switch_names_the_new_balancer():
+    room = Room("t", LabSetup("ecommerce_cart", ("round_robin",), seed=5, customers=6))
+    renderer = FrameRenderer(room)
+    document = render_page(room)
+    play(
+        room,
+        renderer,
+        document,
+        ["tick", Command("set_balancer", {"balancer": "cookie_insert"}), "tick"],
+    )
+    note = document.find_class("segment-note")[0].text_content()
+    assert note.startswith("Since the switch to Cookie insert at request 2:"), note
+    assert live_region(document) == live_region(render_page(room))

@@ -326,7 +326,10 @@ async def test_a_replaying_page_cannot_take_a_run_open_in_another_window(setting
     assert status(frame) == f"That run has ended. {REPLAYING}"
     blocker.gate.set()
     await busy
-    frame = await receive_until(waiting, lambda f: "data-room" in f and status(f) is not None)
+    # The heavy replay itself runs now: seconds under coverage on a loaded machine.
+    frame = await receive_until(
+        waiting, lambda f: "data-room" in f and status(f) is not None, wait=60
+    )
     assert status(frame) == "Replayed the shared link: 200 steps."  # it still got its run
     await waiting.disconnect()
     await watching.disconnect()

@@ -7,12 +7,12 @@ import re
 import pytest
 from django.template.loader import render_to_string
 
-from lbteach.lab.commands import BadCommand, Command
 from lbteach.lab.frames import room_context
 from lbteach.lab.replay import replay, room_from_link
 from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup, decode_log
 from lbteach.lessons.catalogue import load_catalogue
+from lbteach.live.commands import BadCommand, Command
 from lbteach.sim import PRESETS
 from tests.text import search
 

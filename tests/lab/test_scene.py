@@ -7,10 +7,10 @@ from django.template.loader import render_to_string
 
 from lbteach.classroom.room import STUDENT, ClassRoom
 from lbteach.lab.actions import Sender
-from lbteach.lab.commands import Command
 from lbteach.lab.frames import MARK_SECONDS, mark_ticks, room_context
 from lbteach.lab.room import LabSetup, Room
-from lbteach.lab.scene import MARK_TICKS, WHY_CHAR_W, reasons
+from lbteach.lab.scene import COMPACT_TEXT, MARK_TICKS, WHY_CHAR_W, reasons
+from lbteach.live.commands import Command
 from lbteach.sim import BALANCERS
 
 
@@ -234,7 +234,7 @@ def test_the_hosts_reason_is_never_cut():
             assert words.startswith(who)
             assert words.removeprefix(who).strip() in reasons(last), (balancer, said)
             for line in said:
-                assert len(line) <= (558 - 16) / WHY_CHAR_W, (balancer, line)
+                assert len(line) <= (558 - 16) / (WHY_CHAR_W * COMPACT_TEXT), (balancer, line)
 
 
 class NamedRoom(Room):
@@ -258,9 +258,9 @@ def test_a_class_finds_its_nicknames_at_the_tables_and_a_count_past_sixty():
     view = room.restaurants[0].sim.view()
     for text in listed:
         who = int(text[0].text)
-        assert text[0].tail == f" Student{who:02d}"[:9]  # eight letters at most
+        assert text[0].tail == f" Student{who:02d}x"[:10]  # nine letters at most
         assert view["clients"][who - 1]["last_table"] == table_of(text)
-    more = sum(int(t.text[1:]) for t in svg.xpath('.//text[@class="nick more"]'))
+    more = sum(int(t.text.split()[0][1:]) for t in svg.xpath('.//text[@class="nick more"]'))
     past = svg.xpath('.//text[contains(@class, "names-more")]')
     past_n = int(past[0].text.split()[0][1:]) if past else 0
     assert len(listed) + more + past_n == 70
@@ -299,3 +299,40 @@ def test_a_burst_of_breaks_shows_each_one_for_its_full_time_in_turn():
         frames = [i for i, frame in enumerate(seen) if who in frame]
         assert frames == list(range(frames[0], frames[0] + len(frames)))  # shown without a gap
         assert len(frames) == MARK_TICKS or frames[-1] == len(seen) - 1, (who, frames)
+
+
+def test_a_crash_takes_the_marks_of_the_carts_it_held_and_arrows_start_at_a_customer():
+    room = broken_room("tick")
+    mark = first_break(room)
+    room.apply(Command("crash_table", {"server": mark["from"]}))
+    svg = scene(room)
+    marks_left = room.restaurants[0].scene.marks
+    assert [m for m in marks_left if m.get("from") == mark["from"]] == []
+    assert svg.xpath(f'.//text[@data-crash-of="{mark["from"]}"]')
+    for arrow in svg.xpath(".//g[@data-break-of]"):
+        who = arrow.get("data-break-of")
+        x, y = arrow.xpath("./circle")[0].get("cx"), arrow.xpath("./circle")[0].get("cy")
+        figure = svg.xpath(f'.//*[@data-customer="{who}"]')[0]
+        assert figure.get("transform") == f"translate({x} {y})"
+
+
+def test_customers_seated_where_the_scene_did_not_see_it_still_take_free_chairs():
+    """A phone's tap or a restored run seats customers the scene's memory never saw: they
+    still sit at the table's free chairs, and only the rest are '+N here'."""
+    room = run("cookie_insert", *["tick"] * 12)
+    room.restaurants[0].scene.chairs.clear()  # as after a restore from an older save
+    svg = scene(room)
+    view = room.restaurants[0].sim.view()
+    for table in svg.xpath(".//*[@data-table]"):
+        name = table.get("data-table")
+        here = [c["id"] for c in view["clients"] if c["last_table"] == name]
+        drawn = [
+            int(f.get("data-customer"))
+            for f in svg.xpath(".//*[@data-customer]")
+            if int(f.get("data-customer")) in here
+        ]
+        assert len(drawn) == min(len(here), 4), (name, here, drawn)
+        queue = table.xpath('.//text[@class="queue"]')
+        said = [w for w in (queue[0].text if queue else "").split(" · ") if w.endswith("here")]
+        assert said == ([f"+{len(here) - 4} here"] if len(here) > 4 else [])
+    assert room.restaurants[0].scene.chairs == {}  # drawing changed nothing it remembers

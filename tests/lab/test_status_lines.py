@@ -13,9 +13,9 @@ import re
 import pytest
 
 from lbteach.lab.actions import EVENTS
-from lbteach.lab.commands import Command
 from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup
+from lbteach.live.commands import Command
 from lbteach.sim import BALANCERS, Decision
 from lbteach.sim.stories import FOLLOWED
 from tests.text import search

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from lbteach.lab.commands import Command
 from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup
+from lbteach.live.commands import Command
 from tests.lab.test_words import narration, region, ticks, words
 
 

@@ -7,10 +7,10 @@ import re
 
 from django.template.loader import render_to_string
 
-from lbteach.lab.commands import Command
 from lbteach.lab.frames import room_context
 from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup
+from lbteach.live.commands import Command
 from tests.text import search
 
 

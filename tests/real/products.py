@@ -140,7 +140,10 @@ def start_haproxy(directory: Path, sections: str, stats_port: int) -> Product:
     config.write_text(
         "global\n    maxconn 512\n\n"
         "defaults\n    mode http\n    timeout connect 2s\n"
-        "    timeout client 5s\n    timeout server 5s\n\n"
+        "    timeout client 5s\n    timeout server 5s\n"
+        # A health check may take this long on a loaded machine: without it the check's
+        # timeout is its 100 ms interval, and a slow answer flapped a healthy table down.
+        "    timeout check 2s\n\n"
         f"listen stats\n    bind 127.0.0.1:{stats_port}\n    stats enable\n"
         "    stats uri /stats\n\n" + sections
     )

@@ -36,7 +36,7 @@ def haproxy(haproxy_program, backends, tmp_path_factory):
             addresses = backends.addresses(len(weights))
             check = ""
             if down:
-                check = " check inter 100 fall 1 rise 1"
+                check = " check inter 100 fall 3 rise 1"
                 for i in range(len(weights)):
                     letter = chr(ord("A") + i)
                     wanted[(f"{name}_{p}", letter)] = "DOWN" if letter in down else "UP"

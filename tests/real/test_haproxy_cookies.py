@@ -29,7 +29,7 @@ def haproxy(haproxy_program, backends, tmp_path_factory):
     """Two cookie backends over A, B, C with health checks; one has `option persist`."""
     ports = {}
     sections = []
-    check = " check inter 100 fall 1 rise 1"
+    check = " check inter 100 fall 3 rise 1"
     for kind, extra in SECTIONS.items():
         port = ports[kind] = free_port()
         servers = haproxy_server_lines(backends.addresses(3), [1, 1, 1], check, cookies=True)

@@ -8,8 +8,8 @@ import pytest
 
 from lbteach.classroom.actions import CLASS_ACTIONS
 from lbteach.lab.actions import LAB, LAB_ACTIONS, PROJECTOR, STUDENT, TEACHER
-from lbteach.lab.commands import MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, BadCommand, Command
-from lbteach.lab.ratelimit import TokenBucket
+from lbteach.live.commands import MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, BadCommand, Command
+from lbteach.live.ratelimit import TokenBucket
 
 
 def parse_command(text: str | None, role: str = LAB) -> Command:

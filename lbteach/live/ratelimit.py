@@ -114,17 +114,23 @@ def _take_script() -> AsyncScript:
     return script
 
 
-async def address_allows(address: str) -> bool:
-    """Take one command from `address`'s budget (LAB_ADDRESS_COMMAND_RATE and _BURST)."""
-    rate, burst = settings.LAB_ADDRESS_COMMAND_RATE, settings.LAB_ADDRESS_COMMAND_BURST
+async def shared_allows(name: str, rate: float, burst: int) -> bool:
+    """Take one command from the budget called `name`, shared by every process with Redis
+    (in this process's memory without it). If Redis is away, allow: each connection's own
+    budget still holds, and refusing everyone would stop every class."""
     if not settings.REDIS_URL:
-        return addresses.get((address, rate, burst), rate, burst).allow()
+        return addresses.get((name, rate, burst), rate, burst).allow()
     # A full bucket refills in burst / rate seconds; after that the key is not needed.
     ttl = math.ceil(burst / rate) + 1 if rate > 0 else 3600
-    key = cache.make_key(f"lab-commands:{address}")
+    key = cache.make_key(name)
     try:
         return bool(await _take_script()(keys=[key], args=[rate, burst, ttl]))
     except RedisError:
-        # Redis is away: each connection's own budget still holds; do not refuse everyone.
-        log.warning("could not count lab commands in Redis", exc_info=True)
+        log.warning("could not count commands in Redis (%s)", name.split(":")[0], exc_info=True)
         return True
+
+
+async def address_allows(address: str) -> bool:
+    """Take one command from `address`'s lab budget (LAB_ADDRESS_COMMAND_RATE and _BURST)."""
+    rate, burst = settings.LAB_ADDRESS_COMMAND_RATE, settings.LAB_ADDRESS_COMMAND_BURST
+    return await shared_allows(f"lab-commands:{address}", rate, burst)
