@@ -13,9 +13,8 @@ from lbteach.classroom.handle import RECONNECTING, Member, RoomEnded, RoomHandle
 from lbteach.classroom.models import Classroom
 from lbteach.classroom.placement import open_room
 from lbteach.classroom.room import PROJECTOR, STUDENT
-from lbteach.lab.broadcast import CLOSE_MOVED
-from lbteach.lab.consumers import RoomConsumer
-from lbteach.lab.service import Reply
+from lbteach.live.broadcast import CLOSE_MOVED
+from lbteach.live.consumers import Reply, RoomConsumer
 from lbteach.live.ratelimit import TokenBucket, people, shared_allows
 
 FORBIDDEN = 4403

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from lbteach.lab.actions import Sender
-from lbteach.lab.broadcast import Viewer
-from lbteach.lab.service import Reply
+from lbteach.live.broadcast import Viewer
+from lbteach.live.consumers import Reply
 
 log = logging.getLogger(__name__)
 # Waits between tries while the channel layer (Redis) cannot be reached: short at first, so

@@ -23,9 +23,9 @@ from lbteach.classroom.frames import ClassFrameRenderer, render_student, render_
 from lbteach.classroom.handle import Member, group_name, receive_forever
 from lbteach.classroom.room import ENDED, STUDENT, ClassRoom
 from lbteach.lab.actions import Sender
-from lbteach.lab.broadcast import CLOSE_MOVED, LiveRoom, Viewer
-from lbteach.lab.service import Reply
+from lbteach.live.broadcast import CLOSE_MOVED, LiveRoom, Viewer
 from lbteach.live.commands import BadCommand
+from lbteach.live.consumers import Reply
 
 log = logging.getLogger(__name__)
 

@@ -23,8 +23,8 @@ from lbteach.classroom.handle import (
 )
 from lbteach.classroom.home import ENDED_CLOSE_SECONDS, KEEPER_SECONDS
 from lbteach.classroom.room import STUDENT
-from lbteach.lab.broadcast import CLOSE_MOVED
-from lbteach.lab.service import Reply
+from lbteach.live.broadcast import CLOSE_MOVED
+from lbteach.live.consumers import Reply
 
 log = logging.getLogger(__name__)
 

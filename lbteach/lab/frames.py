@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.template.loader import get_template
@@ -26,6 +27,9 @@ from lbteach.lab.room import LiveRestaurant, Room
 from lbteach.lab.scene import scene_context
 from lbteach.live.commands import SPEEDS
 from lbteach.sim import BALANCERS
+
+if TYPE_CHECKING:
+    from django.template.backends.base import _EngineTemplate
 
 CHART_WIDTH = 300
 CHART_HEIGHT = 80
@@ -91,7 +95,7 @@ def chart_context(restaurant: LiveRestaurant) -> dict:
     top = max(max(load for load, _ in history), 1)
     step = CHART_WIDTH / max(len(history) - 1, 1)
 
-    def points(values):
+    def points(values: list[int]) -> str:
         return " ".join(
             f"{i * step:.1f},{CHART_HEIGHT - (v / top) * (CHART_HEIGHT - 4):.1f}"
             for i, v in enumerate(values)
@@ -301,5 +305,5 @@ def as_ascii(html: str) -> str:
     return html.encode("ascii", "xmlcharrefreplace").decode("ascii")
 
 
-def _template(partial: str):
+def _template(partial: str) -> _EngineTemplate:
     return get_template(f"lab/live.html#{partial}")

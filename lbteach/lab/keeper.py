@@ -26,7 +26,8 @@ from django.conf import settings
 from django.db import transaction
 
 from lbteach.lab import runstore
-from lbteach.lab.broadcast import LiveRoom
+from lbteach.lab.room import Room
+from lbteach.live.broadcast import LiveRoom
 
 log = logging.getLogger(__name__)
 
@@ -45,17 +46,17 @@ def _save_all(states: list[tuple[str, dict]]) -> None:
 
 class Keeper:
     def __init__(self) -> None:
-        self.rooms: dict[LiveRoom, float] = {}  # room -> when it was last saved
-        self.addresses: dict[LiveRoom, str] = {}  # whose page opened it
-        self.worth: set[LiveRoom] = set()  # rooms a command changed: worth resuming
-        self.saved: set[LiveRoom] = set()  # rooms with a saved run in the store
-        self.urgent: set[LiveRoom] = set()
+        self.rooms: dict[LiveRoom[Room], float] = {}  # room -> when it was last saved
+        self.addresses: dict[LiveRoom[Room], str] = {}  # whose page opened it
+        self.worth: set[LiveRoom[Room]] = set()  # rooms a command changed: worth resuming
+        self.saved: set[LiveRoom[Room]] = set()  # rooms with a saved run in the store
+        self.urgent: set[LiveRoom[Room]] = set()
         # Saved runs of closed labs, the one closed longest ago first: code -> address.
         self.closed: OrderedDict[str, str] = OrderedDict()
         self._task: asyncio.Task | None = None
         self._deleting: set[asyncio.Task] = set()
 
-    def watch(self, live: LiveRoom, address: str, worth_keeping: bool = False) -> None:
+    def watch(self, live: LiveRoom[Room], address: str, worth_keeping: bool = False) -> None:
         """Keep `live` saved from now on; a restored run is worth keeping from the start."""
         self.rooms[live] = max(self.rooms.get(live, 0.0), 0.0)  # (no longer releasing)
         self.addresses[live] = address
@@ -66,11 +67,11 @@ class Keeper:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
 
-    def changed_by_command(self, live: LiveRoom) -> None:
+    def changed_by_command(self, live: LiveRoom[Room]) -> None:
         self.worth.add(live)
         self.urgent.add(live)
 
-    def forget(self, live: LiveRoom) -> None:
+    def forget(self, live: LiveRoom[Room]) -> None:
         address = self.addresses.pop(live, "")
         self.rooms.pop(live, None)
         self.urgent.discard(live)
@@ -79,7 +80,7 @@ class Keeper:
             self.saved.discard(live)
             self._closed(live.room.code, address)
 
-    def release(self, live: LiveRoom) -> None:
+    def release(self, live: LiveRoom[Room]) -> None:
         """A room this process lets go of: its last state is saved first, if worth it."""
         if live.changed and live in self.worth and live in self.rooms:
             self.urgent.add(live)
@@ -87,7 +88,7 @@ class Keeper:
         else:
             self.forget(live)
 
-    def releasing(self, code: str) -> LiveRoom | None:
+    def releasing(self, code: str) -> LiveRoom[Room] | None:
         """A room let go of whose last state is not saved yet: a page may still return."""
         for live, saved in self.rooms.items():
             if saved == RELEASING and live.room.code == code:
@@ -116,7 +117,7 @@ class Keeper:
         except Exception:
             log.exception("could not delete %d saved lab runs", len(codes))
 
-    def _due(self, now: float) -> list[LiveRoom]:
+    def _due(self, now: float) -> list[LiveRoom[Room]]:
         return [
             live
             for live, saved in self.rooms.items()

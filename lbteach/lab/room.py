@@ -4,7 +4,7 @@ what to narrate.
 A private lab is a room with one viewer; a classroom is a room with many; compare mode is
 a room with two restaurants fed the same customers and events. All of it is plain,
 synchronous state over `lbteach.sim`, so it can be tested without a server; the async
-driver that ticks rooms and delivers frames lives in `lbteach.lab.broadcast`.
+driver that ticks rooms and delivers frames lives in `lbteach.live.broadcast`.
 """
 
 from __future__ import annotations

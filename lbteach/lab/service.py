@@ -9,20 +9,20 @@ from __future__ import annotations
 import asyncio
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass
 
 from channels.db import database_sync_to_async
 from django.conf import settings
-from django.template.loader import render_to_string
 
 from lbteach.lab import runstore
 from lbteach.lab.actions import LAB, LAB_ACTIONS
-from lbteach.lab.broadcast import LiveRoom, registry, slowest_round
+from lbteach.lab.frames import FrameRenderer
 from lbteach.lab.keeper import keeper
 from lbteach.lab.replay import room_from_link_off_loop
 from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup, decode_log
+from lbteach.live.broadcast import LiveRoom, Registry, slowest_round
 from lbteach.live.commands import BadCommand
+from lbteach.live.consumers import Reply
 from lbteach.sim.words import count
 
 BUSY_MESSAGE = "The lab is busy right now: try again in a minute."
@@ -30,24 +30,12 @@ REPLAYING = "Replaying the shared link… its run appears as soon as it is ready
 STILL_REPLAYING = "Still replaying the shared link: one moment."
 
 
-@dataclass(frozen=True)
-class Reply:
-    """What the sender alone is told: a status line, and whether it reports an error."""
-
-    message: str
-    error: bool = False
-
-    def render(self) -> str:
-        return render_to_string(
-            "lab/live.html#status", {"message": self.message, "error": self.error, "hx_oob": True}
-        )
-
-
 # A round of ticks slower than this means the labs already open would soon wait more than
 # 2 s for a frame: no new lab until it speeds up again (bench/lab_rooms.py).
 BUSY_INTERVAL_SECONDS = 1.5
 # Labs promised to a page but not in the registry yet (their link is still replaying).
 _opening = 0
+registry: Registry[Room] = Registry()  # this process's live labs, by code
 
 
 def rooms_in_use() -> int:
@@ -85,7 +73,7 @@ def will_replay(query: Mapping[str, str]) -> bool:
 
 async def open_private_room(
     query: Mapping[str, str], address: str, compare: bool = False
-) -> tuple[LiveRoom, Reply | None]:
+) -> tuple[LiveRoom[Room], Reply | None]:
     """A new room of one viewer, set up from the page's query string (a share link).
 
     A link's log is replayed in its turn in the replay queue; a link that is malformed, asks
@@ -102,7 +90,7 @@ async def open_private_room(
     finally:
         _opening -= 1
     make_way()  # labs may have opened meanwhile: let an unwatched one go if need be
-    live = registry.add(LiveRoom(room))
+    live = registry.add(LiveRoom(room, FrameRenderer(room)))
     keeper().watch(live, address)
     if problem:
         return live, Reply(problem, error=True)
@@ -111,7 +99,9 @@ async def open_private_room(
     return live, None
 
 
-async def handle_message(live: LiveRoom, text: str | None, address: str) -> tuple[Reply, LiveRoom]:
+async def handle_message(
+    live: LiveRoom[Room], text: str | None, address: str
+) -> tuple[Reply, LiveRoom[Room]]:
     """Check one message and apply it, pushing the resulting frame; a bad one changes nothing.
 
     Returns the reply and the room the viewer watches from now on: the same one, or, after a
@@ -132,7 +122,9 @@ async def handle_message(live: LiveRoom, text: str | None, address: str) -> tupl
     return Reply(message), live
 
 
-async def message_while_replaying(text: str | None, address: str) -> tuple[Reply, LiveRoom | None]:
+async def message_while_replaying(
+    text: str | None, address: str
+) -> tuple[Reply, LiveRoom[Room] | None]:
     """A message from a page whose link is still replaying: only a reconnected page's
     "reattach" means anything yet, and returns it to its earlier run at once."""
     try:
@@ -153,8 +145,8 @@ def _restore(code: str) -> Room | None:
 
 
 async def reattach(
-    code: str, address: str, current: LiveRoom | None = None
-) -> tuple[Reply, LiveRoom | None]:
+    code: str, address: str, current: LiveRoom[Room] | None = None
+) -> tuple[Reply, LiveRoom[Room] | None]:
     """A reconnected page's earlier room: in this process, being let go, or as last saved.
     None (and the sentence saying why) when the page stays where it is."""
     earlier = registry.get(code) or keeper().releasing(code)
@@ -162,7 +154,7 @@ async def reattach(
         restored = await database_sync_to_async(_restore)(code)
         earlier = registry.get(code) or keeper().releasing(code)  # back while we read?
         if earlier is None and restored is not None:
-            earlier = LiveRoom(restored)
+            earlier = LiveRoom(restored, FrameRenderer(restored))
     if earlier is None or earlier is current:
         return Reply("That run has ended; this is a fresh restaurant."), None
     if earlier.viewers:
@@ -174,13 +166,13 @@ async def reattach(
     return Reply("Reconnected: carrying on where you were."), earlier
 
 
-def drop_room(old: LiveRoom) -> None:
+def drop_room(old: LiveRoom[Room]) -> None:
     """A page moved to its earlier run: the room it opened meanwhile goes at once."""
     registry.discard(old.room.code)
     keeper().forget(old)
 
 
-def left(live: LiveRoom) -> None:
+def left(live: LiveRoom[Room]) -> None:
     """A viewer left: if nobody watches, the room stops ticking now and, unless its page
     comes back within LAB_REATTACH_SECONDS, is saved and let go."""
     if live.viewers:
@@ -190,13 +182,13 @@ def left(live: LiveRoom) -> None:
     )
 
 
-def _release_if_unwatched(live: LiveRoom) -> None:
+def _release_if_unwatched(live: LiveRoom[Room]) -> None:
     if live.viewers or registry.get(live.room.code) is not live:
         return
     _release(live)
 
 
-def _release(live: LiveRoom) -> None:
+def _release(live: LiveRoom[Room]) -> None:
     """Let a room nobody watches go: the keeper saves it first, if it is worth resuming."""
     registry.discard(live.room.code)
     keeper().release(live)

@@ -75,7 +75,7 @@ def compare(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def figure_frames(request, name: str):
+def figure_frames(request: HttpRequest, name: str) -> HttpResponse:
     """A lesson figure's frames: the same cached bytes for every reader, no room, no socket."""
     try:
         plain, packed = frames_body(name)

@@ -1,4 +1,15 @@
 """The live-room framework: what every live restaurant (a lab, a class) is served through.
 
-It imports no feature package (`lab`, `classroom`); they import it.
+It imports no feature package (`lab`, `classroom`); they import it (tests/test_import_graph.py).
+
+- `commands`: reading a viewer's message (size, JSON depth, field checks) into a `Command`.
+- `ratelimit`: token buckets, per socket, per person and per client address (Redis-shared).
+- `broadcast`: viewers with one-frame mailboxes, `LiveRoom` (a room, its renderer, its
+  viewers), the per-process ticker, and `Registry`; a room is anything with a code, a frame
+  number and a `tick()` (`LiveState`), a renderer anything with `render(full)`.
+- `consumers`: the one websocket consumer base (`RoomConsumer`) and `Reply`.
+- `origins`: the websocket origin check.
+
+Still in `lbteach/lab/` (issue 20 moves them here): the room base, the frame renderer base,
+the keeper and the action table with its dispatcher.
 """

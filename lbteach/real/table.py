@@ -18,6 +18,7 @@ import secrets
 import signal
 import threading
 import urllib.parse
+from collections.abc import Callable
 from http.cookies import CookieError, SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -96,7 +97,7 @@ class Table(BaseHTTPRequestHandler):
         else:
             self.answer(404, {"error": f"table {self.name} has no page {url.path}"})
 
-    def shop(self, action: str, change) -> None:
+    def shop(self, action: str, change: Callable[[list], list]) -> None:
         session, new = self.session()
         before = self.carts.get(session)
         after = change(before)
@@ -154,7 +155,7 @@ class Table(BaseHTTPRequestHandler):
 class TableServer(ThreadingHTTPServer):
     daemon_threads = True
 
-    def handle_error(self, request, client_address) -> None:
+    def handle_error(self, request: object, client_address: object) -> None:
         pass  # HAProxy ends health checks with a reset; that is not an error
 
 

@@ -8,10 +8,11 @@ they made and clear their own cookies.
 from __future__ import annotations
 
 from django.conf import settings
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.middleware import HtmxDetails
 
 from lbteach.local_admin import is_local
 from lbteach.real import service
@@ -21,12 +22,18 @@ PAGE = "real/page.html"
 PROJECTOR = "real/projector.html"
 
 
-def _local(request) -> bool:
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it (as in lbteach/quiz/views.py)."""
+
+    htmx: HtmxDetails
+
+
+def _local(request: HttpRequest) -> bool:
     # From this machine and naming it: a tunnel on this machine connects from loopback too.
     return is_local(request)
 
 
-def balancer_origin(request, port: int) -> str:
+def balancer_origin(request: HttpRequest, port: int) -> str:
     """HAProxy's origin as this browser reaches it: the site's host name, HAProxy's port."""
     host = (
         request.get_host().rsplit(":", 1)[0]
@@ -36,7 +43,9 @@ def balancer_origin(request, port: int) -> str:
     return f"{request.scheme}://{host}:{port}"
 
 
-def _page(request, template: str, error: str = "", status: int = 200) -> HttpResponse:
+def _page(
+    request: HtmxHttpRequest, template: str, error: str = "", status: int = 200
+) -> HttpResponse:
     try:
         state = service.view()
     except RealError as problem:
@@ -56,26 +65,26 @@ def _page(request, template: str, error: str = "", status: int = 200) -> HttpRes
 
 
 @require_GET
-def page(request) -> HttpResponse:
+def page(request: HtmxHttpRequest) -> HttpResponse:
     return _page(request, PAGE)
 
 
 @require_GET
-def tables(request) -> HttpResponse:
+def tables(request: HtmxHttpRequest) -> HttpResponse:
     return _page(request, f"{PAGE}#health")
 
 
 @require_GET
-def projector(request):
+def projector(request: HttpRequest) -> HttpResponse:
     return _projector(request, PROJECTOR)
 
 
 @require_GET
-def projector_floor(request):
+def projector_floor(request: HttpRequest) -> HttpResponse:
     return _projector(request, f"{PROJECTOR}#floor")
 
 
-def _projector(request, template: str) -> HttpResponse:
+def _projector(request: HttpRequest, template: str) -> HttpResponse:
     """The tables and the clients last served at each, for a class's big screen."""
     try:
         state = service.view()
@@ -87,7 +96,7 @@ def _projector(request, template: str) -> HttpResponse:
 
 
 @require_POST
-def control(request) -> HttpResponse:
+def control(request: HtmxHttpRequest) -> HttpResponse:
     if not _local(request):
         return render(
             request,
@@ -104,7 +113,7 @@ def control(request) -> HttpResponse:
 
 
 @require_POST
-def seen(request) -> HttpResponse:
+def seen(request: HttpRequest) -> HttpResponse:
     try:
         row = service.report(
             request.POST.dict(), request.META.get("REMOTE_ADDR", ""), request.COOKIES
@@ -115,7 +124,7 @@ def seen(request) -> HttpResponse:
 
 
 @require_POST
-def clear_cookies(request) -> HttpResponse:
+def clear_cookies(request: HttpRequest) -> HttpResponse:
     """Really forget this browser's lesson cookies (HAProxy's SERVERID and the table's session)."""
     response = render(request, f"{PAGE}#cleared", {"names": service.LESSON_COOKIES})
     for name in service.LESSON_COOKIES:

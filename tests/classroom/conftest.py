@@ -16,7 +16,7 @@ ORIGIN = (b"origin", b"http://127.0.0.1")
 @pytest.fixture(autouse=True)
 def fresh_process(monkeypatch):
     """Each test starts like a new process: no rooms live here, rooms do not tick by themselves."""
-    monkeypatch.setattr("lbteach.lab.broadcast.TICK_SECONDS", 3600.0)
+    monkeypatch.setattr("lbteach.live.broadcast.TICK_SECONDS", 3600.0)
     yield
     for running in list(home.homes.values()):
         running._stop()

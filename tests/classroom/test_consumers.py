@@ -15,7 +15,7 @@ from django.core.management import call_command
 from lbteach.classroom import home as home_module
 from lbteach.classroom import placement
 from lbteach.classroom.models import ClassAnswer, Classroom, Student
-from lbteach.lab.broadcast import CLOSE_TOO_BIG
+from lbteach.live.broadcast import CLOSE_TOO_BIG
 from tests.classroom.conftest import join, socket, start_class
 from tests.lab.conftest import receive_until, status, status_text, statuses
 from tests.text import search

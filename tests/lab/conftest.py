@@ -18,7 +18,7 @@ ORIGIN = (b"origin", b"http://127.0.0.1")
 @pytest.fixture(autouse=True)
 def no_background_ticks(monkeypatch):
     """Rooms tick only when a test says so, so every frame is predictable."""
-    monkeypatch.setattr("lbteach.lab.broadcast.TICK_SECONDS", 3600.0)
+    monkeypatch.setattr("lbteach.live.broadcast.TICK_SECONDS", 3600.0)
 
 
 def connect(path: str, origin: tuple[bytes, bytes] = ORIGIN) -> WebsocketCommunicator:

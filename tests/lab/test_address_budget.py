@@ -11,9 +11,9 @@ import pytest
 import redis
 from websockets.sync.client import connect as ws_connect
 
-from lbteach.lab.broadcast import registry
-from lbteach.lab.consumers import TOO_MANY, client_address
+from lbteach.lab.service import registry
 from lbteach.live import ratelimit
+from lbteach.live.consumers import TOO_MANY, client_address
 from tests.browser.server import Server, origin_for, prepare_database, server_env
 from tests.lab.conftest import connect, receive_until, send, status
 

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from lbteach.lab.broadcast import CLOSE_TOO_BIG, registry
+from lbteach.lab.service import registry
+from lbteach.live.broadcast import CLOSE_TOO_BIG
 from tests.lab.conftest import (
     connect,
     metric,

@@ -13,10 +13,11 @@ from types import SimpleNamespace
 import pytest
 from django.test import Client
 
-from lbteach.lab import broadcast, replay
-from lbteach.lab.broadcast import registry, ticker
-from lbteach.lab.consumers import CLOSE_BUSY
-from lbteach.lab.service import REPLAYING
+from lbteach.lab import replay
+from lbteach.lab.service import REPLAYING, registry
+from lbteach.live import broadcast
+from lbteach.live.broadcast import ticker
+from lbteach.live.consumers import CLOSE_BUSY
 from tests.lab.conftest import connect, receive_until, send, status
 from tests.text import search
 

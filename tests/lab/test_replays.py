@@ -15,10 +15,9 @@ from websockets.sync.client import connect as ws_connect
 
 from lbteach.lab import replay as replay_module
 from lbteach.lab import service
-from lbteach.lab.broadcast import registry
 from lbteach.lab.consumers import COULD_NOT_OPEN
 from lbteach.lab.replayqueue import ReplayQueue, ReplayRefused, replay_cost, replays
-from lbteach.lab.service import REPLAYING, STILL_REPLAYING
+from lbteach.lab.service import REPLAYING, STILL_REPLAYING, registry
 from lbteach.lab.sharelink import LabSetup, decode_log
 from tests.browser.server import Browser, Server, origin_for, prepare_database, server_env
 from tests.lab.conftest import connect, receive_until, send, status

@@ -9,9 +9,9 @@ import redis
 from asgiref.sync import sync_to_async
 
 from lbteach.lab import keeper, runstore
-from lbteach.lab.broadcast import registry
 from lbteach.lab.keeper import keeper as this_keeper
 from lbteach.lab.models import LabRun
+from lbteach.lab.service import registry
 from tests.lab.conftest import connect, metric, receive_until, send, status
 from tests.text import search
 

@@ -62,7 +62,7 @@ def socket(path: str, origin: str | None, cookie: str = "", host: str = HOST):
 
 @pytest.fixture
 async def teacher_cookie(monkeypatch) -> tuple[str, str]:
-    monkeypatch.setattr("lbteach.lab.broadcast.TICK_SECONDS", 3600.0)
+    monkeypatch.setattr("lbteach.live.broadcast.TICK_SECONDS", 3600.0)
     client, code = await sync_to_async(start_class)()
     return code, f"sessionid={client.cookies['sessionid'].value}"
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lbteach.sim import ScenarioError, route_explained
 from lbteach.sim.model import TABLE_NAMES, table_address
@@ -20,7 +21,7 @@ class Command(BaseCommand):
     requires_system_checks: list[str] = []
     help = "Show which table a balancer picks for one request (IP, cookie, path) and why."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--balancer", required=True)
         parser.add_argument(
             "--servers",
@@ -40,7 +41,7 @@ class Command(BaseCommand):
             "--explain", action="store_true", help="also show the arithmetic, step by step"
         )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: Any) -> None:
         extra = {}
         if options["region"]:
             extra["region"] = options["region"]

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lbteach.sim import (
     BALANCERS,
     PRESETS,
+    Scenario,
     ScenarioError,
     Simulation,
     compare,
@@ -45,7 +48,7 @@ class Command(BaseCommand):
         " figures. Exit status 2 for a bad scenario."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("scenario", nargs="?", help="a preset name or a .json/.toml file")
         parser.add_argument("--balancer", help="override the scenario's balancer")
         parser.add_argument("--servers", type=int, help="override the number of tables")
@@ -58,7 +61,7 @@ class Command(BaseCommand):
         parser.add_argument("--format", choices=("table", "json"), default="table")
         parser.add_argument("--list", action="store_true", help="list presets and balancers")
 
-    def handle(self, *args, **options):
+    def handle(self, *args: object, **options: Any) -> None:
         if options["list"]:
             self._list()
             return
@@ -98,7 +101,7 @@ class Command(BaseCommand):
         for info in BALANCERS.values():
             self.stdout.write(f"  {info.name:<22} {info.kind:<9} {info.description}")
 
-    def _progress(self, total: int, balancers: int):
+    def _progress(self, total: int, balancers: int) -> Callable[[int, int], None] | None:
         # compare() runs its balancers in lockstep, so progress counts requests once.
         if total * balancers < PROGRESS_FROM or not self.stderr.isatty():
             return None
@@ -111,7 +114,7 @@ class Command(BaseCommand):
 
         return show
 
-    def _table(self, scenario, results: list[dict]) -> None:
+    def _table(self, scenario: Scenario, results: list[dict]) -> None:
         self.stdout.write(
             f"Scenario {scenario.name}: {count(scenario.servers, 'table')},"
             f" {count(scenario.clients, 'customer')}, {count(scenario.requests, 'request')},"

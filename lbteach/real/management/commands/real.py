@@ -16,9 +16,10 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lbteach.classroom.address import host_and_origin, lan_address
 from lbteach.real import control
@@ -57,7 +58,7 @@ def _loopback(host: str) -> bool:
 class Command(BaseCommand):
     help = "Start HAProxy (or nginx) before real table processes, and the site; Ctrl-C stops all."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tables", type=int, default=3, help="how many tables (default 3)")
         names = sorted({name for catalogue in CATALOGUES.values() for name in catalogue})
         parser.add_argument("--balancer", default="roundrobin", choices=names)
@@ -75,7 +76,7 @@ class Command(BaseCommand):
             "--lb-port", type=int, default=settings.REAL_LB_PORT, help="the balancer's port"
         )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         why = refusal(settings.DEBUG, list(settings.ALLOWED_HOSTS))
         if why:
             raise CommandError(why)
@@ -110,7 +111,7 @@ class Command(BaseCommand):
             sup.stop()
             shutil.rmtree(run_dir, ignore_errors=True)
 
-        def on_signal(signum, frame) -> None:
+        def on_signal(signum: int, frame: object) -> None:
             raise SystemExit(128 + signum)
 
         atexit.register(stop)

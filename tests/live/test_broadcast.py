@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 
-from lbteach.lab import broadcast
-from lbteach.lab.broadcast import Viewer
+from lbteach.live import broadcast
+from lbteach.live.broadcast import Viewer
 
 
 class SlowScreen:

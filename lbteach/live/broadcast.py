@@ -22,12 +22,9 @@ import logging
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any
+from typing import Any, Generic, Protocol, TypeVar
 
 from django.conf import settings
-
-from lbteach.lab.frames import FrameRenderer
-from lbteach.lab.room import Room
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +40,26 @@ MAX_BACKLOG_BYTES = 512 * 1024  # without a snapshot to hand, frames queue up to
 CLOSE_TOO_BIG = 4009  # like 1009: a message over the size limit
 CLOSE_MOVED = 4012  # like 1012: the room moved to another process; reconnect to find it
 CLOSE_RESYNC = 4013  # like 1013: too far behind; reconnect for a fresh snapshot
+
+
+class LiveState(Protocol):
+    """What a live room's state offers this module: its code, its frame number, a tick."""
+
+    code: str
+    seq: int
+
+    def tick(self) -> bool:
+        """Advance one tick; whether anything moved (a frame is due)."""
+        ...
+
+
+class Renderer(Protocol):
+    """What renders a room's frames: the next frame, or with `full` a snapshot."""
+
+    def render(self, full: bool = False) -> str: ...
+
+
+R = TypeVar("R", bound=LiveState)
 
 
 class Viewer:
@@ -120,12 +137,12 @@ def tick_seconds() -> float:
     return TICK_SECONDS or settings.LIVE_TICK_SECONDS
 
 
-class LiveRoom:
+class LiveRoom(Generic[R]):
     """A room, its renderer and its viewers in this process."""
 
-    def __init__(self, room: Room, renderer: FrameRenderer | None = None) -> None:
+    def __init__(self, room: R, renderer: Renderer) -> None:
         self.room = room
-        self.renderer = renderer or FrameRenderer(room)
+        self.renderer = renderer
         self.viewers: set[Viewer] = set()
         self._snapshot: tuple[int, str] | None = None
         self._ticker: Ticker | None = None
@@ -205,16 +222,16 @@ class Ticker:
     """Ticks this process's watched rooms in turns, slowing down rather than falling behind."""
 
     def __init__(self) -> None:
-        self.rooms: dict[LiveRoom, None] = {}  # an ordered set
+        self.rooms: dict[LiveRoom[Any], None] = {}  # an ordered set
         self.last_round_seconds = 0.0
         self._task: asyncio.Task | None = None
 
-    def add(self, live: LiveRoom) -> None:
+    def add(self, live: LiveRoom[Any]) -> None:
         self.rooms[live] = None
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
 
-    def discard(self, live: LiveRoom) -> None:
+    def discard(self, live: LiveRoom[Any]) -> None:
         self.rooms.pop(live, None)
 
     @property
@@ -267,11 +284,11 @@ def ticker() -> Ticker:
     return found
 
 
-class Registry:
-    """The live lab rooms of this process, by code."""
+class Registry(Generic[R]):
+    """A client's live rooms in this process, by code (the lab keeps one of these)."""
 
     def __init__(self) -> None:
-        self.rooms: dict[str, LiveRoom] = {}
+        self.rooms: dict[str, LiveRoom[R]] = {}
 
     def __len__(self) -> int:
         return len(self.rooms)
@@ -280,23 +297,20 @@ class Registry:
         """How many rooms someone watches (read from page views' threads too, hence the copy)."""
         return sum(1 for live in list(self.rooms.values()) if live.watched)
 
-    def oldest_unwatched(self) -> LiveRoom | None:
+    def oldest_unwatched(self) -> LiveRoom[R] | None:
         """The room nobody has watched for longest, if any: the first to make way."""
         alone = [live for live in self.rooms.values() if not live.watched]
         return min(alone, key=lambda live: live.alone_since, default=None)
 
-    def get(self, code: str) -> LiveRoom | None:
+    def get(self, code: str) -> LiveRoom[R] | None:
         return self.rooms.get(code)
 
-    def add(self, live: LiveRoom) -> LiveRoom:
+    def add(self, live: LiveRoom[R]) -> LiveRoom[R]:
         self.rooms[live.room.code] = live
         return live
 
-    def discard(self, code: str) -> LiveRoom | None:
+    def discard(self, code: str) -> LiveRoom[R] | None:
         live = self.rooms.pop(code, None)
         if live:
             live.stop_ticking()
         return live
-
-
-registry = Registry()
