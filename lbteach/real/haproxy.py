@@ -54,12 +54,18 @@ def config_text(setup: Setup) -> str:
         "    maxconn 512",
         # One thread: HAProxy's request number (%rt) is then the order it balances in.
         "    nbthread 1",
+        # A port taken by another program is an error, not a socket silently shared with it.
+        "    noreuseport",
         "",
         "defaults",
         "    mode http",
         "    timeout connect 1s",
         "    timeout client 30s",
         "    timeout server 10s",
+        # A crashed table refuses the check's connection at once, so it is still marked
+        # down within one interval; a merely slow one (a busy machine) is not, unless it
+        # takes this long (by default the check's timeout is `inter`, 250 ms: tests flapped).
+        "    timeout check 2s",
         "",
         "listen stats",
         f"    bind 127.0.0.1:{setup.stats_port}",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import http.client
+import json
 import shutil
 import socket
 import subprocess
@@ -42,6 +44,31 @@ def wait_for_port(port: int, process: subprocess.Popen, what: str, log: Path | N
                 return
         time.sleep(0.02)
     raise RealError(f"{what} did not open port {port} within {START_SECONDS:.0f} s")
+
+
+def wait_for_table(port: int, process: subprocess.Popen, letter: str) -> None:
+    """Wait until table `letter` answers its health check on `port` as this very process.
+
+    A port found free a moment ago may have been taken by another program since; then
+    something answers there, but not with our table's name and PID.
+    """
+    deadline = time.monotonic() + START_SECONDS
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RealError(f"table {letter} exited at start (code {process.returncode})")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            try:
+                conn.request("GET", "/health")
+                answer = json.loads(conn.getresponse().read())
+            finally:
+                conn.close()
+            if answer == {"table": letter, "pid": process.pid}:
+                return
+            raise RealError(f"port {port} is taken by another program")
+        except (OSError, ValueError):
+            time.sleep(0.02)
+    raise RealError(f"table {letter} did not answer on port {port} within {START_SECONDS:.0f} s")
 
 
 def end(process: subprocess.Popen | None) -> None:

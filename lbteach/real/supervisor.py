@@ -25,7 +25,7 @@ from lbteach.real.processes import (
     RealError,
     end,
     free_port,
-    wait_for_port,
+    wait_for_table,
 )
 from lbteach.real.served import ServedLog
 from lbteach.real.stores import SqliteStore
@@ -41,6 +41,8 @@ MISSING = (
     + ")"
 )
 
+# Starts with new free ports when another program took the ones picked (a shared machine).
+PORT_TRIES = 3
 # Predictions kept for requests not reported yet (a script's, a closed tab's) at most.
 FORESEEN_LIMIT = 5000
 
@@ -99,6 +101,7 @@ class Supervisor:
             raise RealError(str(error)) from None
         self.redis_url = redis_url
         self.host = host
+        self.ports_chosen = not port  # free ports picked here may be retaken by others
         self.port = port or free_port()
         self.stats_port = free_port()
         self.origins = origins
@@ -119,7 +122,7 @@ class Supervisor:
             try:
                 for letter in self.pool:
                     self._start_table(letter)
-                self.front.start(self._setup())
+                self._start_front()
             except BaseException:
                 self.stop()
                 raise
@@ -140,17 +143,40 @@ class Supervisor:
         return running
 
     # -- tables -----------------------------------------------------------------------------
+    def _start_front(self) -> None:
+        """Start the balancer; when a free port was taken meanwhile (another program on this
+        machine), with new ports, twice more. A port given by the learner is kept."""
+        for attempt in range(PORT_TRIES):
+            try:
+                self.front.start(self._setup())
+                return
+            except RealError as error:
+                taken = "Address already in use" in str(error)
+                if not (taken and self.ports_chosen and attempt + 1 < PORT_TRIES):
+                    raise
+                self.port, self.stats_port = free_port(), free_port()
+                self.generation -= 1  # that configuration never ran
+
     def _start_table(self, letter: str) -> None:
-        port = self.ports.setdefault(letter, free_port())
-        log = (self.run_dir / f"table-{letter}.log").open("ab")
-        command = [sys.executable, "-m", "lbteach.real.table", "--name", letter]
-        command += ["--port", str(port), "--run-dir", str(self.run_dir)]
-        if self.redis_url:
-            command += ["--redis", self.redis_url]
-        process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
-        log.close()
-        self.processes[letter] = process
-        wait_for_port(port, process, f"table {letter}")
+        """Start a table on its port (a new free one the first time) and check it is ours."""
+        fresh = letter not in self.ports
+        for attempt in range(PORT_TRIES):
+            port = self.ports.setdefault(letter, free_port())
+            with (self.run_dir / f"table-{letter}.log").open("ab") as log:
+                command = [sys.executable, "-m", "lbteach.real.table", "--name", letter]
+                command += ["--port", str(port), "--run-dir", str(self.run_dir)]
+                if self.redis_url:
+                    command += ["--redis", self.redis_url]
+                process = subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+            self.processes[letter] = process
+            try:
+                wait_for_table(port, process, letter)
+                return
+            except RealError:
+                end(process)
+                if not (fresh and attempt + 1 < PORT_TRIES):
+                    raise
+                del self.ports[letter]  # someone else took the port: another one
 
     def _table(self, letter: object) -> str:
         if not isinstance(letter, str) or letter not in self.pool:

@@ -138,7 +138,9 @@ def start_haproxy(directory: Path, sections: str, stats_port: int) -> Product:
     """HAProxy in the foreground with `sections` (frontends and backends) plus a stats page."""
     config = directory / "haproxy.cfg"
     config.write_text(
-        "global\n    maxconn 512\n\n"
+        # noreuseport: a port another HAProxy already holds fails to bind, loudly, instead of
+        # being shared with it (answers from another test's servers).
+        "global\n    maxconn 512\n    noreuseport\n\n"
         "defaults\n    mode http\n    timeout connect 2s\n"
         "    timeout client 5s\n    timeout server 5s\n"
         # A health check may take this long on a loaded machine: without it the check's

@@ -375,3 +375,27 @@ def test_a_reload_settles_the_old_configuration_requests_first(restaurant):
         "A",
         "round robin: table A is next in turn",
     )
+
+
+def test_ports_taken_meanwhile_by_another_program_are_replaced(
+    haproxy_program, tmp_path, monkeypatch
+):
+    # Free ports are picked, then bound a moment later; on a shared machine another
+    # program may take one in between. Here the first port picked for HAProxy and the one
+    # for table A are already taken: both start again elsewhere, once.
+    from lbteach.real import supervisor
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        busy = taken.getsockname()[1]
+        picks = iter([busy, None, busy])  # HAProxy's port, its stats port, table A's port
+        real_free_port = supervisor.free_port
+        monkeypatch.setattr(supervisor, "free_port", lambda: next(picks, None) or real_free_port())
+        sup = Supervisor(tmp_path / "run", tables=1, program="haproxy").start()
+        try:
+            assert busy not in (sup.port, sup.ports["A"])
+            assert sup.generation == 1
+            assert Customer("10.0.3.7").send(sup.port).table == "A"
+        finally:
+            sup.stop()
