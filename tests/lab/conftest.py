@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 import re
 
 import pytest
 from channels.testing import WebsocketCommunicator
+from django.db import connections
 
 from lbteach.asgi import application
 from tests.text import search
@@ -72,3 +74,17 @@ async def receive_until(communicator, predicate, limit: int = 20, wait: float = 
         if predicate(frame):
             return frame
     raise AssertionError(f"no matching frame among {seen}")
+
+
+async def get_off_loop(client, *args, **kwargs):
+    """`client.get` in a worker thread (the loop keeps serving sockets meanwhile). The test
+    client leaves its database connection open on purpose; in a thread of its own nobody
+    would close it (PostgreSQL then warns when it is garbage-collected), so this does."""
+
+    def get():
+        try:
+            return client.get(*args, **kwargs)
+        finally:
+            connections.close_all()
+
+    return await asyncio.to_thread(get)

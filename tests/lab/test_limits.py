@@ -18,7 +18,7 @@ from lbteach.lab.service import REPLAYING, registry
 from lbteach.live import broadcast
 from lbteach.live.broadcast import ticker
 from lbteach.live.consumers import CLOSE_BUSY
-from tests.lab.conftest import connect, receive_until, send, status
+from tests.lab.conftest import connect, get_off_loop, receive_until, send, status
 from tests.text import search
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -87,11 +87,11 @@ async def test_past_the_room_limit_a_new_lab_is_told_the_lab_is_busy(monkeypatch
     assert len(registry) == 2
     # The page says it too, and the rest of the site carries on.
     client = Client()
-    page = await asyncio.to_thread(client.get, "/lab/")
+    page = await get_off_loop(client, "/lab/")
     assert page.status_code == 503
     assert page["Retry-After"] == "60"
     assert "The lab is busy right now: try again in a minute." in page.content.decode()
-    assert (await asyncio.to_thread(client.get, "/lessons/")).status_code == 200
+    assert (await get_off_loop(client, "/lessons/")).status_code == 200
     for communicator, _ in labs:
         await communicator.disconnect()
 

@@ -20,7 +20,7 @@ from lbteach.lab.replayqueue import ReplayQueue, ReplayRefused, replay_cost, rep
 from lbteach.lab.service import REPLAYING, STILL_REPLAYING, registry
 from lbteach.lab.sharelink import LabSetup, decode_log
 from tests.browser.server import Browser, Server, origin_for, prepare_database, server_env
-from tests.lab.conftest import connect, receive_until, send, status
+from tests.lab.conftest import connect, get_off_loop, receive_until, send, status
 from tests.text import search
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -199,7 +199,7 @@ async def test_pages_of_one_link_each_get_a_room_of_their_own(monkeypatch):
 
 
 async def test_a_link_page_says_replaying_and_its_run_arrives_with_what_was_replayed(client):
-    page = await asyncio.to_thread(Client().get, "/lab/", {"log": "5.change_ip"})
+    page = await get_off_loop(Client(), "/lab/", {"log": "5.change_ip"})
     assert REPLAYING in page.content.decode()
     communicator = connect(SINGLE + "&log=5.change_ip")
     assert (await communicator.connect())[0]
