@@ -55,7 +55,8 @@ async def saved_codes() -> set[str]:
     return set(await sync_to_async(lambda: list(LabRun.objects.values_list("code", flat=True)))())
 
 
-async def until(predicate, seconds: float = 5.0) -> None:
+# Generous: the keeper saves within a second, but a loaded CI machine can take several.
+async def until(predicate, seconds: float = 20.0) -> None:
     for _ in range(int(seconds / 0.01)):
         if await predicate():
             return
