@@ -6,12 +6,12 @@ from __future__ import annotations
 import contextlib
 import json
 import re
-import uuid
 
 import pytest
 import redis
 
-from tests.browser.server import Browser, Server, prepare_database, server_env
+from tests.browser.server import Browser
+from tests.processes import two_redis_processes
 from tests.text import search
 
 pytestmark = pytest.mark.redis
@@ -24,23 +24,14 @@ REFUSED = "Too many commands"
 
 @pytest.fixture
 def two_processes(tmp_path, redis_url):
-    prefix = f"test-{uuid.uuid4().hex[:12]}"  # parallel runs on one Redis keep apart
-    env = server_env(
-        tmp_path / "db.sqlite3",
-        REDIS_URL=redis_url,
-        CACHE_KEY_PREFIX=prefix,
+    with two_redis_processes(
+        tmp_path,
+        redis_url,
         LAB_COMMAND_BURST=str(BURST),
         LAB_COMMAND_RATE="0",  # no refill during the test: exact counts
         LIVE_TICK_SECONDS="3600",  # no tick frames: each tap gets only its own answer
-    )
-    prepare_database(env)
-    first, second = Server(env).start(), Server(env).start()
-    yield first, second, prefix
-    first.stop()
-    second.stop()
-    store = redis.Redis.from_url(redis_url)
-    for key in store.scan_iter(f"{prefix}:*"):
-        store.delete(key)
+    ) as processes:
+        yield processes
 
 
 def answers(socket, taps: int) -> list[str]:

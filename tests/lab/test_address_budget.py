@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import uuid
 
 import pytest
 import redis
@@ -14,8 +13,9 @@ from websockets.sync.client import connect as ws_connect
 from lbteach.lab.service import registry
 from lbteach.live import ratelimit
 from lbteach.live.consumers import TOO_MANY, client_address
-from tests.browser.server import Server, origin_for, prepare_database, server_env
+from tests.browser.server import origin_for
 from tests.lab.conftest import connect, receive_until, send, status
+from tests.processes import two_redis_processes
 
 LAB = "/ws/lab/single/?scenario=mobile_ip_change&balancer=source_ip&seed=7&customers=20"
 ADDED = "Added 1 customer."
@@ -81,22 +81,10 @@ def commands_accepted(socket, times: int) -> list[str]:
 
 @pytest.fixture
 def two_processes(tmp_path, redis_url):
-    prefix = f"test-{uuid.uuid4().hex[:12]}"  # parallel runs on one Redis keep apart
-    env = server_env(
-        tmp_path / "db.sqlite3",
-        REDIS_URL=redis_url,
-        CACHE_KEY_PREFIX=prefix,
-        LAB_ADDRESS_COMMAND_BURST="40",
-        LAB_ADDRESS_COMMAND_RATE="0",
-    )
-    prepare_database(env)
-    first, second = Server(env).start(), Server(env).start()
-    yield first, second, prefix
-    first.stop()
-    second.stop()
-    store = redis.Redis.from_url(redis_url)
-    for key in store.scan_iter(f"{prefix}:*"):
-        store.delete(key)
+    with two_redis_processes(
+        tmp_path, redis_url, LAB_ADDRESS_COMMAND_BURST="40", LAB_ADDRESS_COMMAND_RATE="0"
+    ) as processes:
+        yield processes
 
 
 @pytest.mark.redis
