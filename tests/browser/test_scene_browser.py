@@ -4,6 +4,7 @@ screen, motion that respects the reader, compare mode's verdict first."""
 from __future__ import annotations
 
 import re
+import time
 from contextlib import ExitStack
 
 import pytest
@@ -286,16 +287,23 @@ def test_on_a_phone_the_scene_and_the_event_buttons_share_the_screen(phone, site
     phone.locator("#floor").evaluate("el => el.scrollIntoView({block: 'start'})")
     change = phone.get_by_role("button", name="Change IPs")
     change.click()
-    layout = phone.evaluate(
-        """() => {
-            const scene = document.querySelector('#floor svg.scene').getBoundingClientRect();
-            const controls = document.querySelector('.controls').getBoundingClientRect();
-            const button = [...document.querySelectorAll('.controls button')]
-                .find(b => b.textContent === 'Change IPs').getBoundingClientRect();
-            return {sceneTop: scene.top, sceneBottom: scene.bottom, controlsTop: controls.top,
-                    buttonTop: button.top, buttonBottom: button.bottom, height: innerHeight};
-        }"""
-    )
+    read = """() => {
+        const scene = document.querySelector('#floor svg.scene').getBoundingClientRect();
+        const controls = document.querySelector('.controls').getBoundingClientRect();
+        const button = [...document.querySelectorAll('.controls button')]
+            .find(b => b.textContent === 'Change IPs').getBoundingClientRect();
+        return {sceneTop: scene.top, sceneBottom: scene.bottom, controlsTop: controls.top,
+                buttonTop: button.top, buttonBottom: button.bottom, height: innerHeight};
+    }"""
+    # The page scrolls the floor into view after the click (smoothly, unless motion is
+    # reduced): read the layout once it has settled, for at most 5 s.
+    deadline = time.monotonic() + 5
+    layout = phone.evaluate(read)
+    while time.monotonic() < deadline and not (
+        layout["sceneTop"] >= 0 and layout["sceneBottom"] <= layout["controlsTop"] + 1
+    ):
+        phone.wait_for_timeout(100)
+        layout = phone.evaluate(read)
     assert layout["sceneTop"] >= 0, layout
     assert layout["sceneBottom"] <= layout["controlsTop"] + 1, layout  # nothing covers it
     assert layout["controlsTop"] <= layout["buttonTop"], layout
