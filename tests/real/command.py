@@ -96,16 +96,15 @@ class RealCommand:
         """Ctrl-C: SIGINT to the command alone (its handler stops what it started)."""
         if self.process.poll() is None:
             os.kill(self.process.pid, signal.SIGINT)
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        return self.process.returncode
+        return self._ended()
 
     def ctrl_c(self) -> int:
         """A terminal's Ctrl-C: SIGINT to every process in the command's group at once."""
         os.killpg(self.process.pid, signal.SIGINT)
+        return self._ended()
+
+    def _ended(self) -> int:
+        """Its exit code, once it has stopped (killed if it takes over 20 s)."""
         try:
             self.process.wait(timeout=20)
         except subprocess.TimeoutExpired:

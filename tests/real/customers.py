@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import http.client
 import json
+import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 
@@ -88,3 +90,24 @@ def cors(port: int, method: str, origin: str) -> tuple[int, dict[str, str]]:
     finally:
         conn.close()
     return response.status, {k: v for k, v in found.items() if k.startswith("access-control-")}
+
+
+def reload_under_traffic(
+    sup: Supervisor, balancers: Iterable[str], send: Callable[[], None]
+) -> None:
+    """Switch `sup` to each of `balancers` in turn (a reload each) while another thread calls
+    `send` over and over, until the last reload is done."""
+    done = threading.Event()
+
+    def traffic() -> None:
+        while not done.is_set():
+            send()
+
+    sender = threading.Thread(target=traffic)
+    sender.start()
+    try:
+        for name in balancers:
+            sup.set_balancer(name)
+    finally:
+        done.set()
+        sender.join()

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 
 from lbteach.real.balancers import NGINX_BALANCERS
 from lbteach.real.supervisor import RealError, Supervisor
-from tests.real.customers import Customer
+from tests.real.customers import Customer, reload_under_traffic
 from tests.real.test_real_restaurant import script
 
 pytestmark = pytest.mark.real_products
@@ -60,20 +58,11 @@ def test_removing_a_table_keeps_every_other_customer_of_ip_hash(restaurant):
 def test_nginx_reloads_under_traffic_lose_no_request(restaurant):
     customer = Customer("10.0.3.7")
     statuses: list[int] = []
-    done = threading.Event()
-
-    def traffic() -> None:
-        while not done.is_set():
-            statuses.append(customer.send(restaurant.port).status)
-
-    sender = threading.Thread(target=traffic)
-    sender.start()
-    try:
-        for name in list(NGINX_BALANCERS) * 4:
-            restaurant.set_balancer(name)
-    finally:
-        done.set()
-        sender.join()
+    reload_under_traffic(
+        restaurant,
+        list(NGINX_BALANCERS) * 4,
+        lambda: statuses.append(customer.send(restaurant.port).status),
+    )
     assert restaurant.generation == 13
     assert statuses.count(200) == len(statuses) > 0
 

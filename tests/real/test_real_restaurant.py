@@ -9,14 +9,13 @@ from __future__ import annotations
 
 import http.client
 import socket
-import threading
 
 import pytest
 
 from lbteach.real.balancers import REAL_BALANCERS
 from lbteach.real.supervisor import RealError, Supervisor
 from tests.real.cases import client_ips
-from tests.real.customers import Customer, cors
+from tests.real.customers import Customer, cors, reload_under_traffic
 
 pytestmark = pytest.mark.real_products
 
@@ -169,20 +168,11 @@ def test_with_redis_as_the_shared_store_a_cart_survives_a_crash(
 def test_reloads_under_traffic_lose_no_request(restaurant):
     customer = Customer("10.0.3.7")
     statuses: list[int] = []
-    done = threading.Event()
-
-    def traffic() -> None:
-        while not done.is_set():
-            statuses.append(customer.send(restaurant.port).status)
-
-    sender = threading.Thread(target=traffic)
-    sender.start()
-    try:
-        for name in list(REAL_BALANCERS) * 4:
-            restaurant.set_balancer(name)
-    finally:
-        done.set()
-        sender.join()
+    reload_under_traffic(
+        restaurant,
+        list(REAL_BALANCERS) * 4,
+        lambda: statuses.append(customer.send(restaurant.port).status),
+    )
     assert restaurant.generation == 21
     assert statuses.count(200) == len(statuses) > 0
 
@@ -193,34 +183,26 @@ def test_reloads_lose_no_request_of_a_kept_alive_client_that_retries_like_a_brow
     # resend a request that got nothing on a reused connection; so does this client, once.
     statuses: list[int] = []
     retries = 0
-    done = threading.Event()
+    conn = http.client.HTTPConnection("127.0.0.1", restaurant.port, timeout=5)
 
-    def traffic() -> None:
+    def send() -> None:
         nonlocal retries
-        conn = http.client.HTTPConnection("127.0.0.1", restaurant.port, timeout=5)
-        while not done.is_set():
-            for attempt in range(2):
-                try:
-                    conn.request("GET", "/cart", headers={"X-Client-IP": "10.0.3.7"})
-                    response = conn.getresponse()
-                    response.read()
-                    statuses.append(response.status)
-                    break
-                except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
-                    conn.close()
-                    retries += attempt == 0
-            else:
-                statuses.append(0)  # lost even after the retry
-        conn.close()
+        for attempt in range(2):
+            try:
+                conn.request("GET", "/cart", headers={"X-Client-IP": "10.0.3.7"})
+                response = conn.getresponse()
+                response.read()
+                statuses.append(response.status)
+                return
+            except (http.client.RemoteDisconnected, ConnectionResetError, BrokenPipeError):
+                conn.close()
+                retries += attempt == 0
+        statuses.append(0)  # lost even after the retry
 
-    sender = threading.Thread(target=traffic)
-    sender.start()
     try:
-        for name in list(REAL_BALANCERS) * 4:
-            restaurant.set_balancer(name)
+        reload_under_traffic(restaurant, list(REAL_BALANCERS) * 4, send)
     finally:
-        done.set()
-        sender.join()
+        conn.close()
     assert statuses.count(200) == len(statuses) > 0
     assert retries <= 20  # at most one closed connection per reload
 
