@@ -8,7 +8,7 @@ from importlib import import_module
 from channels.db import database_sync_to_async
 from django.conf import settings
 
-from lbteach.classroom import ending, service
+from lbteach.classroom import ending, identity, lifecycle
 from lbteach.classroom.handle import RECONNECTING, Member, RoomEnded, RoomHandle
 from lbteach.classroom.models import Classroom
 from lbteach.classroom.placement import open_room
@@ -34,17 +34,17 @@ def identify(code: str, role: str, cookies: dict) -> tuple[int | None, str] | No
     session = session_from(cookies)
     classroom: Classroom | None
     try:
-        classroom = service.open_class(code)
-    except service.ClassNotFound:
-        classroom = service.ended_class(code)
+        classroom = lifecycle.open_class(code)
+    except lifecycle.ClassNotFound:
+        classroom = lifecycle.ended_class(code)
     if classroom is None:
         return None
     if role == STUDENT:
-        student = service.student_in(classroom, session)
+        student = identity.student_in(classroom, session)
         return (student.pk, student.nickname) if student else None
     if role == PROJECTOR:
-        return (None, "") if service.may_project(classroom, session) else None
-    return (None, "") if service.is_teacher(classroom, session) else None
+        return (None, "") if identity.may_project(classroom, session) else None
+    return (None, "") if identity.is_teacher(classroom, session) else None
 
 
 class ClassConsumer(RoomConsumer):

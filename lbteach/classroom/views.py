@@ -13,9 +13,10 @@ from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lbteach.classroom import ending, lesson_plans, service
+from lbteach.classroom import ending, identity, lesson_plans, lifecycle, limits, students
 from lbteach.classroom.codes import NicknameError, normalise_code
 from lbteach.classroom.pages import absolute, class_page_context, join_url, phone_page_context
+from lbteach.classroom.results import RESULT_COLUMNS, class_results, result_rows
 from lbteach.quiz import bank
 
 
@@ -50,12 +51,12 @@ def _find(request, code: str):
     browser already in that class."""
     client = _client(request)
     try:
-        classroom = service.open_class(code)
-    except service.ClassNotFound:
-        if service.missed_join(client):
+        classroom = lifecycle.open_class(code)
+    except lifecycle.ClassNotFound:
+        if limits.missed_join(client):
             return None, _too_many(request)
         return None, _not_found(request, code)
-    if service.locked_out(client) and not service.belongs(classroom, request.session):
+    if limits.locked_out(client) and not identity.belongs(classroom, request.session):
         return None, _too_many(request)
     return classroom, None
 
@@ -64,7 +65,7 @@ def _teacher_class(request, code: str):
     classroom, refusal = _find(request, code)
     if refusal is not None:
         return None, refusal
-    if not service.is_teacher(classroom, request.session):
+    if not identity.is_teacher(classroom, request.session):
         return None, _forbidden(request, classroom)
     return classroom, None
 
@@ -73,12 +74,12 @@ def _teacher_results(request, code: str, teacher: bool = True):
     """The class (open or ended, while its results are kept) if this browser is its teacher
     (or whoever asks, with `teacher=False`)."""
     try:
-        classroom = service.kept_class(code)
-    except service.ClassNotFound:
-        if service.missed_join(_client(request)):
+        classroom = lifecycle.kept_class(code)
+    except lifecycle.ClassNotFound:
+        if limits.missed_join(_client(request)):
             return None, _too_many(request)
         return None, _not_found(request, code)
-    if teacher and not service.is_teacher(classroom, request.session):
+    if teacher and not identity.is_teacher(classroom, request.session):
         return None, _forbidden(request, classroom)
     return classroom, None
 
@@ -90,10 +91,10 @@ def index(request):
 
 @require_POST
 def start(request):
-    if not service.may_start_class(_client(request)):
+    if not limits.may_start_class(_client(request)):
         return _too_many(request, starting=True)
-    classroom, key = service.start_class()
-    service.remember_teacher(request.session, classroom.code, key)
+    classroom, key = lifecycle.start_class()
+    identity.remember_teacher(request.session, classroom.code, key)
     request.session.modified = True
     return HttpResponseRedirect(reverse("classroom:teach", args=[classroom.code]))
 
@@ -131,9 +132,9 @@ def _ending_page(request, classroom, template: str, context: dict, status: int =
 
 @require_http_methods(["GET", "POST"])
 def student(request, code: str):
-    finished = service.ended_class(code)
+    finished = lifecycle.ended_class(code)
     if finished is not None:
-        seat = service.student_in(finished, request.session)
+        seat = identity.student_in(finished, request.session)
         me = ending.student_context(ending.data(finished), seat.pk if seat else None)
         # Someone who was not in the class is told it has ended (410: it cannot be joined).
         status = 200 if seat is not None else 410
@@ -142,11 +143,11 @@ def student(request, code: str):
     classroom, refusal = _find(request, code)
     if refusal is not None:
         return refusal
-    seat = service.student_in(classroom, request.session)
+    seat = identity.student_in(classroom, request.session)
     context = {"classroom": classroom}
     if seat is None and request.method == "POST":
         try:
-            seat = service.join(classroom, request.session, request.POST.get("nickname"))
+            seat = students.join(classroom, request.session, request.POST.get("nickname"))
             return HttpResponseRedirect(reverse("classroom:student", args=[classroom.code]))
         except NicknameError as error:
             context |= {"error": str(error), "nickname": request.POST.get("nickname", "")[:40]}
@@ -167,15 +168,16 @@ def teach(request, code: str):
     if request.method == "POST":
         return _claim_teacher(request, code)
     try:
-        kept = service.kept_class(code)
-    except service.ClassNotFound:
+        kept = lifecycle.kept_class(code)
+    except lifecycle.ClassNotFound:
         kept = None
-    if kept is not None and kept.ended_at is not None and service.is_teacher(kept, request.session):
+    ended = kept is not None and kept.ended_at is not None
+    if ended and identity.is_teacher(kept, request.session):
         return HttpResponseRedirect(reverse("classroom:results_page", args=[kept.code]))
     classroom, refusal = _teacher_class(request, code)
     if refusal is not None:
         return refusal
-    teacher_key = request.session[service.TEACHER_SESSION_KEY][classroom.code]
+    teacher_key = request.session[identity.TEACHER_SESSION_KEY][classroom.code]
     context = class_page_context(classroom, request)
     context |= {
         # Keys ride in the fragment, which browsers never send: they stay out of every
@@ -183,7 +185,7 @@ def teach(request, code: str):
         "teacher_link": absolute(request, reverse("classroom:teach", args=[classroom.code]))
         + f"#key={teacher_key}",
         "projector_link": absolute(request, reverse("classroom:projector", args=[classroom.code]))
-        + f"#key={service.projector_key(classroom)}",
+        + f"#key={identity.projector_key(classroom)}",
         "questions": bank.list_questions(kinds=("single", "multiple", "true_false", "scenario")),
         "results_days": settings.CLASS_RESULTS_DAYS,
         "plans": lesson_plans.all_plans(),
@@ -198,7 +200,7 @@ def _posted_key(request) -> str:
     key = request.POST.get("key", "").strip()
     if "#key=" in key:
         key = key.rsplit("#key=", 1)[1]
-    return key if len(key) <= service.KEY_MAX_LENGTH else ""
+    return key if len(key) <= identity.KEY_MAX_LENGTH else ""
 
 
 def _claim_teacher(request, code: str):
@@ -208,9 +210,9 @@ def _claim_teacher(request, code: str):
     if refusal is not None:
         return refusal
     key = _posted_key(request)
-    if not service.teacher_key_matches(classroom, key):
+    if not identity.teacher_key_matches(classroom, key):
         return _forbidden(request, classroom, wrong_key=True)
-    service.remember_teacher(request.session, classroom.code, key)
+    identity.remember_teacher(request.session, classroom.code, key)
     page = request.POST.get("next")
     page = page if page in TEACHER_PAGES else "teach"
     return HttpResponseRedirect(reverse(f"classroom:{page}", args=[classroom.code]))
@@ -226,20 +228,20 @@ def projector(request, code: str):
         if refusal is not None:
             return refusal
         key = _posted_key(request)
-        if not service.projector_key_matches(known, key):
+        if not identity.projector_key_matches(known, key):
             return _projector_elsewhere(request, known, wrong_key=True)
-        service.remember_projector(request.session, known.code, key)
+        identity.remember_projector(request.session, known.code, key)
         return HttpResponseRedirect(reverse("classroom:projector", args=[known.code]))
-    finished = service.ended_class(code)
+    finished = lifecycle.ended_class(code)
     if finished is not None:
-        if not service.may_project(finished, request.session):
+        if not identity.may_project(finished, request.session):
             return _projector_elsewhere(request, finished)
         context = {"ending": ending.data(finished)}
         return _ending_page(request, finished, "classroom/projector.html", context)
     classroom, refusal = _find(request, code)
     if refusal is not None:
         return refusal
-    if not service.may_project(classroom, request.session):
+    if not identity.may_project(classroom, request.session):
         return _projector_elsewhere(request, classroom)
     return render(request, "classroom/projector.html", class_page_context(classroom, request))
 
@@ -274,7 +276,7 @@ def results_page(request, code: str):
     classroom, refusal = _teacher_results(request, code)
     if refusal is not None:
         return refusal
-    context = {"classroom": classroom, **service.class_results(classroom)}
+    context = {"classroom": classroom, **class_results(classroom)}
     return render(request, "classroom/results.html", context)
 
 
@@ -284,7 +286,7 @@ def results_print(request, code: str):
     classroom, refusal = _teacher_results(request, code)
     if refusal is not None:
         return refusal
-    context = {"classroom": classroom, "printable": True, **service.class_results(classroom)}
+    context = {"classroom": classroom, "printable": True, **class_results(classroom)}
     return render(request, "classroom/results.html", context)
 
 
@@ -297,6 +299,6 @@ def results(request, code: str):
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="class-{classroom.code}-results.csv"'
     writer = csv.writer(response)
-    writer.writerow(service.RESULT_COLUMNS)
-    writer.writerows(service.result_rows(classroom))
+    writer.writerow(RESULT_COLUMNS)
+    writer.writerows(result_rows(classroom))
     return response
