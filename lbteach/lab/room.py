@@ -16,9 +16,10 @@ from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from lbteach.lab.actions import EVENTS, LAB, LAB_ACTIONS, ActionTable, Sender
+from lbteach.lab.actions import EVENTS, LAB_ACTIONS
 from lbteach.lab.scene import SceneMemory
 from lbteach.lab.sharelink import LOG_LIMIT, MAX_CUSTOMERS, LabSetup, log_entry
+from lbteach.live.actions import LAB, ActionTable, Sender
 from lbteach.live.commands import SPEEDS, BadCommand, Command
 from lbteach.sim import BALANCERS, Decision, ScenarioError, Simulation, scenario_from_preset
 from lbteach.sim.words import count
@@ -128,12 +129,9 @@ class Room:
     # -- commands ---------------------------------------------------------------------------
     def apply(self, command: Command, sender: Sender = LAB_SENDER) -> str:
         """Carry out one checked command; return the sentence for the status region."""
-        action = self.actions[command.action]
-        if action.run is None:
-            raise BadCommand(f"“{command.action}” is not something this room does.")
         requests = self.requests
-        message = action.run(self, command.params, sender)
-        if action.logged and self.shareable and len(self.log) < LOG_LIMIT:
+        message = self.actions.run(self, command, sender)
+        if self.actions[command.action].logged and self.shareable and len(self.log) < LOG_LIMIT:
             self.log.append(log_entry(requests, command, self.actions))
         return message
 

@@ -2,6 +2,8 @@
 
 It imports no feature package (`lab`, `classroom`); they import it (tests/test_import_graph.py).
 
+- `actions`: roles and `Sender`, `Action` (each declared once), `ActionTable` and its one
+  dispatcher, which acts on a room's host through the small `Host` protocol.
 - `commands`: reading a viewer's message (size, JSON depth, field checks) into a `Command`.
 - `ratelimit`: token buckets, per socket, per person and per client address (Redis-shared).
 - `broadcast`: viewers with one-frame mailboxes, `LiveRoom` (a room, its renderer, its
@@ -13,5 +15,5 @@ It imports no feature package (`lab`, `classroom`); they import it (tests/test_i
 - `origins`: the websocket origin check.
 
 Still in `lbteach/lab/` (issue 20 moves them here): the room base, the restaurant regions'
-renderer (`lab/frames.py`), the keeper and the action table with its dispatcher.
+renderer (`lab/frames.py`) and the keeper.
 """
