@@ -118,16 +118,48 @@ CUSTOMER_REPLAYS = {
     "nocookie": "clear_cookies",
 }
 
-# Events a button sends; `share` 1.0 makes the lesson unmissable: every mobile customer moves.
-EVENTS: dict[str, dict] = {
-    "change_ip": {"do": "change_ip", "share": 1.0},
-    "clear_cookies": {"do": "clear_cookies", "share": 1.0},
-    "expire_sessions": {"do": "expire_sessions"},
-    "add_table": {"do": "add_server"},
-    "remove_table": {"do": "remove_server"},
-    "crash_table": {"do": "crash_server"},
-    "restore_table": {"do": "restore_server"},
-}
+# The restaurant-wide buttons, one line each: the engine event it sends, its label, what it
+# does. `share` 1.0 makes the lesson unmissable: every mobile customer moves.
+EVENT_BUTTONS: tuple[tuple[str, dict, str, str], ...] = (
+    (
+        "change_ip",
+        {"do": "change_ip", "share": 1.0},
+        "Change IPs",
+        "Every mobile customer's phone switches network and gets a new IP address.",
+    ),
+    (
+        "clear_cookies",
+        {"do": "clear_cookies", "share": 1.0},
+        "Clear cookies",
+        "Customers clear their cookies, the host's affinity cookie with them.",
+    ),
+    (
+        "expire_sessions",
+        {"do": "expire_sessions"},
+        "Expire sessions",
+        "The host forgets which table each customer was given.",
+    ),
+    ("add_table", {"do": "add_server"}, "Add table", "A new table opens."),
+    (
+        "remove_table",
+        {"do": "remove_server"},
+        "Remove table",
+        "Take the chosen table (or the fullest) out of service.",
+    ),
+    (
+        "crash_table",
+        {"do": "crash_server"},
+        "Crash table",
+        "The chosen table (or the fullest) crashes, with the carts it keeps.",
+    ),
+    (
+        "restore_table",
+        {"do": "restore_server"},
+        "Restore table",
+        "A table that is down comes back.",
+    ),
+)
+EVENTS: dict[str, dict] = {name: event for name, event, _, _ in EVENT_BUTTONS}
 # The buttons that name a table ("Which table"); the others act on the whole restaurant.
 TABLE_EVENTS = frozenset({"remove_table", "crash_table", "restore_table"})
 
@@ -141,18 +173,53 @@ LAB_ACTIONS = ActionTable(
                 parse_add,
                 lambda room, p, s: room.add_customers(p["count"]),
                 log="count",
+                label="Add customers",
+                description="Send this many new customers through the door.",
             ),
-            Action("speed", DRIVERS, parse_speed, lambda room, p, s: room.set_speed(p["speed"])),
-            Action("pause", DRIVERS, run=lambda room, p, s: room.pause()),
-            Action("resume", DRIVERS, run=lambda room, p, s: room.resume()),
-            Action("step", DRIVERS, run=lambda room, p, s: room.step()),
-            Action("reset", DRIVERS, run=lambda room, p, s: room.reset()),
+            Action(
+                "speed",
+                DRIVERS,
+                parse_speed,
+                lambda room, p, s: room.set_speed(p["speed"]),
+                label="Speed",
+                description="How many requests the host routes each tick.",
+            ),
+            Action(
+                "pause",
+                DRIVERS,
+                run=lambda room, p, s: room.pause(),
+                label="Pause",
+                description="Stop the clock; Step then routes one request at a time.",
+            ),
+            Action(
+                "resume",
+                DRIVERS,
+                run=lambda room, p, s: room.resume(),
+                label="Resume",
+                description="Start the clock again.",
+            ),
+            Action(
+                "step",
+                DRIVERS,
+                run=lambda room, p, s: room.step(),
+                label="Step",
+                description="Route one request.",
+            ),
+            Action(
+                "reset",
+                DRIVERS,
+                run=lambda room, p, s: room.reset(),
+                label="Reset",
+                description="Start again: a fresh restaurant with the same seed.",
+            ),
             Action(
                 "set_balancer",
                 DRIVERS,
                 parse_balancer,
                 lambda room, p, s: room.set_balancer(p["balancer"]),
                 log="balancer",
+                label="Balancer",
+                description="Switch how the host picks a table.",
             ),
             Action(
                 "shared_sessions",
@@ -160,6 +227,8 @@ LAB_ACTIONS = ActionTable(
                 parse_shared,
                 lambda room, p, s: room.set_shared_sessions(p["shared_sessions"]),
                 log="shared_sessions",
+                label="Shared session store",
+                description="Keep every cart in a store all tables read: the pantry.",
             ),
             *(
                 Action(
@@ -168,8 +237,10 @@ LAB_ACTIONS = ActionTable(
                     parse_optional_table if name in TABLE_EVENTS else no_fields,
                     _event(name),
                     log="server" if name in TABLE_EVENTS else "",
+                    label=label,
+                    description=description,
                 )
-                for name in EVENTS
+                for name, _, label, description in EVENT_BUTTONS
             ),
             Action("seat", REPLAY_ONLY, run=lambda room, p, s: room.seat_customer(), log=""),
             # Where a replayed class stopped: the replay routes every request up to it.
