@@ -13,7 +13,9 @@ It imports no feature package (`lab`, `classroom`); they import it (tests/test_i
 - `frames`: what every frame renderer shares: region HTML cached by its inputs, the HTML
   last sent per region, frames as ASCII.
 - `origins`: the websocket origin check.
+- `room`: the room base (`RestaurantRoom`): one or two `LiveRestaurant`s over the engine,
+  ticking, narration, history, saving to a dict and back.
 
-Still in `lbteach/lab/` (issue 20 moves them here): the room base, the restaurant regions'
-renderer (`lab/frames.py`) and the keeper.
+Still in `lbteach/lab/` (issue 20 moves them here): the restaurant regions' renderer
+(`lab/frames.py`) and the keeper.
 """
