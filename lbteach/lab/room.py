@@ -14,11 +14,11 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from lbteach.lab.actions import EVENTS, LAB_ACTIONS
-from lbteach.lab.scene import SceneMemory
 from lbteach.lab.sharelink import LOG_LIMIT, MAX_CUSTOMERS, LabSetup, log_entry
 from lbteach.live.actions import LAB, ActionTable, Sender
 from lbteach.live.commands import BadCommand, Command
 from lbteach.live.room import LiveRestaurant, RestaurantRoom
+from lbteach.scene.memory import SceneMemory
 from lbteach.sim import BALANCERS, ScenarioError, Simulation, scenario_from_preset
 from lbteach.sim.words import count
 
