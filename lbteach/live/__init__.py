@@ -12,10 +12,12 @@ It imports no feature package (`lab`, `classroom`); they import it (tests/test_i
 - `consumers`: the one websocket consumer base (`RoomConsumer`) and `Reply`.
 - `frames`: what every frame renderer shares: region HTML cached by its inputs, the HTML
   last sent per region, frames as ASCII.
+- `keeper`: one notion of "needs saving" (`SavePoint`, a room's frame number) and the
+  `Keeper` that saves a client's rooms in batches off the event loop.
 - `origins`: the websocket origin check.
 - `room`: the room base (`RestaurantRoom`): one or two `LiveRestaurant`s over the engine,
   ticking, narration, history, saving to a dict and back.
 
-Still in `lbteach/lab/` (issue 20 moves them here): the restaurant regions' renderer
-(`lab/frames.py`) and the keeper.
+Still in `lbteach/lab/` (issue 20 moves it here): the restaurant regions' renderer
+(`lab/frames.py`).
 """
