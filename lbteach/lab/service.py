@@ -103,8 +103,9 @@ async def open_private_room(
 class Page:
     """A lab page's hold on its room: the host the lab's action table dispatches on.
 
-    `live` is None while the page's link is still replaying; then only a reconnected page's
-    "reattach" means anything, and it returns the page to its earlier run at once.
+    `live` is None while the page's link is still replaying: there is no room yet, so only an
+    action on the page itself (an async effect: a reconnected page's return to its earlier
+    run) means anything.
     """
 
     def __init__(self, live: LiveRoom[Room] | None, address: str) -> None:
@@ -112,7 +113,7 @@ class Page:
         self.address = address
 
     def admit(self, command: Command, sender: Sender) -> None:
-        if self.live is None and command.action != "reattach":
+        if self.live is None and LAB_ACTIONS[command.action].run_async is None:
             raise BadCommand(STILL_REPLAYING)
 
     def apply(self, command: Command, sender: Sender) -> str:
