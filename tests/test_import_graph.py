@@ -39,8 +39,6 @@ KNOWN_CIRCLES: set[Circle] = {
     ),
     ("lbteach.classroom.actions", "lbteach.classroom.home", "lbteach.classroom.room"),
     ("lbteach.classroom.actions", "lbteach.classroom.room"),
-    ("lbteach.lab.actions", "lbteach.lab.room"),
-    ("lbteach.lab.actions", "lbteach.lab.room", "lbteach.lab.sharelink"),
 }
 
 # A package that serves others imports none of its clients: package -> what it may not import.
