@@ -42,7 +42,7 @@ from lbteach.scene.layout import (
     TOP,
     columns,
 )
-from lbteach.scene.memory import LABELS, MARK_TICKS, SceneMemory, remember
+from lbteach.scene.memory import LABELS, SceneMemory
 from lbteach.scene.words import host_line, mark_words, queue_words, summary, table_words
 
 
@@ -94,19 +94,20 @@ def scene_context(
     recent: list,
     last_decision: Any = None,
     names: dict[int, str] | None = None,
-    mark_ticks: int = MARK_TICKS,
     compact: bool = False,
     told: str = "",
 ) -> dict:
-    """Everything `lab/scene.html#scene` draws for one restaurant, in SVG units.
+    """Everything `lab/scene.html#scene` draws for one restaurant, in SVG units: pure.
 
+    It reads `memory` and writes nothing: whoever moves the restaurant brings the memory up to
+    date first (`memory.remember`, once per frame), so drawing a moment twice, or once more for
+    a viewer who joins, gives the same scene.
     `names` (a class) maps customer ids to nicknames, listed under the table each customer
     sat at last, so a student finds themselves on the projector. `compact` (a lesson figure)
     leaves out the door and host and names only the latest mark, with the counters beside;
     `told` is an event's words, shown there instead of the mark for the moment it happens.
     """
-    named = 1 if compact else LABELS
-    remember(memory, view, recent, mark_ticks, named)
+    named = 1 if compact else LABELS  # as the memory was told (`remember`'s `slots`)
     clients = view["clients"]
     shared = view["shared_sessions"]
     tables = view["tables"]

@@ -272,3 +272,4 @@ def test_a_frame_after_a_balancer_switch_names_the_new_balancer():
     note = document.find_class("segment-note")[0].text_content()
     assert note.startswith("Since the switch to Cookie insert at request 2:"), note
     assert live_region(document) == live_region(render_page(room))
+
