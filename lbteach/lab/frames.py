@@ -140,7 +140,7 @@ def remember_scenes(room: Room, views: list[dict] | None = None) -> None:
     `views` are the restaurants' engine views when the caller has them already.
     """
     if views is None:
-        views = [restaurant.sim.view() for restaurant in room.restaurants]
+        views = [restaurant.sim.view(lean=True) for restaurant in room.restaurants]
     for restaurant, view in zip(room.restaurants, views, strict=True):
         remember(restaurant.scene, view, restaurant.recent, mark_ticks())
 
@@ -151,7 +151,7 @@ def restaurant_context(
     """One restaurant's regions; `names` (a class) puts nicknames on the scene; `view` is its
     engine view when the caller has it already. Reads the room and changes nothing."""
     if view is None:
-        view = restaurant.sim.view()
+        view = restaurant.sim.view(lean=True)
     metrics = view["metrics"]
     balancer = BALANCERS[view["balancer"]]
     prefix = "" if restaurant.side == "main" else f"{restaurant.side}-"
@@ -227,7 +227,7 @@ def room_context(room: Room, views: list[dict] | None = None) -> dict:
     the last frame left it: `remember_scenes`)."""
     names = room.scene_names()
     if views is None:
-        views = [restaurant.sim.view() for restaurant in room.restaurants]
+        views = [restaurant.sim.view(lean=True) for restaurant in room.restaurants]
     restaurants = [
         restaurant_context(r, names, view) for r, view in zip(room.restaurants, views, strict=True)
     ]
@@ -268,7 +268,7 @@ class FrameRenderer:
         A frame first brings the scenes' memory up to the room's state; a snapshot only reads
         it, so however many viewers join, the frames are the same.
         """
-        views = [restaurant.sim.view() for restaurant in self.room.restaurants]
+        views = [restaurant.sim.view(lean=True) for restaurant in self.room.restaurants]
         if not full:
             self.room.seq += 1
             remember_scenes(self.room, views)

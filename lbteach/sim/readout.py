@@ -79,8 +79,12 @@ def figures(r: Restaurant, segment: bool = False) -> dict:
     return {key: m[key] for key in VIEW_FIGURES}
 
 
-def view(r: Restaurant, wl: Workload) -> dict:
-    """A JSON-able, read-only picture of the restaurant for rendering."""
+def view(r: Restaurant, wl: Workload, lean: bool = False) -> dict:
+    """A JSON-able, read-only picture of the restaurant for rendering.
+
+    `lean` gives each customer only what a live frame draws (`drawn_client`): a frame reads
+    500 customers every tick, and their addresses and cookies were most of the view's cost.
+    """
     totals = figures(r)
     # Before any switch the segment is the whole run: no need to measure it twice.
     segment = figures(r, segment=True) if r.segment else dict(totals)
@@ -93,7 +97,11 @@ def view(r: Restaurant, wl: Workload) -> dict:
         "requests": r.index,
         "segment": r.segment,
         "tables": tables_view(r),
-        "clients": [client_view(r, c, wl.mobile[c], wl.nets[c]) for c in range(len(wl.ips))],
+        "clients": (
+            [drawn_client(r, c, wl.mobile[c], wl.nets[c]) for c in range(len(wl.ips))]
+            if lean
+            else [client_view(r, c, wl.mobile[c], wl.nets[c]) for c in range(len(wl.ips))]
+        ),
         "metrics": segment,
         "totals": totals,
     }
@@ -152,6 +160,21 @@ def client_view(r: Restaurant, c: int, mobile: bool, net: int) -> dict:
         "cookie": cookie_text(r, c),
         "cart_table": cart_table,
         "cart_items": items,
+        "last_table": r.names[last] if last >= 0 else None,
+        "colour": c % COLOURS,
+    }
+
+
+def drawn_client(r: Restaurant, c: int, mobile: bool, net: int) -> dict:
+    """A customer as a live frame draws them: `client_view`'s keys the scene reads."""
+    last = r.last_table[c]
+    return {
+        "id": c + 1,
+        "mobile": mobile,
+        "behind_nat": net == NAT,
+        "cart_table": (
+            None if not r.cart_items[c] else "shared" if r.shared else r.names[r.cart_table[c]]
+        ),
         "last_table": r.names[last] if last >= 0 else None,
         "colour": c % COLOURS,
     }
