@@ -14,8 +14,6 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from django.utils.safestring import SafeString
-
 from lbteach.scene.layout import (
     BAND_H,
     BAND_LINE,
@@ -68,21 +66,12 @@ def _chairs(memory: SceneMemory, table: str, here: list[dict], shown: int) -> li
     return chairs
 
 
-def _n(value: int) -> SafeString:
-    """A number as text the template need not localise or escape: digits hold no markup.
-
-    Django localises and escapes every value it renders, which was two thirds of the
-    scene's render time for its several hundred coordinates and customer numbers.
-    """
-    return SafeString(str(int(value)))
-
-
 def _cart(cid: int, state: str, colour: int, slot: int, marked: bool = False) -> dict:
     return {
-        "id": _n(cid),
+        "id": cid,
         "state": state,
-        "colour": _n(colour),
-        "x": _n(8 + slot * SLOT_W),
+        "colour": colour,
+        "x": 8 + slot * SLOT_W,
         "slot": slot,
         "marked": marked,
     }
@@ -156,14 +145,14 @@ def scene_context(
             sits[who] = (x + sx, y + sy)
             at.append(
                 {
-                    "id": _n(who),
-                    "colour": _n(client["colour"]),
+                    "id": who,
+                    "colour": client["colour"],
                     "mobile": client["mobile"],
                     "nat": client["behind_nat"],
                     "broken": any(m["of"] == who and m["to"] == name for m in live),
                     "walk": when >= first >= 0,
-                    "x": _n(x + sx),
-                    "y": _n(y + sy),
+                    "x": x + sx,
+                    "y": y + sy,
                 }
             )
 
@@ -221,16 +210,16 @@ def scene_context(
             {
                 "name": name,
                 "state": table["status"],
-                "x": _n(x),
-                "y": _n(y),
+                "x": x,
+                "y": y,
                 "figures": figures,
                 "words": table_words(table),
                 "queue_words": queue_words(more_here, table["queue"]),
                 "waiting": table["queue"],
                 "served": table["served"],
                 "shelf": shelf,
-                "more_carts": _n(hidden_kept + hidden_lost) if hidden_kept + hidden_lost else "",
-                "more_x": _n(8 + len(shelf) * SLOT_W),
+                "more_carts": hidden_kept + hidden_lost,
+                "more_x": 8 + len(shelf) * SLOT_W,
                 "cart_count": len(table["carts"]),
                 "stranded_count": table["stranded"],
                 "unnamed_stranded": unnamed_stranded,
@@ -250,7 +239,7 @@ def scene_context(
         carts = []
         for i, c in enumerate(stored[:room]):
             cart = _cart(c["id"], "kept", c["colour"], i % per_row)
-            cart["y"] = _n(PANTRY_ROWS[i // per_row])
+            cart["y"] = PANTRY_ROWS[i // per_row]
             carts.append(cart)
         pantry = {
             "y": pantry_y,
@@ -264,9 +253,7 @@ def scene_context(
 
     marks = _marks(memory.marks, places, sits, cart_spots, named)
     if told:
-        marks["labels"] = [
-            {"of": "", "crash": "", "event": True, "words": told, "y": _n(BAND_Y + 17)}
-        ]
+        marks["labels"] = [{"of": "", "crash": "", "event": True, "words": told, "y": BAND_Y + 17}]
     metrics = view["metrics"]
     unnamed = 0  # students listed at no table: not seated yet
     if names:
@@ -325,10 +312,10 @@ def _marks(
             end = (end[0], end[1] + 18)
         arrows.append(
             {
-                "of": _n(mark["of"]),
+                "of": mark["of"],
                 "d": f"M{start[0]} {start[1]} L{end[0]} {end[1]}",
-                "x": _n(start[0]),
-                "y": _n(start[1]),
+                "x": start[0],
+                "y": start[1],
             }
         )
     labels = []
@@ -338,10 +325,10 @@ def _marks(
             words += f" (then {waiting} more)"
         labels.append(
             {
-                "of": _n(mark["of"]) if "of" in mark else "",
+                "of": mark.get("of", ""),
                 "crash": mark.get("crash", ""),
                 "words": words,
-                "y": _n(BAND_Y + 17 + i * BAND_LINE),
+                "y": BAND_Y + 17 + i * BAND_LINE,
             }
         )
     return {"arrows": arrows, "labels": labels}
@@ -363,7 +350,7 @@ def _nicknames(
     for i, client in enumerate(fits):
         listed.append(
             {
-                "id": _n(client["id"]),
+                "id": client["id"],
                 "name": names[client["id"]][:NAME_CHARS],
                 **_name_slot(i),
             }
@@ -374,6 +361,6 @@ def _nicknames(
 
 def _name_slot(i: int) -> dict:
     return {
-        "x": _n(8 + (i % NAME_COLS) * NAME_COL_W),
-        "y": _n(CELL_H + 4 + (i // NAME_COLS) * NAME_ROW_H),
+        "x": 8 + (i % NAME_COLS) * NAME_COL_W,
+        "y": CELL_H + 4 + (i // NAME_COLS) * NAME_ROW_H,
     }
