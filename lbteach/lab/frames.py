@@ -274,7 +274,7 @@ class FrameRenderer:
             remember_scenes(self.room, views)
         context = room_context(self.room, views)
         parts = [_template("frame_meta").render({**context, "hx_oob": True})]
-        for key, template, extra in self.extra_regions(context):
+        for key, template, extra in self.extra_regions(context, views):
             html = get_template(template).render({**context, **extra, "hx_oob": True})
             parts.append(self.regions.if_changed(key, html, full))
         for restaurant, r in zip(self.room.restaurants, context["restaurants"], strict=True):
@@ -285,9 +285,10 @@ class FrameRenderer:
             parts.append(self._narration(restaurant, r, context, full))
         return as_ascii("".join(parts))
 
-    def extra_regions(self, context: dict) -> list[tuple[str, str, dict]]:
+    def extra_regions(self, context: dict, views: list[dict]) -> list[tuple[str, str, dict]]:
         """Regions beyond the restaurant's: (key, template, context) each. Compare mode adds
-        its head-to-head strip; a class adds its own."""
+        its head-to-head strip; a class adds its own. `views` are the restaurants' lean engine
+        views this frame read (`Simulation.view(lean=True)`), to share rather than read again."""
         if context["verdict"] is None:
             return []
         return [("verdict", "lab/live.html#verdict", {})]

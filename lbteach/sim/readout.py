@@ -82,7 +82,7 @@ def figures(r: Restaurant, segment: bool = False) -> dict:
 def view(r: Restaurant, wl: Workload, lean: bool = False) -> dict:
     """A JSON-able, read-only picture of the restaurant for rendering.
 
-    `lean` gives each customer only what a live frame draws (`drawn_client`): a frame reads
+    `lean` gives each customer only what a live frame draws (`drawn_clients`): a frame reads
     500 customers every tick, and their addresses and cookies were most of the view's cost.
     """
     totals = figures(r)
@@ -166,7 +166,8 @@ def client_view(r: Restaurant, c: int, mobile: bool, net: int) -> dict:
 
 
 def drawn_clients(r: Restaurant, wl: Workload) -> list[dict]:
-    """Each customer as a live frame draws them: `client_view`'s keys the scene reads.
+    """Each customer as a live frame draws them: `client_view`'s keys the scene and a class's
+    roster read.
 
     One comprehension over the engine's columns: it runs for 500 customers every tick.
     """
@@ -180,6 +181,7 @@ def drawn_clients(r: Restaurant, wl: Workload) -> list[dict]:
             "cart_table": (
                 None if not cart_items[c] else "shared" if shared else names[cart_table[c]]
             ),
+            "cart_items": cart_items[c],
             "last_table": names[last_table[c]] if last_table[c] >= 0 else None,
             "colour": c % COLOURS,
         }

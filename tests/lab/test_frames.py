@@ -278,7 +278,7 @@ def test_a_frames_lean_view_draws_each_customer_from_the_full_views_own_values()
     """Frames read the engine's lean view (only what the scene draws of each customer)."""
     room = Room("lean", LabSetup("mobile_ip_change", ("source_ip",), seed=4, customers=30))
     room.speed = 6
-    drawn = ["id", "mobile", "behind_nat", "cart_table", "last_table", "colour"]
+    drawn = ["id", "mobile", "behind_nat", "cart_table", "cart_items", "last_table", "colour"]
     carts_at = set()
     for shared in (False, True):
         for _ in range(8):
