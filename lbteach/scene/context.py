@@ -1,7 +1,7 @@
 """The restaurant scene as data: where the door, host, tables, carts and customers sit in the SVG.
 
 `scene_context` turns one live restaurant (its engine view, this tick's decisions and the
-scene's memory, `memory.py`) into positions and states for `lab/scene.html#scene`. Drawing the
+scene's memory, `memory.py`) into positions and states for `svg.scene_svg`. Drawing the
 same state twice gives the same scene (a snapshot equals the frames), and a page drawn after a
 restart shows what the page before it did.
 
@@ -86,7 +86,7 @@ def scene_context(
     compact: bool = False,
     told: str = "",
 ) -> dict:
-    """Everything `lab/scene.html#scene` draws for one restaurant, in SVG units: pure.
+    """Everything the scene (`svg.scene_svg`) draws for one restaurant, in SVG units: pure.
 
     It reads `memory` and writes nothing: whoever moves the restaurant brings the memory up to
     date first (`memory.remember`, once per frame), so drawing a moment twice, or once more for
