@@ -83,9 +83,10 @@ def quiz_context(room: ClassRoom, now_ms: int) -> dict | None:
 
 
 class ClassFrameRenderer(FrameRenderer):
-    def extra_regions(self, context: dict) -> list[tuple[str, str, dict]]:
+    def extra_regions(self, context: dict, views: list[dict]) -> list[tuple[str, str, dict]]:
         room: ClassRoom = self.room  # type: ignore[assignment]
-        clients = clients_by_id(room)
+        # The frame's own view: the roster reads only what the lean view has of each customer.
+        clients = {c["id"]: c for c in views[0]["clients"]}
         now = int(time.time() * 1000)
         return [
             ("roster", "classroom/live.html#roster", roster_context(room, clients)),
