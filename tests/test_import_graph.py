@@ -24,21 +24,6 @@ Circle = tuple[str, ...]
 # Removed in phase 2 of issue 20 (lab/ and classroom/ become clients of lbteach.live).
 # The test fails when one of these no longer exists: delete it from here then.
 KNOWN_CIRCLES: set[Circle] = {
-    ("lbteach.classroom.actions", "lbteach.classroom.home"),
-    (
-        "lbteach.classroom.actions",
-        "lbteach.classroom.home",
-        "lbteach.classroom.ending",
-        "lbteach.classroom.room",
-    ),
-    (
-        "lbteach.classroom.actions",
-        "lbteach.classroom.home",
-        "lbteach.classroom.frames",
-        "lbteach.classroom.room",
-    ),
-    ("lbteach.classroom.actions", "lbteach.classroom.home", "lbteach.classroom.room"),
-    ("lbteach.classroom.actions", "lbteach.classroom.room"),
     ("lbteach.lab.actions", "lbteach.lab.room"),
     ("lbteach.lab.actions", "lbteach.lab.room", "lbteach.lab.sharelink"),
 }

@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from lbteach.classroom import ending, homeclaims, lifecycle, students
-from lbteach.classroom.actions import CLASS_ACTIONS
+from lbteach.classroom.actions import CLASS_ACTIONS, Home
 from lbteach.classroom.frames import ClassFrameRenderer, render_student, render_students
 from lbteach.classroom.handle import Member, group_name, receive_forever
 from lbteach.classroom.room import ENDED, STUDENT, ClassRoom
@@ -239,7 +239,8 @@ class ClassHome:
             if self.room.ended or self.closed:
                 raise BadCommand(ENDED)
             if action.run_async is not None:
-                message = await action.run_async(self, command.params, sender)
+                home: Home = self  # mypy checks this home has the shape the actions need
+                message = await action.run_async(home, command.params, sender)
             else:
                 message = self.room.apply(command, sender)
                 if action.keep is not None:
