@@ -45,7 +45,8 @@ class ClassHome:
         self.room = room
         self.channel = channel
         self.layer = get_channel_layer()
-        self.live = LiveRoom(room, renderer=ClassFrameRenderer(room))
+        self.renderer = ClassFrameRenderer(room)
+        self.live = LiveRoom(room, renderer=self.renderer)
         self.live.keep_ticking = True
         self.live.on_push = self._after_push
         self.phones: dict[int, set[Viewer]] = {}
@@ -173,7 +174,9 @@ class ClassHome:
         self._push_cards()
 
     def _push_cards(self) -> None:
-        for student, card in render_students(self.room, self.card_fingerprints).items():
+        # The view the push's frame was just rendered from: the engine's view once per push.
+        view = self.renderer.views[0]
+        for student, card in render_students(self.room, view, self.card_fingerprints).items():
             if self.cards.get(student) == card:
                 continue
             self.cards[student] = card

@@ -130,9 +130,12 @@ def mark_ticks() -> int:
     return max(1, math.ceil(MARK_SECONDS / settings.LIVE_TICK_SECONDS))
 
 
-def restaurant_context(restaurant: LiveRestaurant, names: dict[int, str] | None = None) -> dict:
-    """One restaurant's regions; `names` (a class) puts nicknames on the scene."""
-    view = restaurant.sim.view()
+def restaurant_context(
+    restaurant: LiveRestaurant, names: dict[int, str] | None = None, view: dict | None = None
+) -> dict:
+    """One restaurant's regions; `names` (a class) puts nicknames on the scene. `view` is the
+    engine's view when the caller has it already (a frame builds it once)."""
+    view = view if view is not None else restaurant.sim.view()
     metrics = view["metrics"]
     balancer = BALANCERS[view["balancer"]]
     return {
@@ -205,9 +208,13 @@ def verdict_context(room: Room, restaurants: list[dict]) -> dict:
     return {"sides": sides, "rows": rows, "events": events}
 
 
-def room_context(room: Room) -> dict:
+def room_context(room: Room, views: list[dict] | None = None) -> dict:
+    """The room's regions; `views`, one per restaurant, when the caller has them already."""
     names = room.scene_names()
-    restaurants = [restaurant_context(r, names) for r in room.restaurants]
+    views = views if views is not None else [r.sim.view() for r in room.restaurants]
+    restaurants = [
+        restaurant_context(r, names, view) for r, view in zip(room.restaurants, views, strict=True)
+    ]
     return {
         "room": room,
         "restaurants": restaurants,
@@ -228,6 +235,9 @@ class FrameRenderer:
     room: Room
     regions: Regions = field(default_factory=Regions)
     narrated: dict[str, tuple[int | None, int]] = field(default_factory=dict)
+    # The engine's views the last frame was rendered from, one per restaurant: built once per
+    # frame, and read by whatever else that push renders (a class's phones).
+    views: list[dict] = field(default_factory=list)
 
     def render(self, full: bool = False) -> str:
         """The next frame: the frame root, then each region that changed since the last one.
@@ -240,7 +250,8 @@ class FrameRenderer:
         """
         if not full:
             self.room.seq += 1
-        context = room_context(self.room)
+        self.views = [restaurant.sim.view() for restaurant in self.room.restaurants]
+        context = room_context(self.room, self.views)
         parts = [_template("frame_meta").render({**context, "hx_oob": True})]
         for key, template, extra in self.extra_regions(context):
             html = get_template(template).render({**context, **extra, "hx_oob": True})
