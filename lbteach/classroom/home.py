@@ -171,11 +171,12 @@ class ClassHome:
     def _after_push(self, frame: str) -> None:
         self.dirty = True
         self._post({"type": "room.frame", "frame": frame})
-        self._push_cards()
-
-    def _push_cards(self) -> None:
         # The view the push's frame was just rendered from: the engine's view once per push.
-        view = self.renderer.views[0]
+        self._push_cards(self.renderer.views[0])
+
+    def _push_cards(self, view: dict) -> None:
+        """Each phone whose card changed gets it, here and through the relays; `view` is the
+        engine's view the cards are rendered from."""
         for student, card in render_students(self.room, view, self.card_fingerprints).items():
             if self.cards.get(student) == card:
                 continue
@@ -221,7 +222,7 @@ class ClassHome:
         self.active = True
         # The phone's own card goes out now: the shared frame may wait up to a tick (at most
         # one per tick), and a phone on the home's process has no other way to its first card.
-        self._push_cards()
+        self._push_cards(self.room.sim.view())
         self.live.push_soon()
         await self._save_customers()
 
