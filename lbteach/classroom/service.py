@@ -28,6 +28,7 @@ from lbteach.classroom.codes import (
     normalise_code,
     skeleton,
 )
+from lbteach.classroom.kept_replay import delete_classes
 from lbteach.classroom.models import ClassAnswer, ClassQuestion, Classroom, Student
 from lbteach.classroom.stage import letter, letters, ranked
 from lbteach.quiz import bank
@@ -362,10 +363,10 @@ def count_action(student_id: int, action: str, broken: bool) -> None:
 
 # -- results, kept after the class ends ------------------------------------------------------
 def purge_expired_results(now=None) -> int:
-    """Delete classes that ended more than CLASS_RESULTS_DAYS ago (with all they hold)."""
+    """Delete classes that ended more than CLASS_RESULTS_DAYS ago (with all they hold, their
+    stored replays too)."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.CLASS_RESULTS_DAYS)
-    _, per_model = Classroom.objects.filter(ended_at__lt=cutoff).delete()
-    return per_model.get(Classroom._meta.label, 0)
+    return delete_classes(Classroom.objects.filter(ended_at__lt=cutoff))
 
 
 def kept_class(code: str) -> Classroom:
