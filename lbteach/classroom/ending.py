@@ -1,7 +1,7 @@
 """The ending of a class on every screen: each phone's own tally, the projector's podium and
 totals, and the teacher's way to the results page.
 
-Rendered from the database (`service.ending`), the source of truth once the class is over,
+Rendered from the database (`results.ending_figures`), the source of truth once the class is over,
 so a screen that sees the ending live and one reloaded a day later show the same thing.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.template.loader import get_template
 
-from lbteach.classroom import kept_replay, service
+from lbteach.classroom import kept_replay, results
 from lbteach.classroom.models import Classroom
 from lbteach.classroom.room import PROJECTOR, STUDENT, TEACHER, ClassRoom
 
@@ -18,11 +18,12 @@ ACTION_WORDS = {"add_to_cart": "Add to cart", "checkout": "Check out"}
 
 
 def data(classroom: Classroom) -> dict:
-    """The ending's figures (`service.ending`), each student's with every seat the host gave
-    them and a link that replays the class in the lab with their own customer highlighted
-    (unless the class outgrew its replay's bounds), both from the room the database saved
-    last. The first ending drawn stores the class's replay in the lab (`kept_replay`)."""
-    figures = service.ending(classroom)
+    """The ending's figures (`results.ending_figures`), each student's with every seat the
+    host gave them and a link that replays the class in the lab with their own customer
+    highlighted (unless the class outgrew its replay's bounds), both from the room the
+    database saved last. The first ending drawn stores the class's replay in the lab
+    (`kept_replay`)."""
+    figures = results.ending_figures(classroom)
     room = ClassRoom.from_dict(classroom.state) if classroom.state else None
     token = kept_replay.keep(classroom, room.setup, room.replay_log()) if room else ""
     for student, me in figures["students"].items():

@@ -19,9 +19,9 @@ from channels.db import database_sync_to_async
 from lbteach.lab import replaystore
 from lbteach.lab.replayqueue import ReplayRefused, replay_cost, replays
 from lbteach.lab.room import Room
-from lbteach.lab.scene import remember
 from lbteach.lab.sharelink import LabSetup, LogEntry, decode_log
 from lbteach.live.commands import SPEEDS, BadCommand
+from lbteach.scene.memory import remember
 from lbteach.sim.words import count
 
 FROM_THE_START = "Started the run from the beginning instead."

@@ -14,11 +14,12 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from lbteach.classroom import ending, kept_replay, service, sweep
+from lbteach.classroom import ending, kept_replay, lifecycle, sweep
 from lbteach.classroom import room as room_module
 from lbteach.classroom.actions import CLASS_ACTIONS
 from lbteach.classroom.models import Classroom, Student
 from lbteach.classroom.room import TEACHER, ClassRoom
+from lbteach.classroom.students import set_customers
 from lbteach.lab import replaystore
 from lbteach.lab.actions import Sender
 from lbteach.lab.models import StoredReplay
@@ -50,7 +51,7 @@ def a_class(nicknames: tuple[str, ...] = ("Ana", "Ben")) -> tuple[Classroom, Cla
     room = ClassRoom(code, seed=11)
     for pk, nickname in zip(students, nicknames, strict=True):
         room.seat(pk, nickname)
-    service.set_customers({pk: seat.customer for pk, seat in room.seats.items()})
+    set_customers({pk: seat.customer for pk, seat in room.seats.items()})
     return classroom, room, students
 
 
@@ -225,7 +226,7 @@ def test_a_page_that_finds_a_class_past_its_days_deletes_its_stored_replay_too(s
     settings.CLASS_RESULTS_DAYS = 30
     code, _ = ended_with_a_replay()
     ended_days_ago(code, 31)
-    with pytest.raises(service.ClassNotFound):
-        service.kept_class(code)
+    with pytest.raises(lifecycle.ClassNotFound):
+        lifecycle.kept_class(code)
     assert StoredReplay.objects.count() == 0
     assert Classroom.objects.count() == 0
