@@ -80,15 +80,18 @@ def _row(token: str, *fields: str) -> dict:
 
 
 def _setup(data: object) -> LabSetup:
+    damaged = BadCommand("The stored replay's setup is damaged.")
+    if not isinstance(data, dict):
+        raise damaged
     try:
-        assert isinstance(data, dict)
         setup = LabSetup.from_dict(data)
-    except (AssertionError, KeyError, TypeError) as error:
-        raise BadCommand("The stored replay's setup is damaged.") from error
-    # Through the same checks as a link's setup: a damaged row cannot name a missing preset.
-    checked = LabSetup.from_query(setup.query([]), compare=setup.compare)
+        # Through the same checks as a link's setup: a damaged row cannot name a missing
+        # preset or balancer, nor a seed or a crowd out of bounds.
+        checked = LabSetup.from_query(setup.query([]), compare=setup.compare)
+    except (KeyError, TypeError, ValueError) as error:
+        raise damaged from error
     if checked != setup:
-        raise BadCommand("The stored replay's setup is damaged.")
+        raise damaged
     return setup
 
 

@@ -91,6 +91,8 @@ def test_a_token_with_nothing_stored_under_it_is_not_kept(kind):
         (CLASS_SETUP.to_dict(), "0.seat", "The stored replay's log is damaged."),
         ({"scenario": "no_such"}, [], "The stored replay's setup is damaged."),
         ({**CLASS_SETUP.to_dict(), "scenario": "no_such"}, [], "setup is damaged."),
+        ({**CLASS_SETUP.to_dict(), "balancers": "abc"}, [], "setup is damaged."),
+        ({**CLASS_SETUP.to_dict(), "customers": 10**6}, [], "setup is damaged."),
     ],
 )
 def test_a_damaged_stored_run_is_refused_before_anything_replays(setup, log, problem):
