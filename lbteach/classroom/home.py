@@ -216,6 +216,9 @@ class ClassHome:
     async def _seat(self, student: int, nickname: str) -> None:
         self.room.seat(student, nickname)
         self.active = True
+        # The phone's own card goes out now: the shared frame may wait up to a tick (at most
+        # one per tick), and a phone on the home's process has no other way to its first card.
+        self._push_cards()
         self.live.push_soon()
         await self._save_customers()
 
