@@ -230,3 +230,24 @@ def test_a_page_that_finds_a_class_past_its_days_deletes_its_stored_replay_too(s
         lifecycle.kept_class(code)
     assert StoredReplay.objects.count() == 0
     assert Classroom.objects.count() == 0
+
+
+def test_a_class_the_sweep_ended_stores_its_replay_when_a_phone_opens_its_ending():
+    _, code = start_class()
+    ana = join(code, "Ana")
+    classroom = Classroom.objects.get(code=code)
+    (pk,) = classroom.students.values_list("pk", flat=True)
+    room = ClassRoom(code, seed=5)
+    room.seat(pk, "Ana")
+    tap(room, pk, "add_to_cart")
+    set_customers({pk: room.seats[pk].customer})
+    # The laptop shut at the bell: the room as last saved, nobody pressed "End class".
+    Classroom.objects.filter(pk=classroom.pk).update(
+        state=room.to_dict(), last_active_at=timezone.now() - timedelta(minutes=121)
+    )
+    assert sweep.end_idle_classes() == 1
+    assert StoredReplay.objects.count() == 0
+    page = ana.get(f"/class/{code}/").content.decode()
+    (stored,) = StoredReplay.objects.all()
+    assert stored.log == ["0.seat", "0.cart.1", "1.until"]
+    assert f'href="/lab/?replay={stored.token}&amp;highlight=1"' in page
