@@ -14,7 +14,8 @@ at most LAB_REPLAYS_PER_ADDRESS links of one address wait or replay at once, and
 longer than LAB_REPLAY_WAIT_SECONDS. Past either, `run` raises `ReplayRefused` and the caller
 opens the run from the beginning, saying why. Pages opening the same link while it waits
 or replays share that one replay (a class opening its teacher's link from one school
-address costs one replay, not thirty).
+address costs one replay, not thirty). A class's stored run (`replaystore`) waits in the
+same queue, like a link, keyed by its token.
 """
 
 from __future__ import annotations
