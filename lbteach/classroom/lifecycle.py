@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from lbteach.classroom.codes import hash_secret, is_code, new_code, new_secret, normalise_code
+from lbteach.classroom.kept_replay import delete_classes
 from lbteach.classroom.models import Classroom
 
 
@@ -67,9 +68,9 @@ def _results_expire_before(now: datetime | None = None) -> datetime:
 
 
 def purge_expired_results(now: datetime | None = None) -> int:
-    """Delete classes that ended more than CLASS_RESULTS_DAYS ago (with all they hold)."""
-    _, per_model = Classroom.objects.filter(ended_at__lt=_results_expire_before(now)).delete()
-    return per_model.get(Classroom._meta.label, 0)
+    """Delete classes that ended more than CLASS_RESULTS_DAYS ago (with all they hold, their
+    stored replays too)."""
+    return delete_classes(Classroom.objects.filter(ended_at__lt=_results_expire_before(now)))
 
 
 def kept_class(code: str) -> Classroom:

@@ -17,14 +17,13 @@ from lbteach.lab import runstore
 from lbteach.lab.actions import LAB_ACTIONS
 from lbteach.lab.frames import FrameRenderer
 from lbteach.lab.keeper import keeper
-from lbteach.lab.replay import room_from_link_off_loop
+from lbteach.lab.replay import open_from_query
 from lbteach.lab.room import LAB_SENDER, Room
-from lbteach.lab.sharelink import LabSetup, decode_log
+from lbteach.lab.sharelink import decode_log
 from lbteach.live.actions import Sender
 from lbteach.live.broadcast import LiveRoom, Registry, slowest_round
 from lbteach.live.commands import BadCommand, Command
 from lbteach.live.consumers import Reply
-from lbteach.sim.words import count
 
 BUSY_MESSAGE = "The lab is busy right now: try again in a minute."
 REPLAYING = "Replaying the shared link… its run appears as soon as it is ready."
@@ -65,7 +64,9 @@ def make_way() -> bool:
 
 def will_replay(query: Mapping[str, str]) -> bool:
     """Whether a page's query carries a link log to replay (a malformed one is not replayed:
-    its run opens at once, from the beginning, saying why)."""
+    its run opens at once, from the beginning, saying why) or names a stored run."""
+    if query.get("replay"):
+        return True
     try:
         return bool(decode_log(query.get("log", "")))
     except BadCommand:
@@ -75,29 +76,24 @@ def will_replay(query: Mapping[str, str]) -> bool:
 async def open_private_room(
     query: Mapping[str, str], address: str, compare: bool = False
 ) -> tuple[LiveRoom[Room], Reply | None]:
-    """A new room of one viewer, set up from the page's query string (a share link).
+    """A new room of one viewer, set up from the page's query string (a share link, or a
+    stored run's token).
 
     A link's log is replayed in its turn in the replay queue; a link that is malformed, asks
     for too much or waits too long still opens the restaurant, from the beginning, and says
     why. The caller has checked `make_way()`.
     """
     global _opening
-    setup = LabSetup.from_query(query, compare=compare)
     code = "lab-" + secrets.token_urlsafe(9)
-    log = query.get("log", "")
     _opening += 1
     try:
-        room, problem = await room_from_link_off_loop(code, setup, log, address)
+        opened = await open_from_query(code, query, address, compare=compare)
     finally:
         _opening -= 1
     make_way()  # labs may have opened meanwhile: let an unwatched one go if need be
-    live = registry.add(LiveRoom(room, FrameRenderer(room)))
+    live = registry.add(LiveRoom(opened.room, FrameRenderer(opened.room)))
     keeper().watch(live, address)
-    if problem:
-        return live, Reply(problem, error=True)
-    if log:
-        return live, Reply(f"Replayed the shared link: {count(len(room.log), 'step')}.")
-    return live, None
+    return live, Reply(opened.said, error=opened.error) if opened.said else None
 
 
 class Page:
