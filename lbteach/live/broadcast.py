@@ -62,8 +62,53 @@ class Renderer(Protocol):
 R = TypeVar("R", bound=LiveState)
 
 
+class Outbox:
+    """The viewers of one event loop that have a frame to send, sent together next turn.
+
+    What is offered to a viewer within one turn of the loop (a room's frame and the reply to
+    the command that changed it) goes out as one message, and a room's fan-out is one pass
+    over its viewers in one callback, not one task woken per viewer.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.waiting: dict[Viewer, None] = {}  # an ordered set
+
+    def add(self, viewer: Viewer) -> None:
+        if not self.waiting:
+            self.loop.call_soon(self.flush)
+        self.waiting[viewer] = None
+
+    def flush(self) -> None:
+        waiting, self.waiting = self.waiting, {}
+        for viewer in waiting:
+            viewer.hand_over()
+
+
+_outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Outbox] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def outbox() -> Outbox:
+    """This event loop's outbox (one per process in production; tests run several loops)."""
+    loop = asyncio.get_running_loop()
+    found = _outboxes.get(loop)
+    if found is None:
+        found = _outboxes[loop] = Outbox(loop)
+    return found
+
+
 class Viewer:
-    """One connected screen: a mailbox holding the newest frame, and a task that sends it."""
+    """One connected screen: a mailbox holding the newest frame, sent as soon as the socket
+    is free.
+
+    Most sends finish without waiting (daphne queues the bytes in Twisted and returns), so
+    the loop's outbox hands a frame over in one step, in one pass over every viewer with
+    something to send. A send that has to wait (a socket applying back-pressure, a channel
+    layer) goes on in a task of its own, and that viewer's next frames wait in its mailbox
+    meanwhile, so it delays nobody else.
+    """
 
     def __init__(
         self,
@@ -73,15 +118,15 @@ class Viewer:
         self._send = send
         self.close = close
         self._pending: str | None = None
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._started = False
+        self._ended = False  # stopped, or its socket failed: nothing more is sent
+        self._task: asyncio.Task | None = None  # finishing a send that had to wait
         self.sending_since: float | None = None
 
     def start(self) -> None:
-        """Start sending; a viewer already sending (told something before its room was
-        ready) carries on."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._pump())
+        """Start sending, beginning with whatever was offered before the room was ready."""
+        self._started = True
+        self._post()
 
     def offer(self, frame: str, snapshot: Callable[[], str | None]) -> None:
         """Leave `frame` in the mailbox; if an unsent frame is there, a snapshot replaces both.
@@ -103,32 +148,81 @@ class Viewer:
                 # Too far behind: the page reconnects and resyncs from a snapshot.
                 asyncio.get_running_loop().create_task(self.close(CLOSE_RESYNC))
             return
-        self._wake.set()
+        self._post()
 
     def offer_now(self, frame: str) -> None:
         """A frame meant for this viewer alone (its snapshot, or its error message)."""
         if not frame:
             return
         self._pending = frame if self._pending is None else self._pending + frame
-        self._wake.set()
+        self._post()
 
-    async def _pump(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
+    def _free(self) -> bool:
+        """Whether a frame can be handed over: started, not over, no send still going on."""
+        return self._started and not self._ended and (self._task is None or self._task.done())
+
+    def _post(self) -> None:
+        if self._pending is not None and self._free():
+            outbox().add(self)
+
+    def hand_over(self) -> None:
+        """Send the mailbox's frame now, unless a send is still going on or sending is over.
+
+        The send is stepped here by hand, as a task would step it: if it finishes without
+        waiting, that was the whole send; if it waits on a future, a task takes the same
+        coroutine on from there (`_finish`), so the frame is never sent twice.
+        """
+        if self._pending is None or not self._free():
+            return  # if a send is still going on, `_finish` takes the mailbox after it
+        frame, self._pending = self._pending, None
+        sending = self._send(frame)
+        try:
+            waiting_on = sending.send(None)  # type: ignore[attr-defined]
+        except StopIteration:
+            return  # sent
+        except Exception:  # a closed socket: the consumer's disconnect cleans up
+            log.debug("send to a viewer failed", exc_info=True)
+            self._ended = True
+            return
+        self.sending_since = time.monotonic()
+        self._task = asyncio.get_running_loop().create_task(self._finish(sending, waiting_on))
+
+    async def _finish(self, sending: Any, waiting_on: Any) -> None:
+        """Carry a send that had to wait through to its end, then send what came meanwhile."""
+        try:
+            while True:
+                # As a task does: resume the send once what it waits on is done (a bare yield
+                # asks for one turn of the loop); the send reads that outcome itself.
+                try:
+                    if waiting_on is None:
+                        await asyncio.sleep(0)
+                    else:
+                        await asyncio.wait([waiting_on])
+                except asyncio.CancelledError:  # stopped: end the send too
+                    sending.close()
+                    raise
+                waiting_on = sending.send(None)
+        except StopIteration:
+            pass
+        except Exception:  # a closed socket: the consumer's disconnect cleans up
+            log.debug("send to a viewer failed", exc_info=True)
+            self._ended = True
+            return
+        finally:
+            self.sending_since = None
+        while self._pending is not None and not self._ended:
             frame, self._pending = self._pending, None
-            if frame is None:
-                continue
             self.sending_since = time.monotonic()
             try:
                 await self._send(frame)
-            except Exception:  # a closed socket: the consumer's disconnect cleans up
+            except Exception:
                 log.debug("send to a viewer failed", exc_info=True)
-                return
+                self._ended = True
             finally:
                 self.sending_since = None
 
     def stop(self) -> None:
+        self._ended = True
         if self._task:
             self._task.cancel()
 
