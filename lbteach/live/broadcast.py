@@ -6,13 +6,10 @@ O(viewers^2)). Each viewer has a one-frame mailbox: a slow viewer gets the lates
 never a backlog; if it missed a frame it gets a full snapshot instead, and one that stays
 stuck is dropped so it reconnects and resyncs.
 
-One ticker per process ticks every room that is watched and busy, in turns. After each
-slice of rooms that took over YIELD_SECONDS it rests, so that the process spends at most
-MAX_TICK_SHARE of its time ticking, and a round that takes long makes the next come later:
-a busy process slows its rooms down instead of falling behind. The rest comes between
-slices, not after the round, because a Django page needs about 60 turns of the event loop
-(thread hand-offs through its middleware): with one turn per slice it would wait out whole
-rounds (docs/benchmarks.md, "Many labs in one process").
+One ticker per process ticks every room that is watched and busy, in turns, resting
+between slices of rooms so that pages and sockets keep the event loop for part of its time;
+a round that takes long makes the next come later: a busy process slows its rooms down
+instead of falling behind (`lbteach.live.pacing` says how much, and why between slices).
 """
 
 from __future__ import annotations
@@ -26,11 +23,11 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from django.conf import settings
 
+from lbteach.live.pacing import Pacing
+
 log = logging.getLogger(__name__)
 
 TICK_SECONDS: float | None = None  # None: settings.LIVE_TICK_SECONDS (tests may override)
-MAX_TICK_SHARE = 0.5  # at most this share of the process's time goes to ticking rooms
-YIELD_SECONDS = 0.01  # ticking yields to the event loop at least this often
 STUCK_SECONDS = 10.0  # a viewer whose send has not finished by then is dropped
 MAX_BACKLOG_BYTES = 512 * 1024  # without a snapshot to hand, frames queue up to this
 
@@ -313,12 +310,36 @@ class LiveRoom(Generic[R]):
 
 
 class Ticker:
-    """Ticks this process's watched rooms in turns, slowing down rather than falling behind."""
+    """Ticks this process's watched rooms in turns, slowing down rather than falling behind.
 
-    def __init__(self) -> None:
+    Its pace (when a round starts, how long it rests between slices) is `Pacing`'s; the
+    clock and the sleep are given so that tests run it on a fake clock.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.rooms: dict[LiveRoom[Any], None] = {}  # an ordered set
-        self.last_round_seconds = 0.0
+        self.pacing = Pacing(tick_seconds=0.0)
+        self._clock = clock
+        self._sleep = sleep
         self._task: asyncio.Task | None = None
+
+    @property
+    def last_round_seconds(self) -> float:
+        """How long the last round took, rests included."""
+        return self.pacing.round_seconds
+
+    @last_round_seconds.setter
+    def last_round_seconds(self, seconds: float) -> None:
+        self.pacing.round_seconds = seconds
+
+    @property
+    def interval(self) -> float:
+        """Seconds from one round's start to the next's: longer when a round takes long."""
+        return self.pacing.interval
 
     def add(self, live: LiveRoom[Any]) -> None:
         self.rooms[live] = None
@@ -328,18 +349,12 @@ class Ticker:
     def discard(self, live: LiveRoom[Any]) -> None:
         self.rooms.pop(live, None)
 
-    @property
-    def interval(self) -> float:
-        """Seconds from one round's start to the next's: longer when a round takes long.
-
-        A long round already holds its rests (see `_run`), so it is not stretched again.
-        """
-        return max(tick_seconds(), self.last_round_seconds)
-
     async def _run(self) -> None:
         while self.rooms:
-            await asyncio.sleep(max(0.0, self.interval - self.last_round_seconds))
-            started = slice_started = time.monotonic()
+            self.pacing.tick_seconds = tick_seconds()
+            await self._sleep(self.pacing.wait_before_round())
+            started = slice_started = self._clock()
+            work = 0.0
             for live in list(self.rooms):
                 if live not in self.rooms:
                     continue
@@ -351,12 +366,15 @@ class Ticker:
                 except Exception:
                     # A bug in one room must not stop the others: log it, keep going.
                     log.exception("room %s failed to tick", live.room.code)
-                worked = time.monotonic() - slice_started
-                if worked > YIELD_SECONDS:
+                worked = self._clock() - slice_started
+                rest = self.pacing.rest_after_slice(worked)
+                if rest:
                     # Rest in proportion, so pages and sockets get the loop for many turns.
-                    await asyncio.sleep(worked * (1 / MAX_TICK_SHARE - 1))
-                    slice_started = time.monotonic()
-            self.last_round_seconds = time.monotonic() - started
+                    work += worked
+                    await self._sleep(rest)
+                    slice_started = self._clock()
+            work += self._clock() - slice_started
+            self.pacing.round_done(work, self._clock() - started)
 
 
 _tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker] = weakref.WeakKeyDictionary()
