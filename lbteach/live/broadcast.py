@@ -177,7 +177,7 @@ class Viewer:
             waiting_on = sending.send(None)  # type: ignore[attr-defined]
         except StopIteration:
             return  # sent
-        except Exception:  # a closed socket: the consumer's disconnect cleans up
+        except (Exception, asyncio.CancelledError):  # a closed socket: its disconnect cleans up
             log.debug("send to a viewer failed", exc_info=True)
             self._ended = True
             return
