@@ -355,12 +355,14 @@ class Ticker:
             await self._sleep(self.pacing.wait_before_round())
             started = slice_started = self._clock()
             work = 0.0
+            ticked = 0
             for live in list(self.rooms):
                 if live not in self.rooms:
                     continue
                 if not live.watched:
                     self.discard(live)
                     continue
+                ticked += 1
                 try:
                     live.tick()
                 except Exception:
@@ -374,16 +376,21 @@ class Ticker:
                     await self._sleep(rest)
                     slice_started = self._clock()
             work += self._clock() - slice_started
-            self.pacing.round_done(work, self._clock() - started)
+            self.pacing.round_done(work, self._clock() - started, ticked)
 
 
 _tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker] = weakref.WeakKeyDictionary()
 
 
 def slowest_round() -> float:
-    """How long the last round of ticks took, rests included, on the slowest of this
-    process's event loops with rooms: past the tick interval, rooms get frames late."""
-    rounds = (found.last_round_seconds for found in list(_tickers.values()) if found.rooms)
+    """How long a round of ticks takes, rests included, on the slowest of this process's
+    event loops with rooms, counting every room it ticks now (`Pacing.projected_round`):
+    past the tick interval, rooms get frames late."""
+    rounds = (
+        found.pacing.projected_round(len(found.rooms))
+        for found in list(_tickers.values())
+        if found.rooms
+    )
     return max(rounds, default=0.0)
 
 

@@ -29,15 +29,12 @@ class Pacing:
     tick_seconds: float
     work_seconds: float = 0.0  # the last round's ticking, rests left out
     round_seconds: float = 0.0  # the last round from its start to its end, rests included
+    rooms: int = 0  # the rooms the last round ticked
 
     @property
     def share(self) -> float:
-        """The share of the loop's time the next round may spend ticking.
-
-        BASE_SHARE, unless the last round's work would then spread past FRAME_GAP_SECONDS:
-        then just enough to end the round within it, up to MAX_SHARE.
-        """
-        return min(MAX_SHARE, max(BASE_SHARE, self.work_seconds / FRAME_GAP_SECONDS))
+        """The share of the loop's time the next round may spend ticking."""
+        return share_for(self.work_seconds)
 
     @property
     def interval(self) -> float:
@@ -57,6 +54,29 @@ class Pacing:
             return 0.0
         return worked * (1 / self.share - 1)
 
-    def round_done(self, work_seconds: float, round_seconds: float) -> None:
+    def projected_round(self, rooms: int) -> float:
+        """How long a round of `rooms` rooms will take, rests included: the last round's
+        work per room for each, at the share that work gets, or the last round's own length
+        when that was longer.
+
+        Rooms join faster than rounds end (a burst of pages opens hundreds in seconds), so a
+        process deciding whether to take one more room reads this, not the last round.
+        """
+        if not self.rooms:
+            return self.round_seconds
+        work = self.work_seconds / self.rooms * rooms
+        return max(self.round_seconds, work / share_for(work))
+
+    def round_done(self, work_seconds: float, round_seconds: float, rooms: int) -> None:
         self.work_seconds = work_seconds
         self.round_seconds = round_seconds
+        self.rooms = rooms
+
+
+def share_for(work_seconds: float) -> float:
+    """The share of the loop's time a round of `work_seconds` of ticking may take.
+
+    BASE_SHARE, unless the work would then spread past FRAME_GAP_SECONDS: then just enough to
+    end the round within it, up to MAX_SHARE.
+    """
+    return min(MAX_SHARE, max(BASE_SHARE, work_seconds / FRAME_GAP_SECONDS))

@@ -160,10 +160,44 @@ def test_the_pace_in_numbers():
     assert pace.wait_before_round() == 0.5
     assert pace.rest_after_slice(pacing.SLICE_SECONDS) == 0  # a short slice goes straight on
     assert pace.rest_after_slice(0.02) == pytest.approx(0.02)
-    pace.round_done(work_seconds=1.6, round_seconds=2.1)
+    pace.round_done(work_seconds=1.6, round_seconds=2.1, rooms=400)
     assert pace.share == pytest.approx(0.8)
     assert pace.rest_after_slice(0.02) == pytest.approx(0.005)
     assert pace.wait_before_round() == 0
     assert pace.interval == 2.1
-    pace.round_done(work_seconds=9.0, round_seconds=11.25)
+    pace.round_done(work_seconds=9.0, round_seconds=11.25, rooms=400)
     assert pace.share == pacing.MAX_SHARE
+
+
+def test_a_round_is_projected_for_the_rooms_ticking_now():
+    pace = pacing.Pacing(tick_seconds=0.5)
+    assert pace.projected_round(rooms=100) == 0  # nothing measured yet
+    pace.round_done(work_seconds=0.2, round_seconds=0.5, rooms=100)  # 2 ms a room
+    assert pace.projected_round(rooms=100) == 0.5  # the round as it went
+    assert pace.projected_round(rooms=300) == pytest.approx(1.2)  # 0.6 s of work, half the loop
+    assert pace.projected_round(rooms=700) == pytest.approx(2.0)  # 1.4 s: more of the loop
+    assert pace.projected_round(rooms=1000) == pytest.approx(2.5)  # 2 s of work at 0.8
+
+
+async def test_rooms_that_join_in_a_rush_count_before_their_round_ends():
+    clock = FakeClock()
+    ticker = Ticker(clock=clock, sleep=clock.sleep)
+    broadcast._tickers[asyncio.get_running_loop()] = ticker
+    lives: list[LiveRoom[Room]] = []
+
+    def join(count: int) -> None:
+        for _ in range(count):
+            live = LiveRoom(Room(f"r{len(lives)}", clock, 0.004), Renderer())
+            live.keep_ticking = True
+            lives.append(live)
+            ticker.add(live)
+
+    join(100)
+    while ticker.pacing.rooms == 0:
+        await asyncio.sleep(0)
+    assert broadcast.slowest_round() == pytest.approx(0.8)  # 0.4 s of work, half the loop
+    join(200)  # three times the rooms before any round of them ends: 1.2 s of work
+    assert broadcast.slowest_round() == pytest.approx(2.0)
+    for live in lives:
+        ticker.discard(live)
+    await asyncio.sleep(0)
