@@ -52,6 +52,13 @@ LAYERS: dict[str, tuple[str, ...]] = {
         "lbteach.quiz",
         "lbteach.lessons",
     ),
+    "lbteach.scene": (
+        "lbteach.lab",
+        "lbteach.classroom",
+        "lbteach.lessons",
+        "lbteach.real",
+        "lbteach.quiz",
+    ),
 }
 
 

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, cast
 
 from channels.db import database_sync_to_async
 
-from lbteach.classroom import service
+from lbteach.classroom import quizrecords, students
 from lbteach.lab.actions import (
     LAB_ACTIONS,
     STUDENT,
@@ -79,7 +79,7 @@ def _tally(name: str) -> AsyncEffect:
         assert sender.student is not None
         broken = home.room.seats[sender.student].broken
         if broken or name == "checkout":
-            await database_sync_to_async(service.count_action)(sender.student, name, broken)
+            await database_sync_to_async(students.count_action)(sender.student, name, broken)
         return ""
 
     return keep
@@ -91,7 +91,7 @@ async def answer(home: ClassHome, params: Params, sender: Sender) -> str:
     student = sender.student
     assert student is not None
     question, correct, bank_keys = room.check_answer(student, params["choice"])
-    stored = await database_sync_to_async(service.record_answer)(
+    stored = await database_sync_to_async(quizrecords.record_answer)(
         question, student, bank_keys, correct
     )
     if not stored:
@@ -107,19 +107,19 @@ async def push_question(home: ClassHome, params: Params, sender: Sender) -> str:
         raise BadCommand(f"There is no question {key[:40]!r} in the bank.")
     if question.is_flashcard:
         raise BadCommand("Flashcards have no options to vote on: choose another question.")
-    record = await database_sync_to_async(service.record_question)(
+    record = await database_sync_to_async(quizrecords.record_question)(
         home.code, key, question.prompt, seconds
     )
     message = home.room.open_question(question, seconds, record)
     # The options in the order the class sees them, so the results show the same letters.
-    await database_sync_to_async(service.record_layout)(record, home.room.quiz)
+    await database_sync_to_async(quizrecords.record_layout)(record, home.room.quiz)
     return message
 
 
 async def reveal_question(home: ClassHome, params: Params, sender: Sender) -> str:
     message = home.room.reveal()
     assert home.room.quiz is not None
-    await database_sync_to_async(service.mark_revealed)(home.room.quiz["id"])
+    await database_sync_to_async(quizrecords.mark_revealed)(home.room.quiz["id"])
     return message
 
 

@@ -7,8 +7,9 @@ from importlib import import_module
 
 from channels.db import database_sync_to_async
 from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
 
-from lbteach.classroom import ending, service
+from lbteach.classroom import ending, identity, lifecycle
 from lbteach.classroom.handle import RECONNECTING, Member, RoomEnded, RoomHandle
 from lbteach.classroom.models import Classroom
 from lbteach.classroom.placement import open_room
@@ -21,7 +22,7 @@ FORBIDDEN = 4403
 log = logging.getLogger(__name__)
 
 
-def session_from(cookies: dict):
+def session_from(cookies: dict[str, str]) -> SessionBase:
     """The browser's Django session, read from its cookie (the session engine's store)."""
     store = import_module(settings.SESSION_ENGINE).SessionStore
     return store(session_key=cookies.get(settings.SESSION_COOKIE_NAME))
@@ -34,24 +35,24 @@ def identify(code: str, role: str, cookies: dict) -> tuple[int | None, str] | No
     session = session_from(cookies)
     classroom: Classroom | None
     try:
-        classroom = service.open_class(code)
-    except service.ClassNotFound:
-        classroom = service.ended_class(code)
+        classroom = lifecycle.open_class(code)
+    except lifecycle.ClassNotFound:
+        classroom = lifecycle.ended_class(code)
     if classroom is None:
         return None
     if role == STUDENT:
-        student = service.student_in(classroom, session)
+        student = identity.student_in(classroom, session)
         return (student.pk, student.nickname) if student else None
     if role == PROJECTOR:
-        return (None, "") if service.may_project(classroom, session) else None
-    return (None, "") if service.is_teacher(classroom, session) else None
+        return (None, "") if identity.may_project(classroom, session) else None
+    return (None, "") if identity.is_teacher(classroom, session) else None
 
 
 class ClassConsumer(RoomConsumer):
     handle: RoomHandle
     member: Member
 
-    async def connect(self):
+    async def connect(self) -> None:
         kwargs = self.scope["url_route"]["kwargs"]
         self.code, self.role = kwargs["code"], kwargs["role"]
         cookies = self.scope.get("cookies", {})
@@ -105,6 +106,6 @@ class ClassConsumer(RoomConsumer):
     def snapshot(self) -> str | None:
         return self.handle.snapshot_for(self.member)
 
-    async def disconnect(self, code):
+    async def disconnect(self, code: int) -> None:
         if self.viewer is not None:
             self.handle.leave(self.member)

@@ -1,7 +1,7 @@
 """The ending of a class on every screen: each phone's own tally, the projector's podium and
 totals, and the teacher's way to the results page.
 
-Rendered from the database (`service.ending`), the source of truth once the class is over,
+Rendered from the database (`results.ending_figures`), the source of truth once the class is over,
 so a screen that sees the ending live and one reloaded a day later show the same thing.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.template.loader import get_template
 
-from lbteach.classroom import service
+from lbteach.classroom import results
 from lbteach.classroom.models import Classroom
 from lbteach.classroom.room import PROJECTOR, STUDENT, TEACHER, ClassRoom
 
@@ -18,10 +18,10 @@ ACTION_WORDS = {"add_to_cart": "Add to cart", "checkout": "Check out"}
 
 
 def data(classroom: Classroom) -> dict:
-    """The ending's figures (`service.ending`), each student's with every seat the host gave
+    """The ending's figures (`results.ending_figures`), each student's with every seat the host gave
     them and a link that replays the class in the lab with their own customer highlighted
     (when the class fits a link), both from the room the database saved last."""
-    figures = service.ending(classroom)
+    figures = results.ending_figures(classroom)
     room = ClassRoom.from_dict(classroom.state) if classroom.state else None
     for student, me in figures["students"].items():
         me["replay_url"] = room.replay_url(me["customer"]) if room and me["customer"] else ""

@@ -17,7 +17,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from lbteach.classroom import ending, service
+from lbteach.classroom import ending, homeclaims, lifecycle, students
 from lbteach.classroom.actions import CLASS_ACTIONS
 from lbteach.classroom.frames import ClassFrameRenderer, render_student, render_students
 from lbteach.classroom.handle import Member, group_name, receive_forever
@@ -89,7 +89,7 @@ class ClassHome:
             state = self.room.to_dict() if self.dirty else None
             self.dirty = False
             try:
-                still_home = await database_sync_to_async(service.heartbeat)(
+                still_home = await database_sync_to_async(homeclaims.heartbeat)(
                     self.code, self.channel, state, self.active
                 )
             except Exception:
@@ -216,6 +216,9 @@ class ClassHome:
     async def _seat(self, student: int, nickname: str) -> None:
         self.room.seat(student, nickname)
         self.active = True
+        # The phone's own card goes out now: the shared frame may wait up to a tick (at most
+        # one per tick), and a phone on the home's process has no other way to its first card.
+        self._push_cards()
         self.live.push_soon()
         await self._save_customers()
 
@@ -224,7 +227,7 @@ class ClassHome:
         now = {student: seat.customer for student, seat in self.room.seats.items()}
         changed = {s: c for s, c in now.items() if self.saved_customers.get(s) != c}
         if changed:
-            await database_sync_to_async(service.set_customers)(changed)
+            await database_sync_to_async(students.set_customers)(changed)
             self.saved_customers.update(changed)
 
     async def command(self, member: Member, text: str | None) -> Reply:
@@ -256,8 +259,8 @@ class ClassHome:
 
     async def end(self) -> None:
         self.room.ended = True
-        await database_sync_to_async(service.end_class)(self.code)
-        await database_sync_to_async(service.heartbeat)(
+        await database_sync_to_async(lifecycle.end_class)(self.code)
+        await database_sync_to_async(homeclaims.heartbeat)(
             self.code, self.channel, self.room.to_dict(), True
         )
         # Every screen turns into its ending at once: the teacher's, the projector's, and each

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 
 from lbteach.classroom.frames import (
@@ -13,25 +15,25 @@ from lbteach.classroom.frames import (
     roster_context,
     student_context,
 )
-from lbteach.classroom.models import Classroom
+from lbteach.classroom.models import Classroom, Student
 from lbteach.classroom.room import ClassRoom
 from lbteach.lab.catalog import balancer_groups
 from lbteach.lab.frames import room_context
 from lbteach.live.commands import MAX_ADD_CUSTOMERS, SPEEDS
 
 
-def absolute(request, path: str) -> str:
+def absolute(request: HttpRequest, path: str) -> str:
     """`path` as students reach it: on the public (LAN) address when there is one, since the
     teacher's own browser often says 127.0.0.1, which no phone can reach."""
     base = settings.CLASS_PUBLIC_URL
     return base + path if base else request.build_absolute_uri(path)
 
 
-def join_url(request, classroom: Classroom) -> str:
+def join_url(request: HttpRequest, classroom: Classroom) -> str:
     return absolute(request, reverse("classroom:student", args=[classroom.code]))
 
 
-def class_page_context(classroom: Classroom, request) -> dict:
+def class_page_context(classroom: Classroom, request: HttpRequest) -> dict[str, Any]:
     """The saved room (or a fresh one) rendered as the page's first state."""
     room = ClassRoom.from_dict(classroom.state) if classroom.state else ClassRoom(classroom.code)
     clients = clients_by_id(room)
@@ -48,7 +50,7 @@ def class_page_context(classroom: Classroom, request) -> dict:
     }
 
 
-def phone_page_context(classroom: Classroom, student) -> dict:
+def phone_page_context(classroom: Classroom, student: Student) -> dict[str, Any]:
     """A phone's card and question from the saved room, so the page is whole before its socket
     connects; a student not yet seated (a first visit) gets a placeholder instead."""
     if not classroom.state:

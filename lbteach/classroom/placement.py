@@ -13,7 +13,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from lbteach.classroom import service
+from lbteach.classroom import homeclaims, quizrecords
 from lbteach.classroom.handle import RoomEnded, RoomHandle
 from lbteach.classroom.home import ClassHome, homes
 from lbteach.classroom.relay import ClassRelay, relays
@@ -28,7 +28,7 @@ def restore(code: str, state: dict) -> ClassRoom:
     if not state:
         return ClassRoom(code)
     room = ClassRoom.from_dict(state)
-    stored = service.stored_answers(code, room.quiz["id"] if room.quiz else None)
+    stored = quizrecords.stored_answers(code, room.quiz["id"] if room.quiz else None)
     room.agree_with_database(stored.scores, stored.current)
     return room
 
@@ -43,7 +43,7 @@ async def open_room(code: str) -> RoomHandle:
             return relays[code]
         layer = get_channel_layer()
         for _ in range(3):
-            info = await database_sync_to_async(service.home_info)(code)
+            info = await database_sync_to_async(homeclaims.home_info)(code)
             if info.ended:
                 raise RoomEnded(code)
             # One process (no Redis): any other recorded home is a previous run of this one.
@@ -54,11 +54,11 @@ async def open_room(code: str) -> RoomHandle:
                 relays[code] = relay
                 return relay
             channel = await layer.new_channel("home.")
-            claim = service.claim_home if shared else service.take_home
+            claim = homeclaims.claim_home if shared else homeclaims.take_home
             if await database_sync_to_async(claim)(code, channel):
                 room = await database_sync_to_async(restore)(code, info.state)
                 if not info.state:  # saved at once: a home that dies early leaves its room
-                    await database_sync_to_async(service.heartbeat)(
+                    await database_sync_to_async(homeclaims.heartbeat)(
                         code, channel, room.to_dict(), True
                     )
                 home = ClassHome(code, room, channel)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from typing import Any
 
 from channels.layers import get_channel_layer
 from django.conf import settings
@@ -95,7 +96,7 @@ class ClassRelay:
     async def _to_home(self, message: dict) -> None:
         await self.layer.send(self.home_channel, message)
 
-    def _ask(self, member: Member, **message) -> dict:
+    def _ask(self, member: Member, **message: Any) -> dict[str, Any]:
         return {
             **message,
             "reply_to": self.channel,

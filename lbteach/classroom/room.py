@@ -9,6 +9,7 @@ from __future__ import annotations
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -18,6 +19,8 @@ from lbteach.lab.actions import LAB_ACTIONS, PROJECTOR, STUDENT, TEACHER, Sender
 from lbteach.lab.room import LAB_SENDER, Room
 from lbteach.lab.sharelink import LOG_LIMIT, MAX_REPLAY_REQUESTS, LabSetup, log_entry
 from lbteach.live.commands import BadCommand, Command
+from lbteach.quiz.questions import QuestionData
+from lbteach.sim import Decision, Simulation
 from lbteach.sim.words import count
 
 __all__ = ["PROJECTOR", "STUDENT", "TEACHER", "ClassRoom", "Seat"]
@@ -49,9 +52,9 @@ class Seat:
     customer: int
     note: str = "You are in the restaurant. Add something to your cart."
     broken: bool = False
-    history: list = field(default_factory=list)
+    history: list[list[Any]] = field(default_factory=list)
 
-    def remember(self, decision) -> None:
+    def remember(self, decision: Decision) -> None:
         entry = [decision.index, decision.action, decision.server, decision.cart_broken]
         self.history = [*self.history, [*entry, decision.reason]][-SEAT_HISTORY:]
 
@@ -79,7 +82,7 @@ class ClassRoom(Room):
         self.replay_full = False
 
     @property
-    def sim(self):
+    def sim(self) -> Simulation:
         return self.restaurants[0].sim
 
     # -- the replay log ---------------------------------------------------------------------
@@ -196,7 +199,7 @@ class ClassRoom(Room):
         return seat.note
 
     # -- the class quiz ---------------------------------------------------------------------
-    def open_question(self, question, seconds: int, record_id: int) -> str:
+    def open_question(self, question: QuestionData, seconds: int, record_id: int) -> str:
         now = now_ms()
         # Shuffled and numbered 1..n: neither the bank's keys nor its order hint at the answer.
         options = list(question.options)
@@ -307,7 +310,7 @@ class ClassRoom(Room):
         self.replay_full = saved.get("replay_full", not self.replay and self.requests > 0)
 
 
-def student_note(decision) -> str:
+def student_note(decision: Decision) -> str:
     """What a student's phone says about their own request, in plain words."""
     table = decision.server
     if decision.cart_broken:

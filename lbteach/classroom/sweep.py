@@ -19,8 +19,8 @@ from django.db.models import F
 from django.http import HttpRequest, HttpResponseBase
 from django.utils import timezone
 
+from lbteach.classroom.lifecycle import purge_expired_results
 from lbteach.classroom.models import Classroom
-from lbteach.classroom.service import purge_expired_results
 
 log = logging.getLogger(__name__)
 

@@ -4,32 +4,35 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 import segno
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lbteach.classroom import ending, lesson_plans, service
+from lbteach.classroom import ending, identity, lesson_plans, lifecycle, limits, students
 from lbteach.classroom.codes import NicknameError, normalise_code
+from lbteach.classroom.models import Classroom
 from lbteach.classroom.pages import absolute, class_page_context, join_url, phone_page_context
+from lbteach.classroom.results import RESULT_COLUMNS, class_results, result_rows
 from lbteach.quiz import bank
 
 
-def _client(request) -> str:
+def _client(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "unknown")
 
 
-def _too_many(request, starting: bool = False):
+def _too_many(request: HttpRequest, starting: bool = False) -> HttpResponse:
     wait = max(1, round(settings.CLASS_JOIN_WINDOW_SECONDS / 60))
     context = {"starting": starting, "wait_minutes": wait}
     return render(request, "classroom/throttled.html", context, status=429)
 
 
-def _not_found(request, code: str, status: int = 404):
+def _not_found(request: HttpRequest, code: str, status: int = 404) -> HttpResponse:
     return render(request, "classroom/not_found.html", {"code": code}, status=status)
 
 
@@ -37,77 +40,77 @@ def _not_found(request, code: str, status: int = 404):
 TEACHER_PAGES = ("teach", "results_page")
 
 
-def _forbidden(request, classroom, wrong_key: bool = False):
+def _forbidden(request: HttpRequest, classroom: Classroom, wrong_key: bool = False) -> HttpResponse:
     match = request.resolver_match
     page = match.url_name if match and match.url_name in TEACHER_PAGES else "teach"
     context = {"classroom": classroom, "wrong_key": wrong_key, "next": page}
     return render(request, "classroom/forbidden.html", context, status=403)
 
 
-def _find(request, code: str):
-    """The open class. A wrong code counts against this address; past its budget, every
-    code is refused alike (no answer tells a guesser which code was right), except to a
-    browser already in that class."""
+def _find(request: HttpRequest, code: str) -> Classroom | HttpResponse:
+    """The open class, or the page refusing it. A wrong code counts against this address;
+    past its budget, every code is refused alike (no answer tells a guesser which code was
+    right), except to a browser already in that class."""
     client = _client(request)
     try:
-        classroom = service.open_class(code)
-    except service.ClassNotFound:
-        if service.missed_join(client):
-            return None, _too_many(request)
-        return None, _not_found(request, code)
-    if service.locked_out(client) and not service.belongs(classroom, request.session):
-        return None, _too_many(request)
-    return classroom, None
+        classroom = lifecycle.open_class(code)
+    except lifecycle.ClassNotFound:
+        if limits.missed_join(client):
+            return _too_many(request)
+        return _not_found(request, code)
+    if limits.locked_out(client) and not identity.belongs(classroom, request.session):
+        return _too_many(request)
+    return classroom
 
 
-def _teacher_class(request, code: str):
-    classroom, refusal = _find(request, code)
-    if refusal is not None:
-        return None, refusal
-    if not service.is_teacher(classroom, request.session):
-        return None, _forbidden(request, classroom)
-    return classroom, None
+def _teacher_class(request: HttpRequest, code: str) -> Classroom | HttpResponse:
+    classroom = _find(request, code)
+    if isinstance(classroom, Classroom) and not identity.is_teacher(classroom, request.session):
+        return _forbidden(request, classroom)
+    return classroom
 
 
-def _teacher_results(request, code: str, teacher: bool = True):
+def _teacher_results(
+    request: HttpRequest, code: str, teacher: bool = True
+) -> Classroom | HttpResponse:
     """The class (open or ended, while its results are kept) if this browser is its teacher
-    (or whoever asks, with `teacher=False`)."""
+    (or whoever asks, with `teacher=False`); else the page refusing it."""
     try:
-        classroom = service.kept_class(code)
-    except service.ClassNotFound:
-        if service.missed_join(_client(request)):
-            return None, _too_many(request)
-        return None, _not_found(request, code)
-    if teacher and not service.is_teacher(classroom, request.session):
-        return None, _forbidden(request, classroom)
-    return classroom, None
+        classroom = lifecycle.kept_class(code)
+    except lifecycle.ClassNotFound:
+        if limits.missed_join(_client(request)):
+            return _too_many(request)
+        return _not_found(request, code)
+    if teacher and not identity.is_teacher(classroom, request.session):
+        return _forbidden(request, classroom)
+    return classroom
 
 
 @require_GET
-def index(request):
+def index(request: HttpRequest) -> HttpResponse:
     return render(request, "classroom/index.html", {})
 
 
 @require_POST
-def start(request):
-    if not service.may_start_class(_client(request)):
+def start(request: HttpRequest) -> HttpResponse:
+    if not limits.may_start_class(_client(request)):
         return _too_many(request, starting=True)
-    classroom, key = service.start_class()
-    service.remember_teacher(request.session, classroom.code, key)
+    classroom, key = lifecycle.start_class()
+    identity.remember_teacher(request.session, classroom.code, key)
     request.session.modified = True
     return HttpResponseRedirect(reverse("classroom:teach", args=[classroom.code]))
 
 
 @require_GET
-def join_lookup(request):
+def join_lookup(request: HttpRequest) -> HttpResponse:
     """The join form: a typed code leads to that class's student page. Without a code it is
     the address students are given: the join form alone, no "Start a class"."""
     if not request.GET.get("code", "").strip():
         return render(request, "classroom/index.html", {"students_only": True})
     code = normalise_code(request.GET.get("code", ""))
-    classroom, refusal = _find(request, code)
-    if refusal is not None:
-        if refusal.status_code == 404:
+    classroom = _find(request, code)
+    if isinstance(classroom, HttpResponse):
+        if classroom.status_code == 404:
             return render(
                 request,
                 "classroom/index.html",
@@ -118,11 +121,17 @@ def join_lookup(request):
                 },
                 status=404,
             )
-        return refusal
+        return classroom
     return HttpResponseRedirect(reverse("classroom:student", args=[classroom.code]))
 
 
-def _ending_page(request, classroom, template: str, context: dict, status: int = 200):
+def _ending_page(
+    request: HttpRequest,
+    classroom: Classroom,
+    template: str,
+    context: dict[str, Any],
+    status: int = 200,
+) -> HttpResponse:
     """An ended class's page: the same ending its screens turned into, and nothing that can
     change the class."""
     context = {"classroom": classroom, "ended": True, **context}
@@ -130,23 +139,23 @@ def _ending_page(request, classroom, template: str, context: dict, status: int =
 
 
 @require_http_methods(["GET", "POST"])
-def student(request, code: str):
-    finished = service.ended_class(code)
+def student(request: HttpRequest, code: str) -> HttpResponse:
+    finished = lifecycle.ended_class(code)
     if finished is not None:
-        seat = service.student_in(finished, request.session)
+        seat = identity.student_in(finished, request.session)
         me = ending.student_context(ending.data(finished), seat.pk if seat else None)
         # Someone who was not in the class is told it has ended (410: it cannot be joined).
         status = 200 if seat is not None else 410
         context = {"student": seat, **me}
         return _ending_page(request, finished, "classroom/student.html", context, status)
-    classroom, refusal = _find(request, code)
-    if refusal is not None:
-        return refusal
-    seat = service.student_in(classroom, request.session)
+    classroom = _find(request, code)
+    if isinstance(classroom, HttpResponse):
+        return classroom
+    seat = identity.student_in(classroom, request.session)
     context = {"classroom": classroom}
     if seat is None and request.method == "POST":
         try:
-            seat = service.join(classroom, request.session, request.POST.get("nickname"))
+            seat = students.join(classroom, request.session, request.POST.get("nickname"))
             return HttpResponseRedirect(reverse("classroom:student", args=[classroom.code]))
         except NicknameError as error:
             context |= {"error": str(error), "nickname": request.POST.get("nickname", "")[:40]}
@@ -163,19 +172,23 @@ def student(request, code: str):
 # The page carries the teacher link: no cache, shared or private, may keep it.
 @never_cache
 @require_http_methods(["GET", "POST"])
-def teach(request, code: str):
+def teach(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         return _claim_teacher(request, code)
     try:
-        kept = service.kept_class(code)
-    except service.ClassNotFound:
+        kept = lifecycle.kept_class(code)
+    except lifecycle.ClassNotFound:
         kept = None
-    if kept is not None and kept.ended_at is not None and service.is_teacher(kept, request.session):
+    if (
+        kept is not None
+        and kept.ended_at is not None
+        and identity.is_teacher(kept, request.session)
+    ):
         return HttpResponseRedirect(reverse("classroom:results_page", args=[kept.code]))
-    classroom, refusal = _teacher_class(request, code)
-    if refusal is not None:
-        return refusal
-    teacher_key = request.session[service.TEACHER_SESSION_KEY][classroom.code]
+    classroom = _teacher_class(request, code)
+    if isinstance(classroom, HttpResponse):
+        return classroom
+    teacher_key = request.session[identity.TEACHER_SESSION_KEY][classroom.code]
     context = class_page_context(classroom, request)
     context |= {
         # Keys ride in the fragment, which browsers never send: they stay out of every
@@ -183,7 +196,7 @@ def teach(request, code: str):
         "teacher_link": absolute(request, reverse("classroom:teach", args=[classroom.code]))
         + f"#key={teacher_key}",
         "projector_link": absolute(request, reverse("classroom:projector", args=[classroom.code]))
-        + f"#key={service.projector_key(classroom)}",
+        + f"#key={identity.projector_key(classroom)}",
         "questions": bank.list_questions(kinds=("single", "multiple", "true_false", "scenario")),
         "results_days": settings.CLASS_RESULTS_DAYS,
         "plans": lesson_plans.all_plans(),
@@ -192,25 +205,25 @@ def teach(request, code: str):
     return render(request, "classroom/teach.html", context)
 
 
-def _posted_key(request) -> str:
+def _posted_key(request: HttpRequest) -> str:
     """The key a link's page posted: the bare key, or a whole pasted link (`...#key=...`);
     "" when it is too long to be one."""
     key = request.POST.get("key", "").strip()
     if "#key=" in key:
         key = key.rsplit("#key=", 1)[1]
-    return key if len(key) <= service.KEY_MAX_LENGTH else ""
+    return key if len(key) <= identity.KEY_MAX_LENGTH else ""
 
 
-def _claim_teacher(request, code: str):
+def _claim_teacher(request: HttpRequest, code: str) -> HttpResponse:
     """The teacher link's key, posted from a second device: it moves into that browser's
     session (a wrong key changes nothing)."""
-    classroom, refusal = _find(request, code)
-    if refusal is not None:
-        return refusal
+    classroom = _find(request, code)
+    if isinstance(classroom, HttpResponse):
+        return classroom
     key = _posted_key(request)
-    if not service.teacher_key_matches(classroom, key):
+    if not identity.teacher_key_matches(classroom, key):
         return _forbidden(request, classroom, wrong_key=True)
-    service.remember_teacher(request.session, classroom.code, key)
+    identity.remember_teacher(request.session, classroom.code, key)
     page = request.POST.get("next")
     page = page if page in TEACHER_PAGES else "teach"
     return HttpResponseRedirect(reverse(f"classroom:{page}", args=[classroom.code]))
@@ -218,43 +231,45 @@ def _claim_teacher(request, code: str):
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def projector(request, code: str):
+def projector(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         # The projector link's key, posted by the page the link opened: it moves into this
         # browser's session. It shows the projector and controls nothing.
-        known, refusal = _teacher_results(request, code, teacher=False)
-        if refusal is not None:
-            return refusal
+        known = _teacher_results(request, code, teacher=False)
+        if isinstance(known, HttpResponse):
+            return known
         key = _posted_key(request)
-        if not service.projector_key_matches(known, key):
+        if not identity.projector_key_matches(known, key):
             return _projector_elsewhere(request, known, wrong_key=True)
-        service.remember_projector(request.session, known.code, key)
+        identity.remember_projector(request.session, known.code, key)
         return HttpResponseRedirect(reverse("classroom:projector", args=[known.code]))
-    finished = service.ended_class(code)
+    finished = lifecycle.ended_class(code)
     if finished is not None:
-        if not service.may_project(finished, request.session):
+        if not identity.may_project(finished, request.session):
             return _projector_elsewhere(request, finished)
         context = {"ending": ending.data(finished)}
         return _ending_page(request, finished, "classroom/projector.html", context)
-    classroom, refusal = _find(request, code)
-    if refusal is not None:
-        return refusal
-    if not service.may_project(classroom, request.session):
+    classroom = _find(request, code)
+    if isinstance(classroom, HttpResponse):
+        return classroom
+    if not identity.may_project(classroom, request.session):
         return _projector_elsewhere(request, classroom)
     return render(request, "classroom/projector.html", class_page_context(classroom, request))
 
 
-def _projector_elsewhere(request, classroom, wrong_key: bool = False):
+def _projector_elsewhere(
+    request: HttpRequest, classroom: Classroom, wrong_key: bool = False
+) -> HttpResponse:
     """The projector page in a browser that is not the teacher's: how to open it there."""
     context = {"classroom": classroom, "wrong_key": wrong_key}
     return render(request, "classroom/projector_elsewhere.html", context, status=403)
 
 
 @require_GET
-def qr(request, code: str):
-    classroom, refusal = _find(request, code)
-    if refusal is not None:
-        return refusal
+def qr(request: HttpRequest, code: str) -> HttpResponse:
+    classroom = _find(request, code)
+    if isinstance(classroom, HttpResponse):
+        return classroom
     buffer = io.BytesIO()
     segno.make(join_url(request, classroom), error="m").save(
         buffer,
@@ -270,33 +285,33 @@ def qr(request, code: str):
 
 @never_cache  # nicknames and scores: no cache may keep them
 @require_GET
-def results_page(request, code: str):
-    classroom, refusal = _teacher_results(request, code)
-    if refusal is not None:
-        return refusal
-    context = {"classroom": classroom, **service.class_results(classroom)}
+def results_page(request: HttpRequest, code: str) -> HttpResponse:
+    classroom = _teacher_results(request, code)
+    if isinstance(classroom, HttpResponse):
+        return classroom
+    context = {"classroom": classroom, **class_results(classroom)}
     return render(request, "classroom/results.html", context)
 
 
 @never_cache  # nicknames and scores: no cache may keep them
 @require_GET
-def results_print(request, code: str):
-    classroom, refusal = _teacher_results(request, code)
-    if refusal is not None:
-        return refusal
-    context = {"classroom": classroom, "printable": True, **service.class_results(classroom)}
+def results_print(request: HttpRequest, code: str) -> HttpResponse:
+    classroom = _teacher_results(request, code)
+    if isinstance(classroom, HttpResponse):
+        return classroom
+    context = {"classroom": classroom, "printable": True, **class_results(classroom)}
     return render(request, "classroom/results.html", context)
 
 
 @never_cache  # nicknames and scores: no cache may keep them
 @require_GET
-def results(request, code: str):
-    classroom, refusal = _teacher_results(request, code)
-    if refusal is not None:
-        return refusal
+def results(request: HttpRequest, code: str) -> HttpResponse:
+    classroom = _teacher_results(request, code)
+    if isinstance(classroom, HttpResponse):
+        return classroom
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="class-{classroom.code}-results.csv"'
     writer = csv.writer(response)
-    writer.writerow(service.RESULT_COLUMNS)
-    writer.writerows(service.result_rows(classroom))
+    writer.writerow(RESULT_COLUMNS)
+    writer.writerows(result_rows(classroom))
     return response

@@ -25,9 +25,9 @@ from django.template.loader import get_template
 from lbteach.lab.actions import EVENTS
 from lbteach.lab.catalog import BUTTON_LABELS
 from lbteach.lab.room import LiveRestaurant, Room
-from lbteach.lab.scene import scene_context
 from lbteach.live.commands import SPEEDS
 from lbteach.live.frames import Regions, as_ascii
+from lbteach.scene.context import scene_context
 from lbteach.sim import BALANCERS
 
 if TYPE_CHECKING:

@@ -11,9 +11,9 @@ from functools import partial
 
 from lbteach.lab.replayqueue import ReplayRefused, replay_cost, replays
 from lbteach.lab.room import Room
-from lbteach.lab.scene import remember
 from lbteach.lab.sharelink import LabSetup, LogEntry, decode_log
 from lbteach.live.commands import SPEEDS, BadCommand
+from lbteach.scene.memory import remember
 
 FROM_THE_START = "Started the run from the beginning instead."
 

@@ -17,9 +17,9 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from lbteach.lab.actions import EVENTS, LAB, LAB_ACTIONS, ActionTable, Sender
-from lbteach.lab.scene import SceneMemory
 from lbteach.lab.sharelink import LOG_LIMIT, MAX_CUSTOMERS, LabSetup, log_entry
 from lbteach.live.commands import SPEEDS, BadCommand, Command
+from lbteach.scene.memory import SceneMemory
 from lbteach.sim import BALANCERS, Decision, ScenarioError, Simulation, scenario_from_preset
 from lbteach.sim.words import count
 

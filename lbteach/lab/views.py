@@ -9,12 +9,12 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from lbteach.lab.catalog import balancer_groups, preset_story, side_expects
-from lbteach.lab.figures import UnknownFigure, frames_body
 from lbteach.lab.frames import room_context
 from lbteach.lab.room import Room
 from lbteach.lab.service import BUSY_MESSAGE, REPLAYING, lab_is_busy
 from lbteach.lab.sharelink import LabSetup, decode_log
 from lbteach.live.commands import MAX_ADD_CUSTOMERS, SPEEDS, BadCommand
+from lbteach.scene.figures import UnknownFigure, frames_body
 from lbteach.sim import BALANCERS, PRESETS
 
 BUSY_RETRY_SECONDS = 60

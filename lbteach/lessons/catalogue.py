@@ -139,7 +139,7 @@ def parse_lesson(path: Path, md: MarkdownIt | None = None) -> Lesson:
 
 def _with_figures(body: str, name: str) -> str:
     """The Markdown with each figure line replaced by the figure's HTML (its still and caption)."""
-    from lbteach.lab.figures import UnknownFigure, figure_html
+    from lbteach.scene.figures import UnknownFigure, figure_html
 
     def expand(match: re.Match) -> str:
         try:

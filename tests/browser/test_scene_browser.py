@@ -10,8 +10,9 @@ from contextlib import ExitStack
 import pytest
 from playwright.sync_api import expect
 
-from lbteach.lab.scene import MARK_TICKS, SEATS
 from lbteach.lessons.catalogue import load_catalogue
+from lbteach.scene.layout import SEATS
+from lbteach.scene.memory import MARK_TICKS
 from tests.browser.conftest import SCREENSHOTS, screenshot
 from tests.browser.test_class_stage import send, student, teacher_and_code
 from tests.browser.test_lessons_browser import serious_violations, watch_console

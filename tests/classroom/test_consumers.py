@@ -243,9 +243,9 @@ async def test_a_restarted_server_restores_the_room_with_every_customer_and_cart
     home = home_module.homes[code]
     await phone.disconnect()
     # What the home's keeper does every second, then the process "dies" with its room.
-    from lbteach.classroom import service
+    from lbteach.classroom import homeclaims
 
-    await sync_to_async(service.heartbeat)(code, home.channel, home.room.to_dict(), True)
+    await sync_to_async(homeclaims.heartbeat)(code, home.channel, home.room.to_dict(), True)
     home._stop()
     home_module.homes.clear()
     placement._locks.clear()
@@ -417,9 +417,9 @@ async def test_an_answer_survives_a_crash_before_the_room_was_saved():
     home = home_module.homes[code]
     # The question is saved; then the process dies right after Ana's answer, before the next
     # save: the room it saved knows nothing of her answer, the database does.
-    from lbteach.classroom import service
+    from lbteach.classroom import homeclaims
 
-    await sync_to_async(service.heartbeat)(code, home.channel, home.room.to_dict(), True)
+    await sync_to_async(homeclaims.heartbeat)(code, home.channel, home.room.to_dict(), True)
     assert home.room.quiz is not None
     right = home.room.quiz["correct"][0]
     await send(phone, action="answer", choice=right)

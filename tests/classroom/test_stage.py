@@ -74,19 +74,21 @@ def test_a_reveal_nobody_answered_says_so_rather_than_zero_of_zero():
     from django.template.loader import get_template
 
     from lbteach.classroom.frames import quiz_context
+    from lbteach.quiz.questions import OptionData, QuestionData
 
     room = ClassRoom("NOBODY")
     room.seat(1, "Ana")
     room.seat(2, "Ben")
-    question = SimpleNamespace(
+    question = QuestionData(
         key="q",
         kind="single",
+        topic="t",
         prompt="Which?",
         explanation="Because.",
-        options=[
-            SimpleNamespace(key="a", text="This", correct=True, explanation="Yes."),
-            SimpleNamespace(key="b", text="That", correct=False, explanation="No."),
-        ],
+        options=(
+            OptionData(key="a", text="This", correct=True, explanation="Yes."),
+            OptionData(key="b", text="That", correct=False, explanation="No."),
+        ),
     )
     room.open_question(question, 30, record_id=1)
     assert room.reveal() == "Answer revealed. Nobody answered (2 students)."

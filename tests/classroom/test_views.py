@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from lbteach.classroom import service
+from lbteach.classroom import identity, lifecycle, quizrecords, results, students
 from lbteach.classroom.codes import hash_secret
 from lbteach.classroom.models import ClassQuestion, Classroom, Student
 from lbteach.classroom.room import ClassRoom
@@ -24,7 +24,7 @@ pytestmark = pytest.mark.django_db
 def test_starting_a_class_makes_a_code_and_keeps_only_a_hash_of_the_teacher_key():
     client, code = start_class()
     classroom = Classroom.objects.get(code=code)
-    key = client.session[service.TEACHER_SESSION_KEY][code]
+    key = client.session[identity.TEACHER_SESSION_KEY][code]
     assert classroom.teacher_key_hash == hash_secret(key)
     assert key not in code
     page = client.get(f"/class/{code}/teach/")
@@ -57,10 +57,10 @@ def test_the_projector_link_opens_the_projector_on_another_device_and_nothing_mo
     teacher, code = start_class()
     page = teacher.get(f"/class/{code}/teach/").content.decode()
     link = search(r'aria-label="Projector link" readonly value="http://testserver([^"]+)"', page)
-    key = service.projector_key(Classroom.objects.get(code=code))
+    key = identity.projector_key(Classroom.objects.get(code=code))
     # The key rides in the fragment (never sent, never logged); the page posts it.
     assert link == f"/class/{code}/projector/#key={key}"
-    assert key != teacher.session[service.TEACHER_SESSION_KEY][code]
+    assert key != teacher.session[identity.TEACHER_SESSION_KEY][code]
     screen = Client()
     assert screen.get(f"/class/{code}/projector/?key={key}").status_code == 403
     wrong = screen.post(f"/class/{code}/projector/", {"key": "nope"})
@@ -77,7 +77,7 @@ def test_the_projector_link_opens_the_projector_on_another_device_and_nothing_mo
 
 def test_the_teacher_link_carries_control_to_a_second_device_and_a_wrong_key_does_not():
     teacher, code = start_class()
-    key = teacher.session[service.TEACHER_SESSION_KEY][code]
+    key = teacher.session[identity.TEACHER_SESSION_KEY][code]
     laptop = Client()
     wrong = laptop.post(f"/class/{code}/teach/", {"key": "wrong", "next": "teach"})
     assert wrong.status_code == 403
@@ -231,14 +231,14 @@ def test_the_qr_code_is_an_svg_of_the_join_address():
 
 def _asked(code: str, student: Student) -> int:
     """A question the class saw with options B (right) then A, and Ana's answer to it."""
-    question = service.record_question(code, "q-key", "Why did the cart break?\nExplain.", 30)
+    question = quizrecords.record_question(code, "q-key", "Why did the cart break?\nExplain.", 30)
     quiz = {
         "options": [{"key": "1", "text": "Wrong idea"}, {"key": "2", "text": "Right idea"}],
         "bank_keys": {"1": "a", "2": "b"},
         "correct": ["2"],
     }
-    service.record_layout(question, quiz)
-    assert service.record_answer(question, student.pk, ["b"], True)
+    quizrecords.record_layout(question, quiz)
+    assert quizrecords.record_answer(question, student.pk, ["b"], True)
     return question
 
 
@@ -248,11 +248,11 @@ def test_results_download_as_csv_with_the_letters_students_saw_and_question_titl
     phone = join(code, "Ana")
     student = Student.objects.get(classroom=classroom)
     question = _asked(code, student)
-    assert not service.record_answer(question, student.pk, ["a"], False)  # counts once
+    assert not quizrecords.record_answer(question, student.pk, ["a"], False)  # counts once
     response = teacher.get(f"/class/{code}/results.csv")
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     rows = list(csv.reader(io.StringIO(response.content.decode())))
-    assert rows[0] == service.RESULT_COLUMNS
+    assert rows[0] == results.RESULT_COLUMNS
     assert rows[1][:6] == ["1", "Why did the cart break?", "Ana", "B", "yes", "B"]
     assert rows[1][7:] == ["1", "0", "0"]
     assert len(rows) == 2
@@ -265,9 +265,9 @@ def test_an_ended_class_keeps_its_results_for_the_teacher_only():
     phone = join(code, "Ana")
     student = Student.objects.get(classroom__code=code)
     _asked(code, student)
-    service.count_action(student.pk, "add_to_cart", True)
-    service.count_action(student.pk, "checkout", False)
-    service.end_class(code)
+    students.count_action(student.pk, "add_to_cart", True)
+    students.count_action(student.pk, "checkout", False)
+    lifecycle.end_class(code)
     assert teacher.get(f"/class/{code}/teach/")["Location"] == f"/class/{code}/results/"
     page = teacher.get(f"/class/{code}/results/")
     assert page.status_code == 200
@@ -286,7 +286,7 @@ def test_results_are_deleted_after_class_results_days(settings):
     settings.CLASS_RESULTS_DAYS = 30
     teacher, code = start_class()
     join(code, "Ana")
-    service.end_class(code)
+    lifecycle.end_class(code)
     Classroom.objects.filter(code=code).update(ended_at=timezone.now() - timedelta(days=29))
     assert teacher.get(f"/class/{code}/results/").status_code == 200
     Classroom.objects.filter(code=code).update(ended_at=timezone.now() - timedelta(days=31))
@@ -302,7 +302,7 @@ def test_the_purge_command_deletes_only_expired_results(settings):
     _, running = start_class()
     join(old, "Ana")  # her student row goes too, but only the class is counted
     for code in (old, kept):
-        service.end_class(code)
+        lifecycle.end_class(code)
     Classroom.objects.filter(code=old).update(ended_at=timezone.now() - timedelta(days=2))
     out = io.StringIO()
     call_command("purge_class_results", stdout=out)
@@ -312,7 +312,7 @@ def test_the_purge_command_deletes_only_expired_results(settings):
 
 def test_an_ended_or_idle_class_cannot_be_joined(settings):
     _, code = start_class()
-    service.end_class(code)
+    lifecycle.end_class(code)
     for response in (
         Client().get(f"/class/{code}/"),
         Client().post(f"/class/{code}/", {"nickname": "Late"}),
@@ -335,11 +335,11 @@ def _ended_class_of_three():
     phones = {name: join(code, name) for name in ("Ana", "Ben", "Chloé")}
     ana, ben, _chloe = Student.objects.filter(classroom__code=code).order_by("joined_at")
     question = _asked(code, ana)
-    assert service.record_answer(question, ben.pk, ["a"], False)
-    service.count_action(ana.pk, "add_to_cart", True)
-    service.count_action(ben.pk, "checkout", False)
-    service.count_action(ben.pk, "checkout", False)
-    service.end_class(code)
+    assert quizrecords.record_answer(question, ben.pk, ["a"], False)
+    students.count_action(ana.pk, "add_to_cart", True)
+    students.count_action(ben.pk, "checkout", False)
+    students.count_action(ben.pk, "checkout", False)
+    lifecycle.end_class(code)
     return teacher, code, phones
 
 
@@ -387,12 +387,12 @@ def test_ties_share_a_place_on_the_podium():
     join(code, "Cy")
     ana, ben, cy = Student.objects.filter(classroom__code=code).order_by("joined_at")
     question = _asked(code, ana)
-    assert service.record_answer(question, ben.pk, ["b"], True)
-    second = service.record_question(code, "q2", "Again?", 30)
-    assert service.record_answer(second, cy.pk, ["b"], True)
-    assert service.record_answer(second, ana.pk, ["b"], True)
-    service.end_class(code)
-    data = service.ending(Classroom.objects.get(code=code))
+    assert quizrecords.record_answer(question, ben.pk, ["b"], True)
+    second = quizrecords.record_question(code, "q2", "Again?", 30)
+    assert quizrecords.record_answer(second, cy.pk, ["b"], True)
+    assert quizrecords.record_answer(second, ana.pk, ["b"], True)
+    lifecycle.end_class(code)
+    data = results.ending_figures(Classroom.objects.get(code=code))
     assert [(p["nickname"], p["place"]) for p in data["podium"]] == [
         ("Ana", 1),
         ("Ben", 2),
@@ -402,7 +402,7 @@ def test_ties_share_a_place_on_the_podium():
 
 def test_the_csv_has_a_row_per_student_per_question_and_agrees_with_the_results_page():
     teacher, code, _phones = _ended_class_of_three()
-    unanswered = service.record_question(code, "q-none", "Nobody answers this?", 30)
+    unanswered = quizrecords.record_question(code, "q-none", "Nobody answers this?", 30)
     assert unanswered
     rows = list(
         csv.DictReader(io.StringIO(teacher.get(f"/class/{code}/results.csv").content.decode()))
@@ -434,7 +434,7 @@ def test_a_class_without_questions_still_has_a_csv_row_per_student():
     teacher, code = start_class()
     join(code, "Ana")
     ana = Student.objects.get(nickname="Ana")
-    service.count_action(ana.pk, "add_to_cart", True)
+    students.count_action(ana.pk, "add_to_cart", True)
     rows = list(csv.reader(io.StringIO(teacher.get(f"/class/{code}/results.csv").content.decode())))
     assert rows[1:] == [["", "", "Ana", "", "", "", "", "0", "1", "0"]]
 

@@ -11,10 +11,10 @@ from asgiref.sync import sync_to_async
 from django.test import Client
 
 from lbteach.lab import keeper, runstore
-from lbteach.lab.figures import frames_body
 from lbteach.lab.models import LabRun
 from lbteach.lab.service import registry
 from lbteach.live import broadcast
+from lbteach.scene.figures import frames_body
 from lbteach.sim import PRESETS
 from tests.lab.conftest import connect, receive_until, send, status
 from tests.text import search

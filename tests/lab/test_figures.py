@@ -8,8 +8,8 @@ import re
 import lxml.html
 import pytest
 
-from lbteach.lab.figures import EVENT_EVERY, FRAMES, LEAD, figure, figure_html, frames_body
 from lbteach.lessons.catalogue import LessonError, _with_figures, load_catalogue
+from lbteach.scene.figures import EVENT_EVERY, FRAMES, LEAD, figure, figure_html, frames_body
 from tests.text import search
 
 

@@ -9,8 +9,10 @@ from lbteach.classroom.room import STUDENT, ClassRoom
 from lbteach.lab.actions import Sender
 from lbteach.lab.frames import MARK_SECONDS, mark_ticks, room_context
 from lbteach.lab.room import LabSetup, Room
-from lbteach.lab.scene import COMPACT_TEXT, MARK_TICKS, WHY_CHAR_W, reasons
 from lbteach.live.commands import Command
+from lbteach.scene.layout import COMPACT_TEXT, WHY_CHAR_W
+from lbteach.scene.memory import MARK_TICKS
+from lbteach.scene.words import reasons
 from lbteach.sim import BALANCERS
 
 

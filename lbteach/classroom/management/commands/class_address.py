@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.urls import reverse
@@ -10,7 +12,7 @@ from django.urls import reverse
 class Command(BaseCommand):
     help = "Print where students join a class (PUBLIC_URL, or the LAN address with HOST=0.0.0.0)."
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         base = settings.CLASS_PUBLIC_URL
         local = f"http://127.0.0.1:{settings.PORT}"
         self.stdout.write(f"Teacher: open {local}{reverse('classroom:index')} on this laptop.")

@@ -3,6 +3,8 @@ at start, and the site once a minute)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
@@ -15,7 +17,7 @@ class Command(BaseCommand):
         "results) older than CLASS_RESULTS_DAYS."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         ended, deleted = sweep()
         self.stdout.write(
             f"Ended {ended} idle class{'es' if ended != 1 else ''}; deleted {deleted} ended "

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from django.core.management.base import BaseCommand, CommandError
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from lbteach.classroom.lesson_plans import all_plans, get_plan
 from lbteach.classroom.rehearsal import STUDENTS, rehearse
@@ -11,12 +13,12 @@ from lbteach.classroom.rehearsal import STUDENTS, rehearse
 class Command(BaseCommand):
     help = "Run every step of the lesson plans with bot students; print the tiles and each check."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("plan", nargs="?", help="a plan's slug (all plans without it)")
         parser.add_argument("--students", type=int, default=STUDENTS)
         parser.add_argument("--seed", type=int, default=42)
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: object, **options: Any) -> None:
         plans = all_plans() if not options["plan"] else (get_plan(options["plan"]),)
         if plans == (None,):
             raise CommandError(

@@ -20,7 +20,8 @@ from django.conf import settings
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from lbteach.lab.scene import SceneMemory, remember, scene_context
+from lbteach.scene.context import scene_context
+from lbteach.scene.memory import SceneMemory, remember
 from lbteach.sim import BALANCERS, PRESETS, EventOutcome, Simulation, scenario_from_preset
 from lbteach.sim.words import count
 
