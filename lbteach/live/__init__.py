@@ -9,6 +9,8 @@ It imports no feature package (`lab`, `classroom`); they import it (tests/test_i
 - `broadcast`: viewers with one-frame mailboxes, `LiveRoom` (a room, its renderer, its
   viewers), the per-process ticker, and `Registry`; a room is anything with a code, a frame
   number and a `tick()` (`LiveState`), a renderer anything with `render(full)`.
+- `pacing`: the ticker's pace: when a round of ticks starts, how long it rests between slices,
+  and how much of the event loop it may take to keep frames within 2 s.
 - `consumers`: the one websocket consumer base (`RoomConsumer`) and `Reply`.
 - `frames`: what every frame renderer shares: region HTML cached by its inputs, the HTML
   last sent per region, frames as ASCII.
