@@ -36,12 +36,19 @@ from lbteach.live.commands import (
     text_field,
 )
 
-# The framework's names the classroom still reads from here (it moves to
-# `lbteach.live.actions` after issue 20's merge).
+# The lab's own names, and the framework's that the classroom still reads from here (LAB,
+# PROJECTOR, STUDENT, TEACHER, Action, ActionTable, AsyncEffect, Effect, Params, Sender) until
+# it imports them from `lbteach.live.actions`.
 __all__ = [
+    "CUSTOMER_REPLAYS",
+    "EVENTS",
+    "EVENT_BUTTONS",
     "LAB",
+    "LAB_ACTIONS",
     "PROJECTOR",
+    "REPLAY_ONLY",
     "STUDENT",
+    "TABLE_EVENTS",
     "TEACHER",
     "Action",
     "ActionTable",

@@ -35,7 +35,7 @@ class LabConsumer(RoomConsumer):
         query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
         compare = self.scope["url_route"]["kwargs"].get("mode") == "compare"
         self.address = client_address(self.scope)
-        if not service.make_way():
+        if not service.labs.make_way():
             await self.refuse(service.BUSY_MESSAGE, CLOSE_BUSY)
             return
         self.bucket = self.rate_bucket()
@@ -66,7 +66,7 @@ class LabConsumer(RoomConsumer):
     def _watch(self, live: LiveRoom[Any]) -> None:
         if self.live is not None and self.viewer is not None:
             self.live.leave(self.viewer)
-            service.drop_room(self.live)
+            service.labs.drop(self.live)
             self.viewer = self.new_viewer()
         self.live = live
         assert self.viewer is not None
@@ -92,7 +92,7 @@ class LabConsumer(RoomConsumer):
             self.viewer.stop()
             if self.live is not None:
                 self.live.leave(self.viewer)
-                service.left(self.live)
+                service.labs.left(self.live)
 
 
 class EchoConsumer(AsyncWebsocketConsumer):

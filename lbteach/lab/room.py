@@ -127,18 +127,18 @@ class Room(RestaurantRoom[SceneMemory]):
     def event(self, button: str, table: str | None) -> str:
         """What a restaurant-wide button does: one engine event, in every restaurant."""
         event = dict(EVENTS[button])
-        target = table or self._default_table(button)
+        target = table or self._default_table(event["do"])
         if target:
             event["server"] = target
         return self.apply_event(event)[0]
 
-    def _default_table(self, button: str) -> str | None:
-        """Pick the table a button means when the viewer did not name one."""
+    def _default_table(self, do: str) -> str | None:
+        """Pick the table an engine event means when the viewer did not name one."""
         tables = self.restaurants[0].sim.view()["tables"]
-        if button == "restore_table":
+        if do == "restore_server":
             down = [t["name"] for t in tables if t["status"] != "up"]
             return down[0] if down else None
-        if button in ("crash_table", "remove_table"):
+        if do in ("crash_server", "remove_server"):
             up = [t for t in tables if t["status"] == "up"]
             if not up:
                 return None

@@ -1,12 +1,12 @@
 """The lab's services: open a private room for a page, carry out one viewer message, return
-a reconnected page to its run, and let go of rooms nobody watches.
+a reconnected page to its run, and let go of rooms nobody watches (`labs`, the live rooms
+glue: `lbteach.live.rooms`).
 
 Consumers call these and stay thin: they parse nothing themselves, decide nothing themselves.
 """
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections.abc import Mapping
 
@@ -21,45 +21,29 @@ from lbteach.lab.replay import open_from_query
 from lbteach.lab.room import LAB_SENDER, Room
 from lbteach.lab.sharelink import decode_log
 from lbteach.live.actions import Sender
-from lbteach.live.broadcast import LiveRoom, Registry, slowest_round
+from lbteach.live.broadcast import LiveRoom
 from lbteach.live.commands import BadCommand, Command
 from lbteach.live.consumers import Reply
+from lbteach.live.rooms import Rooms
 
 BUSY_MESSAGE = "The lab is busy right now: try again in a minute."
 REPLAYING = "Replaying the shared link… its run appears as soon as it is ready."
 STILL_REPLAYING = "Still replaying the shared link: one moment."
 
 
-# A round of ticks slower than this means the labs already open would soon wait more than
-# 2 s for a frame: no new lab until it speeds up again (bench/lab_rooms.py).
-BUSY_INTERVAL_SECONDS = 1.5
-# Labs promised to a page but not in the registry yet (their link is still replaying).
-_opening = 0
-registry: Registry[Room] = Registry()  # this process's live labs, by code
-
-
-def rooms_in_use() -> int:
-    """Labs that count against LAB_MAX_ROOMS: watched ones, and ones still opening. A room
-    nobody watches does not count: it makes way for a new one when needed."""
-    return registry.watched() + _opening
+# This process's live labs: at most LAB_MAX_ROOMS watched ones; a lab nobody watches is let
+# go LAB_REATTACH_SECONDS after its page left, or sooner to make way for a new one.
+labs: Rooms[Room] = Rooms(
+    keeper,
+    max_rooms=lambda: settings.LAB_MAX_ROOMS,
+    reattach_seconds=lambda: settings.LAB_REATTACH_SECONDS,
+)
+registry = labs.registry  # this process's live labs, by code
 
 
 def lab_is_busy() -> bool:
     """Full of watched labs (LAB_MAX_ROOMS) or, whatever the count, too slow to take one more."""
-    return rooms_in_use() >= settings.LAB_MAX_ROOMS or slowest_round() > BUSY_INTERVAL_SECONDS
-
-
-def make_way() -> bool:
-    """Whether one more lab may open: when the process is full, its longest-unwatched room is
-    saved and let go first; only when every room is watched is the answer no."""
-    if slowest_round() > BUSY_INTERVAL_SECONDS:
-        return False
-    while len(registry) + _opening >= settings.LAB_MAX_ROOMS:
-        oldest = registry.oldest_unwatched()
-        if oldest is None:
-            return False
-        _release(oldest)
-    return True
+    return labs.busy()
 
 
 def will_replay(query: Mapping[str, str]) -> bool:
@@ -81,18 +65,13 @@ async def open_private_room(
 
     A link's log is replayed in its turn in the replay queue; a link that is malformed, asks
     for too much or waits too long still opens the restaurant, from the beginning, and says
-    why. The caller has checked `make_way()`.
+    why. The caller has checked `labs.make_way()`.
     """
-    global _opening
     code = "lab-" + secrets.token_urlsafe(9)
-    _opening += 1
-    try:
+    with labs.promised():
         opened = await open_from_query(code, query, address, compare=compare)
-    finally:
-        _opening -= 1
-    make_way()  # labs may have opened meanwhile: let an unwatched one go if need be
-    live = registry.add(LiveRoom(opened.room, FrameRenderer(opened.room)))
-    keeper().watch(live, address)
+    labs.make_way()  # labs may have opened meanwhile: let an unwatched one go if need be
+    live = labs.add(LiveRoom(opened.room, FrameRenderer(opened.room)), address)
     return live, Reply(opened.said, error=opened.error) if opened.said else None
 
 
@@ -125,10 +104,10 @@ class Page:
         """Return to an earlier room: in this process, being let go, or as last saved.
         The page stays where it is (and is told why) when there is none to return to."""
         current = self.live
-        earlier = registry.get(code) or keeper().releasing(code)
+        earlier = labs.get(code)
         if earlier is None:
             restored = await database_sync_to_async(_restore)(code)
-            earlier = registry.get(code) or keeper().releasing(code)  # back while we read?
+            earlier = labs.get(code)  # back while we read?
             if earlier is None and restored is not None:
                 earlier = LiveRoom(restored, FrameRenderer(restored))
         if earlier is None or earlier is current:
@@ -138,9 +117,8 @@ class Page:
         if earlier.viewers:
             raise BadCommand("That run is open in another window.")
         if registry.get(code) is not earlier:
-            make_way()
-            registry.add(earlier)
-            keeper().watch(earlier, self.address, worth_keeping=True)
+            labs.make_way()
+            labs.add(earlier, self.address, worth_keeping=True)
         self.live = earlier
         return "Reconnected: carrying on where you were."
 
@@ -162,31 +140,3 @@ async def handle_message(
 def _restore(code: str) -> Room | None:
     state = runstore.load(code)
     return Room.from_dict(state) if state else None
-
-
-def drop_room(old: LiveRoom[Room]) -> None:
-    """A page moved to its earlier run: the room it opened meanwhile goes at once."""
-    registry.discard(old.room.code)
-    keeper().forget(old)
-
-
-def left(live: LiveRoom[Room]) -> None:
-    """A viewer left: if nobody watches, the room stops ticking now and, unless its page
-    comes back within LAB_REATTACH_SECONDS, is saved and let go."""
-    if live.viewers:
-        return
-    asyncio.get_running_loop().call_later(
-        settings.LAB_REATTACH_SECONDS, _release_if_unwatched, live
-    )
-
-
-def _release_if_unwatched(live: LiveRoom[Room]) -> None:
-    if live.viewers or registry.get(live.room.code) is not live:
-        return
-    _release(live)
-
-
-def _release(live: LiveRoom[Room]) -> None:
-    """Let a room nobody watches go: the keeper saves it first, if it is worth resuming."""
-    registry.discard(live.room.code)
-    keeper().release(live)

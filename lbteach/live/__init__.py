@@ -17,6 +17,8 @@ It imports no feature package (`lab`, `classroom`); they import it (tests/test_i
 - `keeper`: one notion of "needs saving" (`SavePoint`, a room's frame number) and the
   `Keeper` that saves a client's rooms in batches off the event loop.
 - `origins`: the websocket origin check.
+- `rooms`: a client's rooms in this process (`Rooms`): registered and kept saved, at most
+  so many, the oldest unwatched making way, let go a while after their last viewer left.
 - `room`: the room base (`RestaurantRoom`): one or two `LiveRestaurant`s over the engine,
   ticking, narration, history, saving to a dict and back.
 
