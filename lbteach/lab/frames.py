@@ -29,7 +29,7 @@ from lbteach.live.commands import SPEEDS
 from lbteach.live.frames import Regions, as_ascii
 from lbteach.scene.context import scene_context
 from lbteach.scene.memory import remember
-from lbteach.scene.svg import scene_svg
+from lbteach.scene.svg import SceneSvg
 from lbteach.sim import BALANCERS
 
 if TYPE_CHECKING:
@@ -166,7 +166,7 @@ def restaurant_context(
         "last_decision": restaurant.last_decision,
         "tables": table_contexts(view),
         "scene": scene,
-        "scene_svg": scene_svg(scene, prefix, SCENE_TITLE + balancer.title),
+        "scene_svg": SceneSvg(scene, prefix, SCENE_TITLE + balancer.title),
         "customers": len(view["clients"]),
         "mobile_customers": sum(1 for c in view["clients"] if c["mobile"]),
         "nat_customers": sum(1 for c in view["clients"] if c["behind_nat"]),
