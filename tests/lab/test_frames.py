@@ -305,7 +305,12 @@ def test_a_frame_whose_scene_did_not_change_reuses_the_floor_without_building_it
     renderer.render()
     built: list[str] = []
     real = svg.scene_svg
-    monkeypatch.setattr(svg, "scene_svg", lambda *args: built.append("svg") or real(*args))
+
+    def counted(*args):
+        built.append("svg")
+        return real(*args)
+
+    monkeypatch.setattr(svg, "scene_svg", counted)
     room.apply(Command("speed", {"speed": 5}))
     frame = renderer.render()
     assert (built, 'id="floor"' in frame, "Speed 5" in frame) == ([], False, True)
