@@ -22,6 +22,11 @@ processes sharing the room through Redis (`--redis`), viewers alternating betwee
 Prints one JSON object. Targets: every frame delivered, p99 <= 40 ms, p99 <= 3x baseline.
 Run: .venv/bin/python bench/fanout.py [--viewers 100,300,500] [--seconds 10] [--warmup 3]
      [--processes 1]
+
+`--mailboxes` measures instead, in this process and in CPU time (so other work on the
+machine moves it little), what lbteach's own part of a fan-out costs: the viewers' mailboxes
+(`lbteach.live.broadcast.Viewer`) handing each frame to a send that finishes at once, as
+daphne's do, against the floor in the same run: a loop awaiting each send in turn.
 """
 
 from __future__ import annotations
@@ -316,6 +321,47 @@ def measure(urls: list[str], headers: dict, viewers: int, args, pids: list[int])
     }
 
 
+# -- lbteach's own part of a fan-out, in process ---------------------------------------------
+async def mailbox_cost(viewers: int, frames: int) -> dict:
+    """CPU per viewer per frame of the mailboxes, and of the floor, with sends that never wait."""
+    from lbteach.live.broadcast import Viewer
+
+    sent = 0
+
+    async def send(frame: str) -> None:
+        nonlocal sent
+        sent += 1
+
+    screens = [Viewer(send) for _ in range(viewers)]
+    for screen in screens:
+        screen.start()
+    started = time.process_time()
+    for seq in range(frames):
+        frame = f"frame {seq}"
+        for screen in screens:
+            screen.offer(frame, lambda: None)
+        await asyncio.sleep(0)  # the turn in which the frames go out
+    mailboxes = time.process_time() - started
+    assert sent == viewers * frames, f"{sent} sends for {viewers * frames} frames"
+    started = time.process_time()
+    for seq in range(frames):
+        frame = f"frame {seq}"
+        for _ in screens:
+            await send(frame)
+        await asyncio.sleep(0)
+    floor = time.process_time() - started
+    for screen in screens:
+        screen.stop()
+    per = 1e6 / (viewers * frames)
+    return {
+        "viewers": viewers,
+        "frames": frames,
+        "mailboxes_us_per_viewer_frame": round(mailboxes * per, 2),
+        "floor_us_per_viewer_frame": round(floor * per, 2),
+        "ratio": round(mailboxes / floor, 2) if floor else None,
+    }
+
+
 # -- one viewer count, both servers -------------------------------------------------------------
 def bench_viewers(viewers: int, args, tmp: Path) -> dict:
     extra = {"REDIS_URL": args.redis} if args.processes > 1 else {}
@@ -384,6 +430,11 @@ def main() -> None:
     )
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/0", help="for --processes > 1")
     parser.add_argument(
+        "--mailboxes",
+        action="store_true",
+        help="measure lbteach's mailboxes in process against the floor, in CPU time",
+    )
+    parser.add_argument(
         "--serve-baseline", nargs=2, metavar=("PORT", "FRAME"), help=argparse.SUPPRESS
     )
     args = parser.parse_args()
@@ -391,6 +442,11 @@ def main() -> None:
         asyncio.run(serve_baseline(int(args.serve_baseline[0]), args.serve_baseline[1]))
         return
     counts = [int(n) for n in args.viewers.split(",") if n.strip()]
+    if args.mailboxes:
+        gc.freeze()
+        runs = [asyncio.run(mailbox_cost(n, frames=1000)) for n in counts]
+        print(json.dumps({"benchmark": "fanout mailboxes", "runs": runs}, indent=2))
+        return
     with tempfile.TemporaryDirectory() as tmp:
         prepare_database(server_env(Path(tmp) / "db.sqlite3"))
         runs = [bench_viewers(n, args, Path(tmp)) for n in counts]

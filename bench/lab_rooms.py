@@ -30,9 +30,10 @@ LIVE_TICK_SECONDS, so each socket gets the message rate a lab that keeps up gets
 the same server and stack but with no room to simulate or render and no limit on rooms.
 Ratios: CPU per room-tick to CPU per echoed message, and /lessons/ p99 to the baseline's.
 
-Targets: /lessons/ p99 <= 500 ms at every size, every accepted lab gets a frame at least
-every 2 s, and daphne's CPU is near zero (<= 5% of a core over the last IDLE_TAIL_SECONDS)
-within IDLE_SECONDS of the last socket closing. Prints one JSON object.
+Targets (issue 20): /lessons/ p99 <= 500 ms, or within 1.5x of the echo baseline's p99 in
+the same run, at every size; every accepted lab gets a frame at least every 2 s; and
+daphne's CPU is near zero (<= 5% of a core over the last IDLE_TAIL_SECONDS) within
+IDLE_SECONDS of the last socket closing. Prints one JSON object.
 Run: .venv/bin/python bench/lab_rooms.py [--sockets 100,500,1000] [--seconds 10]
      [--warmup 3] [--max-rooms N] [--tick S] [--no-baseline]
 """
@@ -79,7 +80,7 @@ PAGE_EVERY = 0.1
 PAGE_TIMEOUT = 10.0
 PROBE_ALONE_SECONDS = 3.0
 IDLE_SECONDS, IDLE_TAIL_SECONDS, IDLE_NEAR_ZERO = 10, 2, 0.05
-TARGET_PAGE_P99_MS, TARGET_GAP_S = 500.0, 2.0
+TARGET_PAGE_P99_MS, TARGET_PAGE_RATIO, TARGET_GAP_S = 500.0, 1.5, 2.0
 DEFAULT_TICK = float(os.environ.get("LIVE_TICK_SECONDS", "0.5"))  # as lbteach.settings reads it
 META = re.compile(rb'id="lab-frame"[^>]*?data-seq="(\d+)" data-ts="(\d+)"')
 ECHO = re.compile(rb'^\{"seq": (\d+), "ts": (\d+)')
@@ -371,10 +372,13 @@ def ratio(top: float | None, bottom: float | None) -> float | None:
     return round(top / bottom, 2) if top is not None and bottom else None
 
 
-def met(lab: dict) -> dict:
+def met(lab: dict, echo: dict | None) -> dict:
     tail = lab["idle_cpu_share_per_second"][-IDLE_TAIL_SECONDS:]
+    page_p99 = lab["lessons"].get("p99_ms", 1e9)
+    echo_p99 = echo["lessons"].get("p99_ms") if echo else None
     return {
-        "lessons_p99": lab["lessons"].get("p99_ms", 1e9) <= TARGET_PAGE_P99_MS,
+        "lessons_p99": page_p99 <= TARGET_PAGE_P99_MS
+        or (echo_p99 is not None and page_p99 <= TARGET_PAGE_RATIO * echo_p99),
         "frame_every_2s": lab["worst_gap_s"] is not None and lab["worst_gap_s"] <= TARGET_GAP_S,
         "idle_near_zero": sum(tail) / len(tail) <= IDLE_NEAR_ZERO,
     }
@@ -393,7 +397,7 @@ def bench_size(sockets: int, args, tmp: Path) -> dict:
         result["ratio_lessons_p99_to_echo"] = ratio(
             lab["lessons"].get("p99_ms"), echo["lessons"].get("p99_ms")
         )
-    result["targets"] = met(lab)
+    result["targets"] = met(lab, result.get("echo_baseline"))
     result["targets_met"] = all(result["targets"].values())
     return result
 
@@ -426,6 +430,7 @@ def main() -> None:
                 ),
                 "targets": {
                     "lessons_p99_ms": TARGET_PAGE_P99_MS,
+                    "or_lessons_p99_to_echo": TARGET_PAGE_RATIO,
                     "worst_gap_s": TARGET_GAP_S,
                     "idle_cpu_share_last_2s": IDLE_NEAR_ZERO,
                 },

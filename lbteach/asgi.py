@@ -14,6 +14,7 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.sessions import CookieMiddleware  # noqa: E402
 
+from lbteach import eager_writes  # noqa: E402
 from lbteach.live.origins import ExactOriginValidator  # noqa: E402
 from lbteach.routing import websocket_urlpatterns  # noqa: E402
 
@@ -27,6 +28,9 @@ application = ProtocolTypeRouter(
         "websocket": ExactOriginValidator(CookieMiddleware(URLRouter(websocket_urlpatterns))),
     }
 )
+
+# Under daphne, a websocket frame goes to the socket at once instead of on Twisted's next turn.
+eager_writes.install()
 
 # Everything loaded by now lives as long as the process. Freezing it keeps full garbage
 # collections short: in a process holding hundreds of websockets they otherwise pause every

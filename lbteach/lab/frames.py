@@ -18,7 +18,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.template.loader import get_template
@@ -264,6 +264,12 @@ class FrameRenderer:
     room: Room
     regions: Regions = field(default_factory=Regions)
     narrated: dict[str, tuple[int | None, int]] = field(default_factory=dict)
+    # The engine's views the last frame was rendered from, one per restaurant: built once per
+    # frame, and read by whatever else that push renders (a class's phones).
+    views: list[dict] = field(default_factory=list)
+    # A frame needs each customer only as the scene draws them (`Simulation.view(lean=True)`);
+    # a renderer whose push also renders cards that show more (a class's phones) asks for all.
+    lean: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         # The scene's memory sees the room as its first viewers do, so the first change a
@@ -282,10 +288,11 @@ class FrameRenderer:
         the next frame will without changing it, so however many viewers join, the frames are
         the same.
         """
-        views = [restaurant.sim.view(lean=True) for restaurant in self.room.restaurants]
+        views = [restaurant.sim.view(lean=self.lean) for restaurant in self.room.restaurants]
         if not full:
             self.room.seq += 1
             remember_scenes(self.room, views)
+        self.views = views
         context = room_context(self.room, views, remembered=not full)
         parts = [_template("frame_meta").render({**context, "hx_oob": True})]
         for key, template, extra in self.extra_regions(context, views):

@@ -6,13 +6,10 @@ O(viewers^2)). Each viewer has a one-frame mailbox: a slow viewer gets the lates
 never a backlog; if it missed a frame it gets a full snapshot instead, and one that stays
 stuck is dropped so it reconnects and resyncs.
 
-One ticker per process ticks every room that is watched and busy, in turns. After each
-slice of rooms that took over YIELD_SECONDS it rests, so that the process spends at most
-MAX_TICK_SHARE of its time ticking, and a round that takes long makes the next come later:
-a busy process slows its rooms down instead of falling behind. The rest comes between
-slices, not after the round, because a Django page needs about 60 turns of the event loop
-(thread hand-offs through its middleware): with one turn per slice it would wait out whole
-rounds (docs/benchmarks.md, "Many labs in one process").
+One ticker per process ticks every room that is watched and busy, in turns, resting
+between slices of rooms so that pages and sockets keep the event loop for part of its time;
+a round that takes long makes the next come later: a busy process slows its rooms down
+instead of falling behind (`lbteach.live.pacing` says how much, and why between slices).
 """
 
 from __future__ import annotations
@@ -26,11 +23,11 @@ from typing import Any, Generic, Protocol, TypeVar
 
 from django.conf import settings
 
+from lbteach.live.pacing import Pacing
+
 log = logging.getLogger(__name__)
 
 TICK_SECONDS: float | None = None  # None: settings.LIVE_TICK_SECONDS (tests may override)
-MAX_TICK_SHARE = 0.5  # at most this share of the process's time goes to ticking rooms
-YIELD_SECONDS = 0.01  # ticking yields to the event loop at least this often
 STUCK_SECONDS = 10.0  # a viewer whose send has not finished by then is dropped
 MAX_BACKLOG_BYTES = 512 * 1024  # without a snapshot to hand, frames queue up to this
 
@@ -62,8 +59,53 @@ class Renderer(Protocol):
 R = TypeVar("R", bound=LiveState)
 
 
+class Outbox:
+    """The viewers of one event loop that have a frame to send, sent together next turn.
+
+    What is offered to a viewer within one turn of the loop (a room's frame and the reply to
+    the command that changed it) goes out as one message, and a room's fan-out is one pass
+    over its viewers in one callback, not one task woken per viewer.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.waiting: dict[Viewer, None] = {}  # an ordered set
+
+    def add(self, viewer: Viewer) -> None:
+        if not self.waiting:
+            self.loop.call_soon(self.flush)
+        self.waiting[viewer] = None
+
+    def flush(self) -> None:
+        waiting, self.waiting = self.waiting, {}
+        for viewer in waiting:
+            viewer.hand_over()
+
+
+_outboxes: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Outbox] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def outbox() -> Outbox:
+    """This event loop's outbox (one per process in production; tests run several loops)."""
+    loop = asyncio.get_running_loop()
+    found = _outboxes.get(loop)
+    if found is None:
+        found = _outboxes[loop] = Outbox(loop)
+    return found
+
+
 class Viewer:
-    """One connected screen: a mailbox holding the newest frame, and a task that sends it."""
+    """One connected screen: a mailbox holding the newest frame, sent as soon as the socket
+    is free.
+
+    Most sends finish without waiting (daphne queues the bytes in Twisted and returns), so
+    the loop's outbox hands a frame over in one step, in one pass over every viewer with
+    something to send. A send that has to wait (a socket applying back-pressure, a channel
+    layer) goes on in a task of its own, and that viewer's next frames wait in its mailbox
+    meanwhile, so it delays nobody else.
+    """
 
     def __init__(
         self,
@@ -73,15 +115,15 @@ class Viewer:
         self._send = send
         self.close = close
         self._pending: str | None = None
-        self._wake = asyncio.Event()
-        self._task: asyncio.Task | None = None
+        self._started = False
+        self._ended = False  # stopped, or its socket failed: nothing more is sent
+        self._task: asyncio.Task | None = None  # finishing a send that had to wait
         self.sending_since: float | None = None
 
     def start(self) -> None:
-        """Start sending; a viewer already sending (told something before its room was
-        ready) carries on."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._pump())
+        """Start sending, beginning with whatever was offered before the room was ready."""
+        self._started = True
+        self._post()
 
     def offer(self, frame: str, snapshot: Callable[[], str | None]) -> None:
         """Leave `frame` in the mailbox; if an unsent frame is there, a snapshot replaces both.
@@ -103,32 +145,81 @@ class Viewer:
                 # Too far behind: the page reconnects and resyncs from a snapshot.
                 asyncio.get_running_loop().create_task(self.close(CLOSE_RESYNC))
             return
-        self._wake.set()
+        self._post()
 
     def offer_now(self, frame: str) -> None:
         """A frame meant for this viewer alone (its snapshot, or its error message)."""
         if not frame:
             return
         self._pending = frame if self._pending is None else self._pending + frame
-        self._wake.set()
+        self._post()
 
-    async def _pump(self) -> None:
-        while True:
-            await self._wake.wait()
-            self._wake.clear()
+    def _free(self) -> bool:
+        """Whether a frame can be handed over: started, not over, no send still going on."""
+        return self._started and not self._ended and (self._task is None or self._task.done())
+
+    def _post(self) -> None:
+        if self._pending is not None and self._free():
+            outbox().add(self)
+
+    def hand_over(self) -> None:
+        """Send the mailbox's frame now, unless a send is still going on or sending is over.
+
+        The send is stepped here by hand, as a task would step it: if it finishes without
+        waiting, that was the whole send; if it waits on a future, a task takes the same
+        coroutine on from there (`_finish`), so the frame is never sent twice.
+        """
+        if self._pending is None or not self._free():
+            return  # if a send is still going on, `_finish` takes the mailbox after it
+        frame, self._pending = self._pending, None
+        sending = self._send(frame)
+        try:
+            waiting_on = sending.send(None)  # type: ignore[attr-defined]
+        except StopIteration:
+            return  # sent
+        except (Exception, asyncio.CancelledError):  # a closed socket: its disconnect cleans up
+            log.debug("send to a viewer failed", exc_info=True)
+            self._ended = True
+            return
+        self.sending_since = time.monotonic()
+        self._task = asyncio.get_running_loop().create_task(self._finish(sending, waiting_on))
+
+    async def _finish(self, sending: Any, waiting_on: Any) -> None:
+        """Carry a send that had to wait through to its end, then send what came meanwhile."""
+        try:
+            while True:
+                # As a task does: resume the send once what it waits on is done (a bare yield
+                # asks for one turn of the loop); the send reads that outcome itself.
+                try:
+                    if waiting_on is None:
+                        await asyncio.sleep(0)
+                    else:
+                        await asyncio.wait([waiting_on])
+                except asyncio.CancelledError:  # stopped: end the send too
+                    sending.close()
+                    raise
+                waiting_on = sending.send(None)
+        except StopIteration:
+            pass
+        except Exception:  # a closed socket: the consumer's disconnect cleans up
+            log.debug("send to a viewer failed", exc_info=True)
+            self._ended = True
+            return
+        finally:
+            self.sending_since = None
+        while self._pending is not None and not self._ended:
             frame, self._pending = self._pending, None
-            if frame is None:
-                continue
             self.sending_since = time.monotonic()
             try:
                 await self._send(frame)
-            except Exception:  # a closed socket: the consumer's disconnect cleans up
+            except Exception:
                 log.debug("send to a viewer failed", exc_info=True)
-                return
+                self._ended = True
             finally:
                 self.sending_since = None
 
     def stop(self) -> None:
+        self._ended = True
         if self._task:
             self._task.cancel()
 
@@ -148,7 +239,6 @@ class LiveRoom(Generic[R]):
         self._ticker: Ticker | None = None
         # A class keeps ticking for viewers in other processes; a private lab stops when alone.
         self.keep_ticking = False
-        self.changed = False  # pushed since it was last saved
         # Called with each pushed frame, after local viewers have it (a class relays it on).
         self.on_push: Callable[[str], None] | None = None
         self._last_push = 0.0
@@ -206,7 +296,6 @@ class LiveRoom(Generic[R]):
             self._push_later = None
         self._last_push = time.monotonic()
         frame = self.renderer.render()
-        self.changed = True
         if self.on_push:  # first, so other processes' viewers do not wait for ours
             self.on_push(frame)
         for viewer in list(self.viewers):
@@ -219,12 +308,36 @@ class LiveRoom(Generic[R]):
 
 
 class Ticker:
-    """Ticks this process's watched rooms in turns, slowing down rather than falling behind."""
+    """Ticks this process's watched rooms in turns, slowing down rather than falling behind.
 
-    def __init__(self) -> None:
+    Its pace (when a round starts, how long it rests between slices) is `Pacing`'s; the
+    clock and the sleep are given so that tests run it on a fake clock.
+    """
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self.rooms: dict[LiveRoom[Any], None] = {}  # an ordered set
-        self.last_round_seconds = 0.0
+        self.pacing = Pacing(tick_seconds=0.0)
+        self._clock = clock
+        self._sleep = sleep
         self._task: asyncio.Task | None = None
+
+    @property
+    def last_round_seconds(self) -> float:
+        """How long the last round took, rests included."""
+        return self.pacing.round_seconds
+
+    @last_round_seconds.setter
+    def last_round_seconds(self, seconds: float) -> None:
+        self.pacing.round_seconds = seconds
+
+    @property
+    def interval(self) -> float:
+        """Seconds from one round's start to the next's: longer when a round takes long."""
+        return self.pacing.interval
 
     def add(self, live: LiveRoom[Any]) -> None:
         self.rooms[live] = None
@@ -234,44 +347,48 @@ class Ticker:
     def discard(self, live: LiveRoom[Any]) -> None:
         self.rooms.pop(live, None)
 
-    @property
-    def interval(self) -> float:
-        """Seconds from one round's start to the next's: longer when a round takes long.
-
-        A long round already holds its rests (see `_run`), so it is not stretched again.
-        """
-        return max(tick_seconds(), self.last_round_seconds)
-
     async def _run(self) -> None:
         while self.rooms:
-            await asyncio.sleep(max(0.0, self.interval - self.last_round_seconds))
-            started = slice_started = time.monotonic()
+            self.pacing.tick_seconds = tick_seconds()
+            await self._sleep(self.pacing.wait_before_round())
+            started = slice_started = self._clock()
+            work = 0.0
+            ticked = 0
             for live in list(self.rooms):
                 if live not in self.rooms:
                     continue
                 if not live.watched:
                     self.discard(live)
                     continue
+                ticked += 1
                 try:
                     live.tick()
                 except Exception:
                     # A bug in one room must not stop the others: log it, keep going.
                     log.exception("room %s failed to tick", live.room.code)
-                worked = time.monotonic() - slice_started
-                if worked > YIELD_SECONDS:
+                worked = self._clock() - slice_started
+                rest = self.pacing.rest_after_slice(worked)
+                if rest:
                     # Rest in proportion, so pages and sockets get the loop for many turns.
-                    await asyncio.sleep(worked * (1 / MAX_TICK_SHARE - 1))
-                    slice_started = time.monotonic()
-            self.last_round_seconds = time.monotonic() - started
+                    work += worked
+                    await self._sleep(rest)
+                    slice_started = self._clock()
+            work += self._clock() - slice_started
+            self.pacing.round_done(work, self._clock() - started, ticked)
 
 
 _tickers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Ticker] = weakref.WeakKeyDictionary()
 
 
 def slowest_round() -> float:
-    """How long the last round of ticks took, rests included, on the slowest of this
-    process's event loops with rooms: past the tick interval, rooms get frames late."""
-    rounds = (found.last_round_seconds for found in list(_tickers.values()) if found.rooms)
+    """How long a round of ticks takes, rests included, on the slowest of this process's
+    event loops with rooms, counting every room it ticks now (`Pacing.projected_round`):
+    past the tick interval, rooms get frames late."""
+    rounds = (
+        found.pacing.projected_round(len(found.rooms))
+        for found in list(_tickers.values())
+        if found.rooms
+    )
     return max(rounds, default=0.0)
 
 

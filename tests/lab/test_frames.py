@@ -13,9 +13,10 @@ from django.template.loader import render_to_string
 
 from lbteach.lab import frames
 from lbteach.lab.frames import FrameRenderer
-from lbteach.lab.room import NARRATION_LINES, LabSetup, Room
+from lbteach.lab.room import LabSetup, Room
 from lbteach.lab.views import page_context
 from lbteach.live.commands import Command
+from lbteach.live.room import NARRATION_LINES
 from lbteach.scene import svg
 from tests.text import search
 

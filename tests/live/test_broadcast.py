@@ -75,3 +75,84 @@ async def test_a_backlog_past_its_limit_drops_the_viewer(monkeypatch):
     await asyncio.sleep(0.01)
     assert screen.closed_with == broadcast.CLOSE_RESYNC
     viewer.stop()
+
+
+async def turn() -> None:
+    """Let the event loop run one turn."""
+    await asyncio.sleep(0)
+
+
+class QuickScreen:
+    """A viewer's socket whose sends finish without waiting, as daphne's do."""
+
+    def __init__(self) -> None:
+        self.got: list[str] = []
+
+    async def send(self, frame: str) -> None:
+        self.got.append(frame)
+
+
+async def test_what_comes_in_one_turn_goes_out_as_one_message_in_the_next():
+    screen = QuickScreen()
+    viewer = Viewer(screen.send)
+    viewer.offer_now("hello")
+    await turn()
+    assert screen.got == []  # nothing goes out before the viewer starts
+    viewer.start()
+    viewer.offer("f1", lambda: None)
+    assert screen.got == []
+    await turn()
+    assert screen.got == ["hellof1"]
+    viewer.offer("f2", lambda: "snapshot")
+    viewer.offer_now("reply")  # a frame and the reply to the command that made it
+    await turn()
+    assert screen.got == ["hellof1", "f2reply"]
+    viewer.stop()
+    viewer.offer("f3", lambda: "snapshot")
+    await turn()
+    assert screen.got == ["hellof1", "f2reply"]
+
+
+async def test_a_room_hands_its_frame_to_every_free_viewer_in_one_turn():
+    screens = [QuickScreen() for _ in range(300)]
+    viewers = [Viewer(screen.send) for screen in screens]
+    for viewer in viewers:
+        viewer.start()
+        viewer.offer("f1", lambda: "snapshot")
+    await turn()
+    assert [screen.got for screen in screens] == [["f1"]] * 300
+    for viewer in viewers:
+        viewer.stop()
+
+
+async def test_a_viewer_whose_send_waits_delays_no_other():
+    slow, quick = SlowScreen(delay=0.05), QuickScreen()
+    viewers = [Viewer(slow.send), Viewer(quick.send)]
+    for viewer in viewers:
+        viewer.start()
+    for frame in ("f1", "f2"):
+        for viewer in viewers:
+            viewer.offer(frame, lambda: "snapshot")
+        await turn()
+    assert quick.got == ["f1", "f2"]
+    assert slow.got == []
+    await asyncio.sleep(0.2)
+    assert slow.got == ["f1", "f2"]  # the one frame that waited went out after the first
+    for viewer in viewers:
+        viewer.stop()
+
+
+async def test_a_socket_that_fails_is_sent_nothing_more():
+    sent: list[str] = []
+
+    async def failing(frame: str) -> None:
+        sent.append(frame)
+        raise ConnectionError("closed")
+
+    viewer = Viewer(failing)
+    viewer.start()
+    viewer.offer("f1", lambda: "snapshot")
+    await turn()
+    viewer.offer("f2", lambda: "snapshot")
+    await turn()
+    assert sent == ["f1"]
