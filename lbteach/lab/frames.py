@@ -13,6 +13,7 @@ template engine again (most of a frame's time).
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -28,8 +29,8 @@ from lbteach.lab.room import LiveRestaurant, Room
 from lbteach.live.commands import SPEEDS
 from lbteach.live.frames import Regions, as_ascii
 from lbteach.scene.context import scene_context
-from lbteach.scene.memory import remember
-from lbteach.scene.svg import scene_svg
+from lbteach.scene.memory import SceneMemory, remember
+from lbteach.scene.svg import SceneSvg
 from lbteach.sim import BALANCERS
 
 if TYPE_CHECKING:
@@ -145,19 +146,30 @@ def remember_scenes(room: Room, views: list[dict] | None = None) -> None:
         remember(restaurant.scene, view, restaurant.recent, mark_ticks())
 
 
+def drawn_memory(restaurant: LiveRestaurant, view: dict) -> SceneMemory:
+    """The scene's memory as the next frame will have it, leaving the memory alone: a copy
+    brought up to the restaurant's state, for a page or a snapshot drawn between a change and
+    its frame (`remember` is idempotent: after a frame the copy equals the memory)."""
+    return remember(copy.deepcopy(restaurant.scene), view, restaurant.recent, mark_ticks())
+
+
 def restaurant_context(
-    restaurant: LiveRestaurant, names: dict[int, str] | None = None, view: dict | None = None
+    restaurant: LiveRestaurant,
+    names: dict[int, str] | None = None,
+    view: dict | None = None,
+    remembered: bool = False,
 ) -> dict:
     """One restaurant's regions; `names` (a class) puts nicknames on the scene; `view` is its
-    engine view when the caller has it already. Reads the room and changes nothing."""
+    engine view when the caller has it already. Reads the room and changes nothing: the scene
+    is drawn from its memory when a frame has just brought it up to date (`remembered`), else
+    from `drawn_memory`."""
     if view is None:
         view = restaurant.sim.view(lean=True)
     metrics = view["metrics"]
     balancer = BALANCERS[view["balancer"]]
     prefix = "" if restaurant.side == "main" else f"{restaurant.side}-"
-    scene = scene_context(
-        restaurant.scene, view, restaurant.recent, restaurant.last_decision, names=names
-    )
+    memory = restaurant.scene if remembered else drawn_memory(restaurant, view)
+    scene = scene_context(memory, view, restaurant.recent, restaurant.last_decision, names=names)
     return {
         "side": restaurant.side,
         "prefix": prefix,
@@ -166,7 +178,7 @@ def restaurant_context(
         "last_decision": restaurant.last_decision,
         "tables": table_contexts(view),
         "scene": scene,
-        "scene_svg": scene_svg(scene, prefix, SCENE_TITLE + balancer.title),
+        "scene_svg": SceneSvg(scene, prefix, SCENE_TITLE + balancer.title),
         "customers": len(view["clients"]),
         "mobile_customers": sum(1 for c in view["clients"] if c["mobile"]),
         "nat_customers": sum(1 for c in view["clients"] if c["behind_nat"]),
@@ -222,14 +234,15 @@ def verdict_context(room: Room, restaurants: list[dict]) -> dict:
     return {"sides": sides, "rows": rows, "events": events}
 
 
-def room_context(room: Room, views: list[dict] | None = None) -> dict:
-    """Everything a room's page and frames show, read from its state (the scene's memory as
-    the last frame left it: `remember_scenes`)."""
+def room_context(room: Room, views: list[dict] | None = None, remembered: bool = False) -> dict:
+    """Everything a room's page and frames show, read from its state; `remembered` when a
+    frame has just brought the scenes' memory up to date (`remember_scenes`)."""
     names = room.scene_names()
     if views is None:
         views = [restaurant.sim.view(lean=True) for restaurant in room.restaurants]
     restaurants = [
-        restaurant_context(r, names, view) for r, view in zip(room.restaurants, views, strict=True)
+        restaurant_context(r, names, view, remembered)
+        for r, view in zip(room.restaurants, views, strict=True)
     ]
     return {
         "room": room,
@@ -271,15 +284,16 @@ class FrameRenderer:
         after every change, so a snapshot always equals the last frame's state.
         Narration is appended line by line (a screen reader hears only what is new); the page
         keeps the last NARRATION_LINES lines, as a fresh render would.
-        A frame first brings the scenes' memory up to the room's state; a snapshot only reads
-        it, so however many viewers join, the frames are the same.
+        A frame first brings the scenes' memory up to the room's state; a snapshot draws what
+        the next frame will without changing it, so however many viewers join, the frames are
+        the same.
         """
         views = [restaurant.sim.view(lean=self.lean) for restaurant in self.room.restaurants]
         if not full:
             self.room.seq += 1
             remember_scenes(self.room, views)
         self.views = views
-        context = room_context(self.room, views)
+        context = room_context(self.room, views, remembered=not full)
         parts = [_template("frame_meta").render({**context, "hx_oob": True})]
         for key, template, extra in self.extra_regions(context, views):
             html = get_template(template).render({**context, **extra, "hx_oob": True})

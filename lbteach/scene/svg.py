@@ -12,6 +12,8 @@ autoescaping would; coordinates and customer numbers are ints. Test hooks: `data
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from functools import cached_property
 from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
@@ -26,6 +28,29 @@ def esc(value: object) -> str:
 
 def plural(n: int) -> str:
     return "" if n == 1 else "s"
+
+
+@dataclass(eq=True)
+class SceneSvg:
+    """A scene's SVG, built when it is first printed (a template calls `__html__`).
+
+    Equal scenes give equal SVG, so a frame whose scene did not change (a paused room taking a
+    command) finds the floor's inputs equal and reuses its cached HTML without building it.
+    """
+
+    scene: dict
+    prefix: str
+    title: str
+
+    @cached_property
+    def svg(self) -> SafeString:
+        return scene_svg(self.scene, self.prefix, self.title)
+
+    def __html__(self) -> SafeString:
+        return self.svg
+
+    def __str__(self) -> str:
+        return self.svg
 
 
 def scene_svg(s: dict, prefix: str, title: str) -> SafeString:

@@ -17,6 +17,7 @@ from lbteach.lab.room import LabSetup, Room
 from lbteach.lab.views import page_context
 from lbteach.live.commands import Command
 from lbteach.live.room import NARRATION_LINES
+from lbteach.scene import svg
 from tests.text import search
 
 
@@ -294,3 +295,26 @@ def test_a_frames_lean_view_draws_each_customer_from_the_full_views_own_values()
         }
         carts_at |= {c["cart_table"] for c in lean["clients"]}
     assert {None, "shared", "A"} <= carts_at
+
+
+def test_a_frame_whose_scene_did_not_change_reuses_the_floor_without_building_its_svg(
+    monkeypatch,
+):
+    room = Room("same", LabSetup("mobile_ip_change", ("source_ip",), seed=4, customers=12))
+    room.apply(Command("pause", {}))
+    renderer = FrameRenderer(room)
+    renderer.render()
+    built: list[str] = []
+    real = svg.scene_svg
+
+    def counted(*args):
+        built.append("svg")
+        return real(*args)
+
+    monkeypatch.setattr(svg, "scene_svg", counted)
+    room.apply(Command("speed", {"speed": 5}))
+    frame = renderer.render()
+    assert (built, 'id="floor"' in frame, "Speed 5" in frame) == ([], False, True)
+    room.apply(Command("step", {}))
+    frame = renderer.render()
+    assert (built, 'id="floor"' in frame) == (["svg"], True)
