@@ -294,7 +294,8 @@ class FrameRenderer:
             remember_scenes(self.room, views)
         self.views = views
         context = room_context(self.room, views, remembered=not full)
-        parts = [_template("frame_meta").render({**context, "hx_oob": True})]
+        # A snapshot says so: a page that sees its seq jump after one has missed nothing.
+        parts = [_template("frame_meta").render({**context, "hx_oob": True, "full": full})]
         for key, template, extra in self.extra_regions(context, views):
             html = get_template(template).render({**context, **extra, "hx_oob": True})
             parts.append(self.regions.if_changed(key, html, full))

@@ -82,9 +82,12 @@
     if (!frame) { return; }
     room = frame.dataset.room || room;
     var seq = parseInt(frame.dataset.seq, 10);
-    // A gap means a frame went missing: ask for a full snapshot instead of guessing.
+    // A gap means a frame went missing: ask for a full snapshot instead of guessing. A
+    // snapshot itself (data-full: the server sends one in place of frames a slow screen had
+    // not taken yet) carries every region, so a gap before it lost nothing.
     var snapshot = root() && root().dataset.snapshot;
-    if (snapshot && lastSeq !== null && seq > lastSeq + 1 && event.detail && event.detail.socketWrapper) {
+    var gap = lastSeq !== null && seq > lastSeq + 1 && !frame.hasAttribute("data-full");
+    if (snapshot && gap && event.detail && event.detail.socketWrapper) {
       event.detail.socketWrapper.send(JSON.stringify({ action: snapshot }));
     }
     lastSeq = seq;
