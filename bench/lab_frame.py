@@ -6,7 +6,9 @@
    a tick's frame averaged across a run (issue 20's target: <= 0.4 ms), with the renderer's
    region cache against the same renderer with its cache emptied before each frame (what
    every frame cost before the cache), on two identical rooms in turn: once running at
-   speed 10, once paused and taking a command a tick (speed up, speed down).
+   speed 10, once paused and taking a command a tick (speed up, speed down). Then where a
+   running frame's CPU goes (`running_frame_parts`): the engine's view, the scene's memory,
+   layout and SVG, and the rest.
 2. A command end to end over a real websocket against a real daphne: send "step", wait
    for the frame and status it causes; the baseline is a bare echo through the same
    server and stack (`/ws/echo/`, enabled by BENCH_ECHO=true) in the same run.
@@ -38,9 +40,11 @@ django.setup()
 
 from websockets.sync.client import connect  # noqa: E402
 
-from lbteach.lab.frames import FrameRenderer  # noqa: E402
+from lbteach.lab.frames import FrameRenderer, remember_scenes  # noqa: E402
 from lbteach.lab.room import LabSetup, Room  # noqa: E402
 from lbteach.live.commands import Command  # noqa: E402
+from lbteach.scene.context import scene_context  # noqa: E402
+from lbteach.scene.svg import scene_svg  # noqa: E402
 from tests.browser.server import Server, origin_for, prepare_database, server_env  # noqa: E402
 
 
@@ -143,6 +147,42 @@ def cpu_per_frame(frames: int) -> dict:
     return figures
 
 
+def frame_parts(frames: int) -> dict:
+    """Where a running tick frame's CPU goes: the engine's view, the scene's memory, its layout
+    and its SVG, and the rest of the frame (the regions' templates, the chart, the diff).
+
+    Each part is timed on its own call before the frame is rendered (the view and the scene
+    are pure, so calling them again costs what the frame's call does; the frame's own
+    `remember` then finds nothing new), so the parts add up to about one frame.
+    """
+    room = busy_room()
+    renderer = FrameRenderer(room)
+    renderer.render()
+    spent = dict.fromkeys(("view", "scene_memory", "scene_layout", "scene_svg", "frame"), 0.0)
+    for _ in range(frames):
+        room.tick()
+        restaurant = room.restaurants[0]
+        marks = [time.process_time()]
+        views = [restaurant.sim.view(lean=True)]
+        marks.append(time.process_time())
+        remember_scenes(room, views)
+        marks.append(time.process_time())
+        scene = scene_context(
+            restaurant.scene, views[0], restaurant.recent, restaurant.last_decision
+        )
+        marks.append(time.process_time())
+        scene_svg(scene, "", "bench")
+        marks.append(time.process_time())
+        renderer.render()
+        marks.append(time.process_time())
+        for key, start, end in zip(spent, marks[:-1], marks[1:], strict=True):
+            spent[key] += end - start
+    parts = {f"{key}_cpu_ms_mean": round(total / frames * 1000, 3) for key, total in spent.items()}
+    rest = spent["frame"] - spent["scene_layout"] - spent["scene_svg"] - spent["view"]
+    parts["frame_without_view_and_scene_cpu_ms_mean"] = round(rest / frames * 1000, 3)
+    return parts
+
+
 def round_trips(url: str, message: str, done, count: int) -> list[float]:
     times = []
     with connect(url, origin=origin_for(url), max_size=2**22) as socket:
@@ -216,6 +256,7 @@ def main() -> None:
         "benchmark": "lab_frame",
         "render": bench_render(args.frames),
         "tick_frame_cpu": cpu_per_frame(args.frames),
+        "running_frame_parts": frame_parts(args.frames),
         "websocket": bench_commands(args.commands),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "server_peak_rss_mb": round(

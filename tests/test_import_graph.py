@@ -20,28 +20,9 @@ ROOT = Path(lbteach.__file__).parent
 Graph = dict[str, set[str]]
 Circle = tuple[str, ...]
 
-# Circles known when this test was written, each closed through a type-only import.
-# Removed in phase 2 of issue 20 (lab/ and classroom/ become clients of lbteach.live).
-# The test fails when one of these no longer exists: delete it from here then.
-KNOWN_CIRCLES: set[Circle] = {
-    ("lbteach.classroom.actions", "lbteach.classroom.home"),
-    (
-        "lbteach.classroom.actions",
-        "lbteach.classroom.home",
-        "lbteach.classroom.ending",
-        "lbteach.classroom.room",
-    ),
-    (
-        "lbteach.classroom.actions",
-        "lbteach.classroom.home",
-        "lbteach.classroom.frames",
-        "lbteach.classroom.room",
-    ),
-    ("lbteach.classroom.actions", "lbteach.classroom.home", "lbteach.classroom.room"),
-    ("lbteach.classroom.actions", "lbteach.classroom.room"),
-    ("lbteach.lab.actions", "lbteach.lab.room"),
-    ("lbteach.lab.actions", "lbteach.lab.room", "lbteach.lab.sharelink"),
-}
+# Circles allowed to remain: none since phase 2 of issue 20. Should one ever be allowed, the
+# test fails once it no longer exists, so this list cannot go stale.
+KNOWN_CIRCLES: set[Circle] = set()
 
 # A package that serves others imports none of its clients: package -> what it may not import.
 LAYERS: dict[str, tuple[str, ...]] = {

@@ -7,7 +7,8 @@ teacher drives the restaurant with the lab's actions; actions that must reach th
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from channels.db import database_sync_to_async
 
@@ -24,10 +25,9 @@ from lbteach.lab.actions import (
 )
 from lbteach.live.commands import MAX_ADD_CUSTOMERS, BadCommand, bool_field, int_field
 from lbteach.quiz import bank
+from lbteach.quiz.questions import QuestionData
 
 if TYPE_CHECKING:
-    from lbteach.classroom.home import ClassHome
-    from lbteach.classroom.room import ClassRoom
     from lbteach.lab.room import Room
 
 QUIZ_SECONDS = (10, 120)
@@ -60,10 +60,57 @@ def parse_leaderboard(data: dict) -> Params:
     return {"show": bool_field(data, "show"), "names": bool_field(data, "names")}
 
 
-def _class_room(room: Room) -> ClassRoom:
+class StudentSeat(Protocol):
+    @property
+    def broken(self) -> bool:
+        """Whether the student's last request broke their cart."""
+
+
+class StudentsRoom(Protocol):
+    """What the class's actions need of a room (`lbteach.classroom.room.ClassRoom` is one):
+    students' seats and buttons, and the quiz. Declared here so that the actions, which the
+    room's table holds, need not import the room."""
+
+    @property
+    def seats(self) -> Mapping[int, StudentSeat]: ...
+
+    @property
+    def quiz(self) -> dict[str, Any] | None: ...
+
+    def student_action(self, student: int | None, action: str) -> str: ...
+
+    def open_question(self, question: QuestionData, seconds: int, record_id: int) -> str: ...
+
+    def check_answer(self, student: int, choice: list[str]) -> tuple[int, bool, list[str]]: ...
+
+    def record_answer(
+        self, question: int, student: int, choice: list[str], correct: bool
+    ) -> None: ...
+
+    def reveal(self) -> str: ...
+
+    def close_question(self) -> str: ...
+
+    def set_leaderboard(self, show: bool, names: bool) -> str: ...
+
+
+class Home(Protocol):
+    """What the class's asynchronous actions need of the process that runs the room
+    (`lbteach.classroom.home.ClassHome` is one): its code, its room, and ending the class."""
+
+    @property
+    def code(self) -> str: ...
+
+    @property
+    def room(self) -> StudentsRoom: ...
+
+    async def end(self) -> None: ...
+
+
+def _class_room(room: Room) -> StudentsRoom:
     """The room a class action runs on: only ClassRoom's table (`ClassRoom.actions`) holds the
     class's actions, and a room runs the actions of its own table."""
-    return cast("ClassRoom", room)
+    return cast("StudentsRoom", room)
 
 
 def _student_action(name: str) -> Effect:
@@ -74,7 +121,7 @@ def _student_action(name: str) -> Effect:
 
 
 def _tally(name: str) -> AsyncEffect:
-    async def keep(home: ClassHome, params: Params, sender: Sender) -> str:
+    async def keep(home: Home, params: Params, sender: Sender) -> str:
         """Count the student's cart break or checkout for the class's results page."""
         assert sender.student is not None
         broken = home.room.seats[sender.student].broken
@@ -85,7 +132,7 @@ def _tally(name: str) -> AsyncEffect:
     return keep
 
 
-async def answer(home: ClassHome, params: Params, sender: Sender) -> str:
+async def answer(home: Home, params: Params, sender: Sender) -> str:
     """The database is the source of truth: an answer counts once it is stored there."""
     room = home.room
     student = sender.student
@@ -100,7 +147,7 @@ async def answer(home: ClassHome, params: Params, sender: Sender) -> str:
     return "Answer received. Wait for the reveal."
 
 
-async def push_question(home: ClassHome, params: Params, sender: Sender) -> str:
+async def push_question(home: Home, params: Params, sender: Sender) -> str:
     key, seconds = params["question"], params["seconds"]
     question = await database_sync_to_async(bank.get_question)(key)
     if question is None:
@@ -116,14 +163,14 @@ async def push_question(home: ClassHome, params: Params, sender: Sender) -> str:
     return message
 
 
-async def reveal_question(home: ClassHome, params: Params, sender: Sender) -> str:
+async def reveal_question(home: Home, params: Params, sender: Sender) -> str:
     message = home.room.reveal()
     assert home.room.quiz is not None
     await database_sync_to_async(quizrecords.mark_revealed)(home.room.quiz["id"])
     return message
 
 
-async def end_class(home: ClassHome, params: Params, sender: Sender) -> str:
+async def end_class(home: Home, params: Params, sender: Sender) -> str:
     await home.end()
     return ""
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.template.loader import get_template
 
-from lbteach.classroom import results
+from lbteach.classroom import kept_replay, results
 from lbteach.classroom.models import Classroom
 from lbteach.classroom.room import PROJECTOR, STUDENT, TEACHER, ClassRoom
 
@@ -18,13 +18,16 @@ ACTION_WORDS = {"add_to_cart": "Add to cart", "checkout": "Check out"}
 
 
 def data(classroom: Classroom) -> dict:
-    """The ending's figures (`results.ending_figures`), each student's with every seat the host gave
-    them and a link that replays the class in the lab with their own customer highlighted
-    (when the class fits a link), both from the room the database saved last."""
+    """The ending's figures (`results.ending_figures`), each student's with every seat the
+    host gave them and a link that replays the class in the lab with their own customer
+    highlighted (unless the class outgrew its replay's bounds), both from the room the
+    database saved last. The first ending drawn stores the class's replay in the lab
+    (`kept_replay`)."""
     figures = results.ending_figures(classroom)
     room = ClassRoom.from_dict(classroom.state) if classroom.state else None
+    token = kept_replay.keep(classroom, room.setup, room.replay_log()) if room else ""
     for student, me in figures["students"].items():
-        me["replay_url"] = room.replay_url(me["customer"]) if room and me["customer"] else ""
+        me["replay_url"] = kept_replay.replay_url(token, me["customer"]) if me["customer"] else ""
         seat = room.seats.get(student) if room else None
         me["seats"] = [
             {

@@ -83,9 +83,11 @@ def quiz_context(room: ClassRoom, now_ms: int) -> dict | None:
 
 
 class ClassFrameRenderer(FrameRenderer):
-    def extra_regions(self, context: dict) -> list[tuple[str, str, dict]]:
+    lean = False  # the push's phones' cards show each customer's address and cookie too
+
+    def extra_regions(self, context: dict, views: list[dict]) -> list[tuple[str, str, dict]]:
         room: ClassRoom = self.room  # type: ignore[assignment]
-        clients = clients_by_id(room)
+        clients = clients_by_id(views[0])  # the view this frame is rendered from
         now = int(time.time() * 1000)
         return [
             ("roster", "classroom/live.html#roster", roster_context(room, clients)),
@@ -106,14 +108,15 @@ def student_context(room: ClassRoom, student: int, seat: Seat, client: dict, now
     }
 
 
-def clients_by_id(room: ClassRoom) -> dict[int, dict]:
-    return {c["id"]: c for c in room.sim.view()["clients"]}
+def clients_by_id(view: dict) -> dict[int, dict]:
+    """The engine's customers in `view` (`Simulation.view()`), by id."""
+    return {c["id"]: c for c in view["clients"]}
 
 
 def render_student(room: ClassRoom, student: int, clients: dict[int, dict] | None = None) -> str:
     """One phone's frame: its customer card and the class question, as oob partials."""
     seat = room.seats[student]
-    clients = clients if clients is not None else clients_by_id(room)
+    clients = clients if clients is not None else clients_by_id(room.sim.view())
     client = clients.get(seat.customer, {})
     context = student_context(room, student, seat, client, int(time.time() * 1000))
     return as_ascii(
@@ -126,14 +129,17 @@ def shown(seat: Seat) -> tuple:
     return (seat.nickname, seat.customer, seat.note, seat.broken)
 
 
-def render_students(room: ClassRoom, seen: dict[int, str] | None = None) -> dict[int, str]:
-    """Each phone's frame, rendered only for phones whose card or question changed.
+def render_students(
+    room: ClassRoom, view: dict, seen: dict[int, str] | None = None
+) -> dict[int, str]:
+    """Each phone's frame from the engine's `view` (the one the push's frame was rendered
+    from), rendered only for phones whose card or question changed.
 
     `seen` maps each student to a fingerprint of what their card last showed; it is updated
     in place. With 60 students pressing buttons, rendering all 60 cards on every push was
     most of the home's time (bench/class_load.py); a fingerprint is a few microseconds.
     """
-    clients = clients_by_id(room)
+    clients = clients_by_id(view)
     now = int(time.time() * 1000)
     quiz = json.dumps(quiz_context(room, now), sort_keys=True, default=str)
     cards = {}

@@ -18,7 +18,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from lbteach.classroom import ending, homeclaims, lifecycle, students
-from lbteach.classroom.actions import CLASS_ACTIONS
+from lbteach.classroom.actions import CLASS_ACTIONS, Home
 from lbteach.classroom.frames import ClassFrameRenderer, render_student, render_students
 from lbteach.classroom.handle import Member, group_name, receive_forever
 from lbteach.classroom.room import ENDED, STUDENT, ClassRoom
@@ -45,7 +45,8 @@ class ClassHome:
         self.room = room
         self.channel = channel
         self.layer = get_channel_layer()
-        self.live = LiveRoom(room, renderer=ClassFrameRenderer(room))
+        self.renderer = ClassFrameRenderer(room)
+        self.live = LiveRoom(room, renderer=self.renderer)
         self.live.keep_ticking = True
         self.live.on_push = self._after_push
         self.phones: dict[int, set[Viewer]] = {}
@@ -170,10 +171,13 @@ class ClassHome:
     def _after_push(self, frame: str) -> None:
         self.dirty = True
         self._post({"type": "room.frame", "frame": frame})
-        self._push_cards()
+        # The view the push's frame was just rendered from: the engine's view once per push.
+        self._push_cards(self.renderer.views[0])
 
-    def _push_cards(self) -> None:
-        for student, card in render_students(self.room, self.card_fingerprints).items():
+    def _push_cards(self, view: dict) -> None:
+        """Each phone whose card changed gets it, here and through the relays; `view` is the
+        engine's view the cards are rendered from."""
+        for student, card in render_students(self.room, view, self.card_fingerprints).items():
             if self.cards.get(student) == card:
                 continue
             self.cards[student] = card
@@ -218,7 +222,7 @@ class ClassHome:
         self.active = True
         # The phone's own card goes out now: the shared frame may wait up to a tick (at most
         # one per tick), and a phone on the home's process has no other way to its first card.
-        self._push_cards()
+        self._push_cards(self.room.sim.view())
         self.live.push_soon()
         await self._save_customers()
 
@@ -242,7 +246,8 @@ class ClassHome:
             if self.room.ended or self.closed:
                 raise BadCommand(ENDED)
             if action.run_async is not None:
-                message = await action.run_async(self, command.params, sender)
+                home: Home = self  # mypy checks this home has the shape the actions need
+                message = await action.run_async(home, command.params, sender)
             else:
                 message = self.room.apply(command, sender)
                 if action.keep is not None:

@@ -10,9 +10,11 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from lbteach.classroom.codes import hash_secret, is_code, new_code, new_secret, normalise_code
+from lbteach.classroom.kept_replay import delete_classes
 from lbteach.classroom.models import Classroom
 
 
@@ -39,15 +41,16 @@ def start_class() -> tuple[Classroom, str]:
 
 def open_class(code: str) -> Classroom:
     """The open class with this code, ending it first if it has sat idle too long."""
-    code = normalise_code(code)
-    if not is_code(code):
-        raise ClassNotFound(code)
-    classroom = Classroom.objects.filter(code=code, ended_at=None).first()
-    if classroom is None:
-        raise ClassNotFound(code)
+    return still_open(kept_class(code))
+
+
+def still_open(classroom: Classroom) -> Classroom:
+    """This class, if it is still open; one idle too long is ended now (ClassNotFound)."""
+    if classroom.ended_at is not None:
+        raise ClassNotFound(classroom.code)
     if idle_too_long(classroom):
-        end_class(code)
-        raise ClassNotFound(code)
+        end_class(classroom.code)
+        raise ClassNotFound(classroom.code)
     return classroom
 
 
@@ -59,18 +62,25 @@ def end_class(code: str) -> None:
     Classroom.objects.filter(code=code, ended_at=None).update(ended_at=timezone.now())
 
 
+def _results_expire_before(now: datetime | None = None) -> datetime:
+    """Classes that ended before this moment are past CLASS_RESULTS_DAYS."""
+    return (now or timezone.now()) - timedelta(days=settings.CLASS_RESULTS_DAYS)
+
+
 def purge_expired_results(now: datetime | None = None) -> int:
-    """Delete classes that ended more than CLASS_RESULTS_DAYS ago (with all they hold)."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.CLASS_RESULTS_DAYS)
-    _, per_model = Classroom.objects.filter(ended_at__lt=cutoff).delete()
-    return per_model.get(Classroom._meta.label, 0)
+    """Delete classes that ended more than CLASS_RESULTS_DAYS ago (with all they hold, their
+    stored replays too)."""
+    return delete_classes(Classroom.objects.filter(ended_at__lt=_results_expire_before(now)))
 
 
 def kept_class(code: str) -> Classroom:
-    """A class, open or ended, whose results are still kept."""
-    purge_expired_results()
+    """A class, open or ended, whose results are still kept. One past CLASS_RESULTS_DAYS is
+    gone already, though it waits for the sweep (`lbteach.classroom.sweep`) to be deleted."""
     code = normalise_code(code)
-    classroom = Classroom.objects.filter(code=code).first() if is_code(code) else None
+    if not is_code(code):
+        raise ClassNotFound(code)
+    kept = Q(ended_at=None) | Q(ended_at__gte=_results_expire_before())
+    classroom = Classroom.objects.filter(kept, code=code).first()
     if classroom is None:
         raise ClassNotFound(code)
     return classroom

@@ -19,6 +19,15 @@ class Classroom(models.Model):
     # Which process runs the room's engine, and when it last said so (scale-out).
     home_channel = models.CharField(max_length=200, blank=True, default="")
     home_seen_at = models.DateTimeField(null=True, blank=True)
+    # The class's run, stored in the lab when it ended (lbteach.classroom.kept_replay), so a
+    # student can replay it; deleted with the class (kept_replay.delete_classes).
+    replay = models.OneToOneField(
+        "lab.StoredReplay",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="classroom",
+    )
 
     class Meta:
         ordering = ["-created_at"]

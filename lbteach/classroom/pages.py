@@ -36,9 +36,10 @@ def join_url(request: HttpRequest, classroom: Classroom) -> str:
 def class_page_context(classroom: Classroom, request: HttpRequest) -> dict[str, Any]:
     """The saved room (or a fresh one) rendered as the page's first state."""
     room = ClassRoom.from_dict(classroom.state) if classroom.state else ClassRoom(classroom.code)
-    clients = clients_by_id(room)
+    view = room.sim.view()
+    clients = clients_by_id(view)
     return {
-        **room_context(room),
+        **room_context(room, [view]),
         **roster_context(room, clients),
         "quiz": quiz_context(room, int(time.time() * 1000)),
         "classroom": classroom,
@@ -59,6 +60,6 @@ def phone_page_context(classroom: Classroom, student: Student) -> dict[str, Any]
     seat = room.seats.get(student.pk)
     if seat is None:
         return {}
-    client = clients_by_id(room).get(seat.customer, {})
+    client = clients_by_id(room.sim.view()).get(seat.customer, {})
     context = student_context(room, student.pk, seat, client, int(time.time() * 1000))
     return {**context, "hx_oob": False, "card_ready": True}

@@ -10,15 +10,14 @@ import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.conf import settings
 
 from lbteach.classroom.actions import CLASS_ACTIONS
 from lbteach.lab.actions import LAB_ACTIONS, PROJECTOR, STUDENT, TEACHER, Sender
 from lbteach.lab.room import LAB_SENDER, Room
-from lbteach.lab.sharelink import LOG_LIMIT, MAX_REPLAY_REQUESTS, LabSetup, log_entry
-from lbteach.live.commands import BadCommand, Command
+from lbteach.lab.sharelink import LabSetup, log_entry
+from lbteach.live.commands import SPEEDS, BadCommand, Command
 from lbteach.quiz.questions import QuestionData
 from lbteach.sim import Decision, Simulation
 from lbteach.sim.words import count
@@ -41,6 +40,15 @@ REPLAYED_AS = {
 
 # Seats a student's history keeps (the newest), for their ending: where the host sat them.
 SEAT_HISTORY = 40
+
+# A class's replay records its whole run, within bounds no real class reaches: the longest
+# lesson a class is for (a double period), a full class (CLASS_MAX_STUDENTS) each tapping
+# once a minute all lesson long, and the restaurant at full speed every tick of it. Past
+# either bound the recording stops and the ending says the class has no replay.
+LESSON_SECONDS = 90 * 60
+STUDENT_TAP_SECONDS = 60
+CLASS_REPLAY_STEPS = settings.CLASS_MAX_STUDENTS * (LESSON_SECONDS // STUDENT_TAP_SECONDS)
+CLASS_REPLAY_REQUESTS = int(LESSON_SECONDS / settings.LIVE_TICK_SECONDS) * SPEEDS[-1]
 
 
 @dataclass
@@ -75,9 +83,10 @@ class ClassRoom(Room):
         self.show_leaderboard = False
         self.leaderboard_names = False
         self.ended = False
-        # The run as a lab share link's log (everything that changed the restaurant, the
-        # students' taps included), so a student can replay the class in the lab. Kept while
-        # it fits a link (LOG_LIMIT entries); past that the class is too long to replay.
+        # The run as a lab replay log (everything that changed the restaurant, the students'
+        # taps included), stored in the lab when the class ends so a student can replay the
+        # class there. Kept within CLASS_REPLAY_STEPS and CLASS_REPLAY_REQUESTS; past either
+        # the class is too long to replay.
         self.replay: list[str] = []
         self.replay_full = False
 
@@ -96,23 +105,19 @@ class ClassRoom(Room):
         return message
 
     def _log(self, requests: int, command: Command) -> None:
-        if self.replay_full or len(self.replay) >= LOG_LIMIT:
+        if len(self.replay) >= CLASS_REPLAY_STEPS or requests > CLASS_REPLAY_REQUESTS:
             self.replay_full = True
+        if self.replay_full:
             return
         self.replay.append(log_entry(requests, command, LAB_ACTIONS))
 
-    def replay_url(self, customer: int | None = None) -> str:
-        """The lab page that replays this class (same seed, same events, every student's
-        tap), with `customer` highlighted; "" when the class outgrew a link's limits."""
-        if self.replay_full or len(self.replay) >= LOG_LIMIT:
-            return ""
-        if self.requests > MAX_REPLAY_REQUESTS:
-            return ""
+    def replay_log(self) -> list[str] | None:
+        """The log that replays this class in the lab (same seed, same events, every
+        student's tap), or None when the class outgrew its replay's bounds."""
+        if self.replay_full or self.requests > CLASS_REPLAY_REQUESTS:
+            return None
         # The last entry says where the class stopped, so the replay serves every request.
-        query = self.setup.query([*self.replay, f"{self.requests}.until"])
-        if customer is not None:
-            query["highlight"] = str(customer)
-        return f"{reverse('lab:lab')}?{urlencode(query)}"
+        return [*self.replay, f"{self.requests}.until"]
 
     # -- the restaurant, with students in it --------------------------------------------------
     def reset(self) -> str:

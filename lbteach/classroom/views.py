@@ -48,25 +48,27 @@ def _forbidden(request: HttpRequest, classroom: Classroom, wrong_key: bool = Fal
 
 
 def _find(request: HttpRequest, code: str) -> Classroom | HttpResponse:
-    """The open class, or the page refusing it. A wrong code counts against this address;
-    past its budget, every code is refused alike (no answer tells a guesser which code was
-    right), except to a browser already in that class."""
-    client = _client(request)
+    """The open class, or the page refusing it (`_missing`, `_admitted`)."""
     try:
         classroom = lifecycle.open_class(code)
     except lifecycle.ClassNotFound:
-        if limits.missed_join(client):
-            return _too_many(request)
-        return _not_found(request, code)
-    if limits.locked_out(client) and not identity.belongs(classroom, request.session):
+        return _missing(request, code)
+    return _admitted(request, classroom)
+
+
+def _missing(request: HttpRequest, code: str) -> HttpResponse:
+    """No class to show for this code. A wrong code counts against this address; past its
+    budget, every code is refused alike (no answer tells a guesser which code was right)."""
+    if limits.missed_join(_client(request)):
         return _too_many(request)
-    return classroom
+    return _not_found(request, code)
 
 
-def _teacher_class(request: HttpRequest, code: str) -> Classroom | HttpResponse:
-    classroom = _find(request, code)
-    if isinstance(classroom, Classroom) and not identity.is_teacher(classroom, request.session):
-        return _forbidden(request, classroom)
+def _admitted(request: HttpRequest, classroom: Classroom) -> Classroom | HttpResponse:
+    """An address past its budget of wrong codes waits, right code or wrong, except a
+    browser already in that class."""
+    if limits.locked_out(_client(request)) and not identity.belongs(classroom, request.session):
+        return _too_many(request)
     return classroom
 
 
@@ -78,9 +80,7 @@ def _teacher_results(
     try:
         classroom = lifecycle.kept_class(code)
     except lifecycle.ClassNotFound:
-        if limits.missed_join(_client(request)):
-            return _too_many(request)
-        return _not_found(request, code)
+        return _missing(request, code)
     if teacher and not identity.is_teacher(classroom, request.session):
         return _forbidden(request, classroom)
     return classroom
@@ -176,18 +176,17 @@ def teach(request: HttpRequest, code: str) -> HttpResponse:
     if request.method == "POST":
         return _claim_teacher(request, code)
     try:
-        kept = lifecycle.kept_class(code)
+        classroom = lifecycle.kept_class(code)  # the one lookup: open, or ended with results
+        if classroom.ended_at is not None and identity.is_teacher(classroom, request.session):
+            return HttpResponseRedirect(reverse("classroom:results_page", args=[classroom.code]))
+        lifecycle.still_open(classroom)
     except lifecycle.ClassNotFound:
-        kept = None
-    if (
-        kept is not None
-        and kept.ended_at is not None
-        and identity.is_teacher(kept, request.session)
-    ):
-        return HttpResponseRedirect(reverse("classroom:results_page", args=[kept.code]))
-    classroom = _teacher_class(request, code)
-    if isinstance(classroom, HttpResponse):
-        return classroom
+        return _missing(request, code)
+    admitted = _admitted(request, classroom)
+    if isinstance(admitted, HttpResponse):
+        return admitted
+    if not identity.is_teacher(classroom, request.session):
+        return _forbidden(request, classroom)
     teacher_key = request.session[identity.TEACHER_SESSION_KEY][classroom.code]
     context = class_page_context(classroom, request)
     context |= {

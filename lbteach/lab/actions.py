@@ -1,135 +1,63 @@
-"""The one table of what a live room can be asked to do: each action declared once.
+"""The lab's actions, declared once in the live framework's table (`lbteach.live.actions`).
 
-An `Action` says how its message is parsed, which roles may send it, whether (and with
-which field) it goes into a share link's replay log, and what it does to the room. The
-lab's actions are declared here; the classroom extends the table with its own
-(`lbteach.classroom.actions`). Nothing else lists actions: the consumers, the replay and
-the share-link codec all read this table.
+Each entry says how its message is parsed, which roles may send it, whether (and with
+which field) a share link's log records it, and what it does to the room. The classroom
+extends this table with its own (`lbteach.classroom.actions`). Nothing else lists the lab's
+actions: the consumers, the replay and the share-link codec all read this table.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable, Mapping
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Protocol
 
+from lbteach.live.actions import (
+    DRIVERS,
+    EVERYONE,
+    LAB,
+    NOBODY,
+    PROJECTOR,
+    STUDENT,
+    TEACHER,
+    Action,
+    ActionTable,
+    AsyncEffect,
+    Effect,
+    Params,
+    Sender,
+    no_fields,
+)
 from lbteach.live.commands import (
     MAX_ADD_CUSTOMERS,
     SPEEDS,
-    BadCommand,
-    Command,
     bool_field,
     int_field,
-    read_message,
     room_code_field,
     table_field,
     text_field,
 )
 
-if TYPE_CHECKING:
-    from lbteach.lab.room import Room
-
-# Who sends a message: a private lab's own page, or one of a class's screens.
-LAB, TEACHER, PROJECTOR, STUDENT = "lab", "teacher", "projector", "student"
-DRIVERS = frozenset({LAB, TEACHER})  # the screens that drive the restaurant
-EVERYONE = frozenset({LAB, TEACHER, PROJECTOR, STUDENT})
-
-
-@dataclass(frozen=True)
-class Sender:
-    """Who sent a command: their role, and for a student their id."""
-
-    role: str
-    student: int | None = None
-
-
-Params = dict[str, Any]
-Effect = Callable[["Room", Params, Sender], str]
-AsyncEffect = Callable[[Any, Params, Sender], Awaitable[str]]
+# The framework's names the classroom still reads from here (it moves to
+# `lbteach.live.actions` after issue 20's merge).
+__all__ = [
+    "LAB",
+    "PROJECTOR",
+    "STUDENT",
+    "TEACHER",
+    "Action",
+    "ActionTable",
+    "AsyncEffect",
+    "Effect",
+    "Params",
+    "Sender",
+]
 
 
-def no_fields(data: dict) -> Params:
-    return {}
+class EventRoom(Protocol):
+    """What the lab's button and replay effects need of a room (`lbteach.lab.room.Room`)."""
 
+    def event(self, button: str, table: str | None) -> str: ...
 
-@dataclass(frozen=True)
-class Action:
-    """One thing a viewer may ask for.
-
-    `run` changes the room and returns the sentence for the sender's status line; an action
-    that must also reach the database (a class answer, say) has `run_async` instead, which
-    the class's home awaits; `keep` records in the database what a `run` did. `log` names
-    the param a share link records (`""` for an action
-    without one); `None` keeps the action out of the replay log.
-    """
-
-    name: str
-    roles: frozenset[str]
-    parse: Callable[[dict], Params] = no_fields
-    run: Effect | None = None
-    run_async: AsyncEffect | None = None
-    keep: AsyncEffect | None = None  # what the database keeps of it, once `run` has run
-    log: str | None = None
-    pushes: bool = True  # whether the room pushes a frame after it
-
-    @property
-    def logged(self) -> bool:
-        return self.log is not None
-
-
-@dataclass(frozen=True)
-class ActionTable:
-    """Actions by name, with the one way to turn a message into a checked Command."""
-
-    actions: Mapping[str, Action] = field(default_factory=dict)
-
-    def __getitem__(self, name: str) -> Action:
-        return self.actions[name]
-
-    def __contains__(self, name: object) -> bool:
-        return name in self.actions
-
-    def names(self, role: str) -> frozenset[str]:
-        return frozenset(name for name, action in self.actions.items() if role in action.roles)
-
-    def extended(self, more: Iterable[Action]) -> ActionTable:
-        return ActionTable({**self.actions, **{action.name: action for action in more}})
-
-    def parse(self, text: str | None, role: str) -> Command:
-        """Turn one websocket message into a checked Command this role may send, or raise.
-
-        An action the role may not send is reported exactly like an unknown one: a student
-        learns nothing about the teacher's controls by probing.
-        """
-        data = read_message(text)
-        name = data.get("action")
-        action = self.actions.get(name) if isinstance(name, str) else None
-        if action is None or role not in action.roles:
-            shown = str(name)[:30] if name is not None else "nothing"
-            raise BadCommand(f"Unknown action {shown!r}. Use one of the room's buttons.")
-        return Command(action.name, action.parse(data))
-
-    def from_log(self, name: str, value: str | None) -> Command:
-        """A Command from one share-link entry, checked by the action's own parser."""
-        action = self.actions.get(name)
-        if action is None or action.log is None:
-            raise BadCommand(f"A shared link cannot replay {name[:30]!r}.")
-        if value is not None and not action.log:
-            raise BadCommand(f"“{name}” takes no value in a shared link.")
-        data = {action.log: value} if action.log and value is not None else {}
-        return Command(action.name, action.parse(data))
-
-    def log_value(self, command: Command) -> str | None:
-        """The value a share link records for this command (booleans as 0/1)."""
-        action = self.actions[command.action]
-        if not action.log:
-            return None
-        value = command.params.get(action.log)
-        if value is None:
-            return None
-        if isinstance(value, bool):
-            return "1" if value else "0"
-        return str(value)
+    def customer_does(self, customer: int, kind: str) -> str: ...
 
 
 # -- the lab's actions' fields -------------------------------------------------------------
@@ -163,18 +91,18 @@ def parse_customer(data: dict) -> Params:
 
 # -- what they do (each delegates to one Room method) -------------------------------------
 def _event(button: str) -> Effect:
-    def run(room: Room, params: Params, sender: Sender) -> str:
+    def run(room: EventRoom, params: Params, sender: Sender) -> str:
         return room.event(button, params.get("server"))
 
     return run
 
 
-def _nothing(room: Room, params: Params, sender: Sender) -> str:
+def _nothing(room: object, params: Params, sender: Sender) -> str:
     return ""
 
 
 def _customer(kind: str) -> Effect:
-    def run(room: Room, params: Params, sender: Sender) -> str:
+    def run(room: EventRoom, params: Params, sender: Sender) -> str:
         return room.customer_does(params["customer"], kind)
 
     return run
@@ -182,7 +110,7 @@ def _customer(kind: str) -> Effect:
 
 # What one class student's phone did, replayed in the lab from the class's link (see
 # `lbteach.classroom.room`): nobody sends these live (no roles); only a replay log holds them.
-REPLAY_ONLY: frozenset[str] = frozenset()
+REPLAY_ONLY = NOBODY
 CUSTOMER_REPLAYS = {
     "cart": "add_to_cart",
     "pay": "checkout",
@@ -190,16 +118,48 @@ CUSTOMER_REPLAYS = {
     "nocookie": "clear_cookies",
 }
 
-# Events a button sends; `share` 1.0 makes the lesson unmissable: every mobile customer moves.
-EVENTS: dict[str, dict] = {
-    "change_ip": {"do": "change_ip", "share": 1.0},
-    "clear_cookies": {"do": "clear_cookies", "share": 1.0},
-    "expire_sessions": {"do": "expire_sessions"},
-    "add_table": {"do": "add_server"},
-    "remove_table": {"do": "remove_server"},
-    "crash_table": {"do": "crash_server"},
-    "restore_table": {"do": "restore_server"},
-}
+# The restaurant-wide buttons, one line each: the engine event it sends, its label, what it
+# does. `share` 1.0 makes the lesson unmissable: every mobile customer moves.
+EVENT_BUTTONS: tuple[tuple[str, dict, str, str], ...] = (
+    (
+        "change_ip",
+        {"do": "change_ip", "share": 1.0},
+        "Change IPs",
+        "Every mobile customer's phone switches network and gets a new IP address.",
+    ),
+    (
+        "clear_cookies",
+        {"do": "clear_cookies", "share": 1.0},
+        "Clear cookies",
+        "Customers clear their cookies, the host's affinity cookie with them.",
+    ),
+    (
+        "expire_sessions",
+        {"do": "expire_sessions"},
+        "Expire sessions",
+        "The host forgets which table each customer was given.",
+    ),
+    ("add_table", {"do": "add_server"}, "Add table", "A new table opens."),
+    (
+        "remove_table",
+        {"do": "remove_server"},
+        "Remove table",
+        "Take the chosen table (or the fullest) out of service.",
+    ),
+    (
+        "crash_table",
+        {"do": "crash_server"},
+        "Crash table",
+        "The chosen table (or the fullest) crashes, with the carts it keeps.",
+    ),
+    (
+        "restore_table",
+        {"do": "restore_server"},
+        "Restore table",
+        "A table that is down comes back.",
+    ),
+)
+EVENTS: dict[str, dict] = {name: event for name, event, _, _ in EVENT_BUTTONS}
 # The buttons that name a table ("Which table"); the others act on the whole restaurant.
 TABLE_EVENTS = frozenset({"remove_table", "crash_table", "restore_table"})
 
@@ -213,18 +173,53 @@ LAB_ACTIONS = ActionTable(
                 parse_add,
                 lambda room, p, s: room.add_customers(p["count"]),
                 log="count",
+                label="Add customers",
+                description="Send this many new customers through the door.",
             ),
-            Action("speed", DRIVERS, parse_speed, lambda room, p, s: room.set_speed(p["speed"])),
-            Action("pause", DRIVERS, run=lambda room, p, s: room.pause()),
-            Action("resume", DRIVERS, run=lambda room, p, s: room.resume()),
-            Action("step", DRIVERS, run=lambda room, p, s: room.step()),
-            Action("reset", DRIVERS, run=lambda room, p, s: room.reset()),
+            Action(
+                "speed",
+                DRIVERS,
+                parse_speed,
+                lambda room, p, s: room.set_speed(p["speed"]),
+                label="Speed",
+                description="How many requests the host routes each tick.",
+            ),
+            Action(
+                "pause",
+                DRIVERS,
+                run=lambda room, p, s: room.pause(),
+                label="Pause",
+                description="Stop the clock; Step then routes one request at a time.",
+            ),
+            Action(
+                "resume",
+                DRIVERS,
+                run=lambda room, p, s: room.resume(),
+                label="Resume",
+                description="Start the clock again.",
+            ),
+            Action(
+                "step",
+                DRIVERS,
+                run=lambda room, p, s: room.step(),
+                label="Step",
+                description="Route one request.",
+            ),
+            Action(
+                "reset",
+                DRIVERS,
+                run=lambda room, p, s: room.reset(),
+                label="Reset",
+                description="Start again: a fresh restaurant with the same seed.",
+            ),
             Action(
                 "set_balancer",
                 DRIVERS,
                 parse_balancer,
                 lambda room, p, s: room.set_balancer(p["balancer"]),
                 log="balancer",
+                label="Balancer",
+                description="Switch how the host picks a table.",
             ),
             Action(
                 "shared_sessions",
@@ -232,6 +227,8 @@ LAB_ACTIONS = ActionTable(
                 parse_shared,
                 lambda room, p, s: room.set_shared_sessions(p["shared_sessions"]),
                 log="shared_sessions",
+                label="Shared session store",
+                description="Keep every cart in a store all tables read: the pantry.",
             ),
             *(
                 Action(
@@ -240,8 +237,10 @@ LAB_ACTIONS = ActionTable(
                     parse_optional_table if name in TABLE_EVENTS else no_fields,
                     _event(name),
                     log="server" if name in TABLE_EVENTS else "",
+                    label=label,
+                    description=description,
                 )
-                for name in EVENTS
+                for name, _, label, description in EVENT_BUTTONS
             ),
             Action("seat", REPLAY_ONLY, run=lambda room, p, s: room.seat_customer(), log=""),
             # Where a replayed class stopped: the replay routes every request up to it.
@@ -252,8 +251,14 @@ LAB_ACTIONS = ActionTable(
             ),
             # A viewer that missed a frame asks for the whole picture; nothing changes.
             Action("snapshot", EVERYONE, run=_nothing, pushes=False),
-            # A reconnected lab page returns to its run (handled by the lab's service).
-            Action("reattach", frozenset({LAB}), parse_reattach, pushes=False),
+            # A reconnected lab page returns to its run (the page's host does it).
+            Action(
+                "reattach",
+                frozenset({LAB}),
+                parse_reattach,
+                run_async=lambda page, p, s: page.reattach(p["room"]),
+                pushes=False,
+            ),
         ]
     }
 )

@@ -3,25 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import urlencode
 
+from lbteach.lab.actions import EVENTS, LAB_ACTIONS
 from lbteach.sim import BALANCERS, PRESETS
 from lbteach.sim.trying import try_it
 
-# The label on each lab button, by its action name: a preset's Try this text names the
-# buttons of its actions by these labels (a test checks).
-BUTTON_LABELS = {
-    "add_customers": "Add customers",
-    "change_ip": "Change IPs",
-    "clear_cookies": "Clear cookies",
-    "expire_sessions": "Expire sessions",
-    "add_table": "Add table",
-    "remove_table": "Remove table",
-    "crash_table": "Crash table",
-    "restore_table": "Restore table",
-    "set_balancer": "Balancer",
-    "shared_sessions": "Shared session store",
-}
+# The label on each lab button, by its action name, as the action table declares it: a
+# preset's Try this text names the buttons of its actions by these labels (a test checks).
+BUTTON_LABELS = LAB_ACTIONS.labels()
 
 
 @dataclass(frozen=True)
@@ -73,6 +64,13 @@ def side_expects(name: str, balancers: tuple[str, ...]) -> list[SideExpect]:
     """Each side's outcome of the preset's Try this (the engine runs it, once per process)."""
     sides = []
     for side, balancer in zip(("left", "right"), balancers, strict=False):
-        _, harmed = try_it(name, balancer)
+        _, harmed = try_this_harm(name, balancer)
         sides.append(SideExpect(side, BALANCERS[balancer].title, "breaks" if harmed else "none"))
     return sides
+
+
+@cache
+def try_this_harm(name: str, balancer: str | None = None) -> tuple[int, int]:
+    """A preset's Try this run through the engine with the lab's own buttons (once a process):
+    harm before its actions, and harm they caused (`lbteach.sim.trying.try_it`)."""
+    return try_it(name, EVENTS, balancer)

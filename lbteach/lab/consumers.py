@@ -73,15 +73,12 @@ class LabConsumer(RoomConsumer):
         live.join(self.viewer)
 
     async def command(self, text: str | None) -> Reply:
-        if self.live is None:  # its link is still replaying
-            reply, earlier = await service.message_while_replaying(text, self.address)
-            if earlier is not None:
-                if self.opening:
-                    self.opening.cancel()  # a reconnected page needs no replay
-                self._watch(earlier)
-            return reply
         reply, live = await service.handle_message(self.live, text, self.address)
-        if live is not self.live:  # a reconnected page returns to its earlier room
+        if live is not self.live and live is not None:
+            # A reconnected page returns to its earlier room; one whose link is still
+            # replaying needs that replay no more.
+            if self.live is None and self.opening:
+                self.opening.cancel()
             self._watch(live)
         return reply
 

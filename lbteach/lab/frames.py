@@ -17,7 +17,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.template.loader import get_template
@@ -28,6 +28,8 @@ from lbteach.lab.room import LiveRestaurant, Room
 from lbteach.live.commands import SPEEDS
 from lbteach.live.frames import Regions, as_ascii
 from lbteach.scene.context import scene_context
+from lbteach.scene.memory import remember
+from lbteach.scene.svg import scene_svg
 from lbteach.sim import BALANCERS
 
 if TYPE_CHECKING:
@@ -37,6 +39,7 @@ CHART_WIDTH = 300
 CHART_HEIGHT = 80
 # How "Which table" names a table that is not open (an open one needs no word).
 CLOSED_WORDS = {"down": "closed", "draining": "draining"}
+SCENE_TITLE = "The restaurant, seen from above: "  # then the balancer's name
 MARK_SECONDS = 3.0  # a cart break stays an event on the floor at least this long
 # What each restaurant region's partial reads from its restaurant's context `r`. A frame renders
 # each region from these inputs alone, so a missing one shows as a difference from a fresh page
@@ -49,7 +52,7 @@ REGION_INPUTS = {
         "customers",
         "mobile_customers",
         "nat_customers",
-        "scene",
+        "scene_svg",
         "tables",
     ),
     "metrics": (
@@ -130,26 +133,40 @@ def mark_ticks() -> int:
     return max(1, math.ceil(MARK_SECONDS / settings.LIVE_TICK_SECONDS))
 
 
-def restaurant_context(restaurant: LiveRestaurant, names: dict[int, str] | None = None) -> dict:
-    """One restaurant's regions; `names` (a class) puts nicknames on the scene."""
-    view = restaurant.sim.view()
+def remember_scenes(room: Room, views: list[dict] | None = None) -> None:
+    """Bring each restaurant's scene memory up to its state (whose carts, which chairs, which
+    breaks are on show): once per frame, before it is drawn. Drawing only reads the memory.
+
+    `views` are the restaurants' engine views when the caller has them already.
+    """
+    if views is None:
+        views = [restaurant.sim.view(lean=True) for restaurant in room.restaurants]
+    for restaurant, view in zip(room.restaurants, views, strict=True):
+        remember(restaurant.scene, view, restaurant.recent, mark_ticks())
+
+
+def restaurant_context(
+    restaurant: LiveRestaurant, names: dict[int, str] | None = None, view: dict | None = None
+) -> dict:
+    """One restaurant's regions; `names` (a class) puts nicknames on the scene; `view` is its
+    engine view when the caller has it already. Reads the room and changes nothing."""
+    if view is None:
+        view = restaurant.sim.view(lean=True)
     metrics = view["metrics"]
     balancer = BALANCERS[view["balancer"]]
+    prefix = "" if restaurant.side == "main" else f"{restaurant.side}-"
+    scene = scene_context(
+        restaurant.scene, view, restaurant.recent, restaurant.last_decision, names=names
+    )
     return {
         "side": restaurant.side,
-        "prefix": "" if restaurant.side == "main" else f"{restaurant.side}-",
+        "prefix": prefix,
         "balancer": balancer,
         "shared_sessions": view["shared_sessions"],
         "last_decision": restaurant.last_decision,
         "tables": table_contexts(view),
-        "scene": scene_context(
-            restaurant.scene,
-            view,
-            restaurant.recent,
-            restaurant.last_decision,
-            names=names,
-            mark_ticks=mark_ticks(),
-        ),
+        "scene": scene,
+        "scene_svg": scene_svg(scene, prefix, SCENE_TITLE + balancer.title),
         "customers": len(view["clients"]),
         "mobile_customers": sum(1 for c in view["clients"] if c["mobile"]),
         "nat_customers": sum(1 for c in view["clients"] if c["behind_nat"]),
@@ -205,9 +222,15 @@ def verdict_context(room: Room, restaurants: list[dict]) -> dict:
     return {"sides": sides, "rows": rows, "events": events}
 
 
-def room_context(room: Room) -> dict:
+def room_context(room: Room, views: list[dict] | None = None) -> dict:
+    """Everything a room's page and frames show, read from its state (the scene's memory as
+    the last frame left it: `remember_scenes`)."""
     names = room.scene_names()
-    restaurants = [restaurant_context(r, names) for r in room.restaurants]
+    if views is None:
+        views = [restaurant.sim.view(lean=True) for restaurant in room.restaurants]
+    restaurants = [
+        restaurant_context(r, names, view) for r, view in zip(room.restaurants, views, strict=True)
+    ]
     return {
         "room": room,
         "restaurants": restaurants,
@@ -228,6 +251,17 @@ class FrameRenderer:
     room: Room
     regions: Regions = field(default_factory=Regions)
     narrated: dict[str, tuple[int | None, int]] = field(default_factory=dict)
+    # The engine's views the last frame was rendered from, one per restaurant: built once per
+    # frame, and read by whatever else that push renders (a class's phones).
+    views: list[dict] = field(default_factory=list)
+    # A frame needs each customer only as the scene draws them (`Simulation.view(lean=True)`);
+    # a renderer whose push also renders cards that show more (a class's phones) asks for all.
+    lean: ClassVar[bool] = True
+
+    def __post_init__(self) -> None:
+        # The scene's memory sees the room as its first viewers do, so the first change a
+        # frame draws (a crash, say) is told against it.
+        remember_scenes(self.room)
 
     def render(self, full: bool = False) -> str:
         """The next frame: the frame root, then each region that changed since the last one.
@@ -237,12 +271,17 @@ class FrameRenderer:
         after every change, so a snapshot always equals the last frame's state.
         Narration is appended line by line (a screen reader hears only what is new); the page
         keeps the last NARRATION_LINES lines, as a fresh render would.
+        A frame first brings the scenes' memory up to the room's state; a snapshot only reads
+        it, so however many viewers join, the frames are the same.
         """
+        views = [restaurant.sim.view(lean=self.lean) for restaurant in self.room.restaurants]
         if not full:
             self.room.seq += 1
-        context = room_context(self.room)
+            remember_scenes(self.room, views)
+        self.views = views
+        context = room_context(self.room, views)
         parts = [_template("frame_meta").render({**context, "hx_oob": True})]
-        for key, template, extra in self.extra_regions(context):
+        for key, template, extra in self.extra_regions(context, views):
             html = get_template(template).render({**context, **extra, "hx_oob": True})
             parts.append(self.regions.if_changed(key, html, full))
         for restaurant, r in zip(self.room.restaurants, context["restaurants"], strict=True):
@@ -253,9 +292,10 @@ class FrameRenderer:
             parts.append(self._narration(restaurant, r, context, full))
         return as_ascii("".join(parts))
 
-    def extra_regions(self, context: dict) -> list[tuple[str, str, dict]]:
+    def extra_regions(self, context: dict, views: list[dict]) -> list[tuple[str, str, dict]]:
         """Regions beyond the restaurant's: (key, template, context) each. Compare mode adds
-        its head-to-head strip; a class adds its own."""
+        its head-to-head strip; a class adds its own. `views` are the restaurants' lean engine
+        views this frame read (`Simulation.view(lean=True)`), to share rather than read again."""
         if context["verdict"] is None:
             return []
         return [("verdict", "lab/live.html#verdict", {})]

@@ -14,3 +14,18 @@ class LabRun(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class StoredReplay(models.Model):
+    """A run kept server-side to be replayed in the lab: a class's whole run, too long for a
+    share link. Whoever holds its token may replay it; whoever stored it deletes it."""
+
+    # Random and URL-safe (lbteach.lab.replaystore.new_token): the link's only secret.
+    token = models.CharField(max_length=32, primary_key=True)
+    # The run's LabSetup (LabSetup.to_dict) and its log, a list of `requests.action[.value]`.
+    setup = models.JSONField()
+    log = models.JSONField()
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.token

@@ -14,7 +14,8 @@ at most LAB_REPLAYS_PER_ADDRESS links of one address wait or replay at once, and
 longer than LAB_REPLAY_WAIT_SECONDS. Past either, `run` raises `ReplayRefused` and the caller
 opens the run from the beginning, saying why. Pages opening the same link while it waits
 or replays share that one replay (a class opening its teacher's link from one school
-address costs one replay, not thirty).
+address costs one replay, not thirty). A class's stored run (`replaystore`) waits in the
+same queue, like a link, keyed by its token.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 
 from django.conf import settings
 
-from lbteach.lab.sharelink import LabSetup, LogEntry
+from lbteach.lab.sharelink import MAX_CUSTOMERS, LabSetup, LogEntry
 from lbteach.live.ratelimit import SharedBuckets, TokenBucket
 
 # A link costing at most this many request units is light: about 15 ms of replay (measured:
@@ -49,10 +50,26 @@ class ReplayRefused(Exception):
 
 def replay_cost(setup: LabSetup, entries: list[LogEntry]) -> int:
     """What replaying a log costs, in requests: routed ones, plus the customers redrawn at
-    each step, for every restaurant of the setup."""
+    each step, for every restaurant of the setup.
+
+    The customers are counted as the log has them at each step: a class starts with none and
+    its log seats every student and adds every bot.
+    """
     requests = entries[-1].at if entries else 0
-    redrawn = len(entries) * setup.customers // CUSTOMERS_PER_UNIT
-    return len(setup.balancers) * (requests + redrawn)
+    customers, redrawn = setup.customers, 0
+    for entry in entries:
+        redrawn += customers
+        customers = min(MAX_CUSTOMERS, customers + _walk_ins(entry))
+    return len(setup.balancers) * (requests + redrawn // CUSTOMERS_PER_UNIT)
+
+
+def _walk_ins(entry: LogEntry) -> int:
+    """Customers a step brings in: a seated student, or some added at once."""
+    if entry.command.action == "seat":
+        return 1
+    if entry.command.action == "add_customers":
+        return int(entry.command.params["count"])
+    return 0
 
 
 @dataclass(eq=False)

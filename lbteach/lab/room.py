@@ -1,94 +1,44 @@
-"""A room: one or two live restaurants, what the action table's commands do to them, and
-what to narrate.
+"""The lab's room: the live room base (`lbteach.live.room`) with a share link's setup and
+log, the lab's buttons, and compare mode's two restaurants fed the same customers and events.
 
-A private lab is a room with one viewer; a classroom is a room with many; compare mode is
-a room with two restaurants fed the same customers and events. All of it is plain,
-synchronous state over `lbteach.sim`, so it can be tested without a server; the async
-driver that ticks rooms and delivers frames lives in `lbteach.live.broadcast`.
+A private lab is a room with one viewer; a class's room (`lbteach.classroom.room`) builds on
+this one. The generic part (restaurants, ticking, narration, history, saving) is
+`lbteach.live.room.RestaurantRoom`.
 """
 
 from __future__ import annotations
 
-from collections import deque
-from dataclasses import dataclass, field
-from typing import ClassVar, Self
+from typing import Any, ClassVar
 from urllib.parse import urlencode
 
 from django.urls import reverse
 
-from lbteach.lab.actions import EVENTS, LAB, LAB_ACTIONS, ActionTable, Sender
+from lbteach.lab.actions import EVENTS, LAB_ACTIONS
 from lbteach.lab.sharelink import LOG_LIMIT, MAX_CUSTOMERS, LabSetup, log_entry
-from lbteach.live.commands import SPEEDS, BadCommand, Command
+from lbteach.live.actions import LAB, ActionTable, Sender
+from lbteach.live.commands import BadCommand, Command
+from lbteach.live.room import LiveRestaurant, RestaurantRoom
 from lbteach.scene.memory import SceneMemory
-from lbteach.sim import BALANCERS, Decision, ScenarioError, Simulation, scenario_from_preset
+from lbteach.sim import BALANCERS, ScenarioError, Simulation, scenario_from_preset
 from lbteach.sim.words import count
 
-NARRATION_LINES = 8
-HISTORY_POINTS = 60
-STORIES_PER_TICK = 3
 LAB_SENDER = Sender(LAB)
 
 
-@dataclass
-class LiveRestaurant:
-    """One simulated restaurant of a room, and what its viewers have been told about it."""
-
-    side: str
-    sim: Simulation
-    narration: deque = field(default_factory=lambda: deque(maxlen=NARRATION_LINES))
-    history: deque = field(default_factory=lambda: deque(maxlen=HISTORY_POINTS))
-    recent: list[Decision] = field(default_factory=list)  # decisions of the last tick
-    last_decision: Decision | None = None  # the latest decision of any tick, for the host
-    narration_count: int = 0
-    scene: SceneMemory = field(default_factory=SceneMemory)  # whose carts the scene shows
-
-    def narrate(self, line: str) -> None:
-        self.narration_count += 1
-        self.narration.append((self.narration_count, line))
-
-    def to_dict(self) -> dict:
-        return {
-            "side": self.side,
-            "sim": self.sim.to_dict(),
-            "narration": [list(item) for item in self.narration],
-            "narration_count": self.narration_count,
-            "history": [list(point) for point in self.history],
-            # What the host stand and the floor show of the last moment, so a page rendered
-            # after a restart shows what the page before it did.
-            "recent": [decision.to_dict() for decision in self.recent],
-            "last_decision": self.last_decision.to_dict() if self.last_decision else None,
-            "scene": self.scene.to_dict(),
-        }
-
-    @classmethod
-    def from_dict(cls, saved: dict) -> LiveRestaurant:
-        restaurant = cls(saved["side"], Simulation.from_dict(saved["sim"]))
-        restaurant.narration.extend(tuple(item) for item in saved["narration"])
-        restaurant.narration_count = saved["narration_count"]
-        restaurant.history.extend(tuple(point) for point in saved["history"])
-        restaurant.recent = [Decision(**decision) for decision in saved.get("recent", [])]
-        last = saved.get("last_decision")
-        restaurant.last_decision = Decision(**last) if last else None
-        restaurant.scene = SceneMemory.from_dict(saved.get("scene", {}))
-        return restaurant
-
-
-class Room:
-    """The state of one running room; every viewer sees the same frames."""
+class Room(RestaurantRoom[SceneMemory]):
+    """A lab's running room: its setup, the log a share link replays, and the lab's buttons."""
 
     shareable: ClassVar[bool] = True  # a lab run can be shared as a link; a class cannot
     actions: ClassVar[ActionTable] = LAB_ACTIONS
+    setup: LabSetup
+    log: list[str]
 
     def __init__(self, code: str, setup: LabSetup) -> None:
-        self.code = code
         self.setup = setup
-        self.running = True
-        self.speed = 2
-        self.seq = 0
-        self.log: list[str] = []
-        self.restaurants = self._build()
+        self.log = []
+        super().__init__(code, self._build())
 
-    def _build(self) -> list[LiveRestaurant]:
+    def _build(self) -> list[LiveRestaurant[SceneMemory]]:
         sides = ("left", "right") if self.setup.compare else ("main",)
         restaurants = []
         for side, balancer in zip(sides, self.setup.balancers, strict=True):
@@ -100,40 +50,18 @@ class Room:
                 clients=0,
                 events=[],
             )
-            restaurants.append(LiveRestaurant(side, Simulation(scenario)))
+            restaurants.append(LiveRestaurant(side, Simulation(scenario), SceneMemory()))
         if self.setup.customers:
             for restaurant in restaurants:
                 restaurant.sim.add_clients(self.setup.customers)
         return restaurants
 
-    # -- reading ----------------------------------------------------------------------------
-    @property
-    def requests(self) -> int:
-        return self.restaurants[0].sim.index
-
-    @property
-    def customers(self) -> int:
-        return len(self.restaurants[0].sim.workload.ips)
-
-    def scene_names(self) -> dict[int, str] | None:
-        """Customer id -> a name the scene writes at their table; a lab has none, a class
-        its students' nicknames."""
-        return None
-
-    @property
-    def moving(self) -> bool:
-        """Whether ticking would change anything: running, with customers the host serves."""
-        return self.running and bool(self.restaurants[0].sim.workload.auto)
-
     # -- commands ---------------------------------------------------------------------------
     def apply(self, command: Command, sender: Sender = LAB_SENDER) -> str:
         """Carry out one checked command; return the sentence for the status region."""
-        action = self.actions[command.action]
-        if action.run is None:
-            raise BadCommand(f"“{command.action}” is not something this room does.")
         requests = self.requests
-        message = action.run(self, command.params, sender)
-        if action.logged and self.shareable and len(self.log) < LOG_LIMIT:
+        message = super().apply(command, sender)
+        if self.actions[command.action].logged and self.shareable and len(self.log) < LOG_LIMIT:
             self.log.append(log_entry(requests, command, self.actions))
         return message
 
@@ -179,22 +107,6 @@ class Room:
             said = f"Customer {customer} was seated at table {decision.server}."
         return said
 
-    def set_speed(self, speed: int) -> str:
-        self.speed = speed
-        return f"Speed {speed}: {count(SPEEDS[speed - 1], 'request')} per tick."
-
-    def pause(self) -> str:
-        self.running = False
-        return "Paused. Press Step to route one request at a time."
-
-    def resume(self) -> str:
-        self.running = True
-        return "Running."
-
-    def step(self) -> str:
-        self.advance(1)
-        return "Routed one request."
-
     def reset(self) -> str:
         self.restaurants = self._build()
         self.log = []
@@ -205,11 +117,11 @@ class Room:
             raise BadCommand(f"Unknown balancer {balancer!r}. Choose one from the list.")
         if self.setup.compare:
             raise BadCommand("Compare mode keeps one balancer per restaurant.")
-        self._apply_event({"do": "set_balancer", "balancer": balancer})
+        self.apply_event({"do": "set_balancer", "balancer": balancer})
         return f"The host now uses {BALANCERS[balancer].title}."
 
     def set_shared_sessions(self, on: bool) -> str:
-        self._apply_event({"do": "set_shared_sessions", "value": on})
+        self.apply_event({"do": "set_shared_sessions", "value": on})
         return "Shared session store on." if on else "Shared session store off."
 
     def event(self, button: str, table: str | None) -> str:
@@ -218,7 +130,7 @@ class Room:
         target = table or self._default_table(button)
         if target:
             event["server"] = target
-        return self._apply_event(event)[0]
+        return self.apply_event(event)[0]
 
     def _default_table(self, button: str) -> str | None:
         """Pick the table a button means when the viewer did not name one."""
@@ -234,74 +146,18 @@ class Room:
             return max(up, key=lambda t: (len(t["carts"]), -ord(t["name"])))["name"]
         return None
 
-    def _apply_event(self, event: dict) -> list[str]:
-        summaries = []
-        for restaurant in self.restaurants:
-            try:
-                outcome = restaurant.sim.apply(event)
-            except ScenarioError as error:
-                raise BadCommand(str(error)) from None
-            restaurant.narrate(outcome.summary)
-            summaries.append(outcome.summary)
-        return summaries
-
     # -- saving and restoring ---------------------------------------------------------------
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         """Everything needed to carry on after a restart, JSON-able."""
-        return {
-            "code": self.code,
-            "setup": self.setup.to_dict(),
-            "running": self.running,
-            "speed": self.speed,
-            "seq": self.seq,
-            "log": list(self.log),
-            "restaurants": [r.to_dict() for r in self.restaurants],
-        }
+        return {**super().to_dict(), "setup": self.setup.to_dict(), "log": list(self.log)}
 
-    @classmethod
-    def from_dict(cls, data: dict) -> Self:
-        room = cls.__new__(cls)
-        room.code = data["code"]
-        room.setup = LabSetup.from_dict(data["setup"])
-        room.running = data["running"]
-        room.speed = data["speed"]
-        room.seq = data["seq"]
-        room.log = list(data["log"])
-        room.restaurants = [LiveRestaurant.from_dict(saved) for saved in data["restaurants"]]
-        room.after_restore(data)
-        return room
+    def restore(self, data: dict) -> None:
+        self.setup = LabSetup.from_dict(data["setup"])
+        self.log = list(data["log"])
+        super().restore(data)
 
-    def after_restore(self, data: dict) -> None:
-        """Subclasses restore what they add to `to_dict`."""
-
-    # -- time -------------------------------------------------------------------------------
-    def tick(self) -> bool:
-        """One tick: route this speed's worth of requests. Returns whether anything moved."""
-        if not self.moving:
-            return False
-        self.advance(SPEEDS[self.speed - 1])
-        return True
-
-    def advance(self, requests: int) -> None:
-        for restaurant in self.restaurants:
-            decisions = restaurant.sim.step(requests)
-            restaurant.recent = decisions
-            if decisions:
-                restaurant.last_decision = decisions[-1]
-            breaks = sum(1 for decision in decisions if decision.cart_broken)
-            stories = [decision.story for decision in decisions if decision.story]
-            # A fast tick can hold dozens of stories; tell a few and count the rest.
-            for story in stories[:STORIES_PER_TICK]:
-                restaurant.narrate(story)
-            if len(stories) > STORIES_PER_TICK:
-                more = len(stories) - STORIES_PER_TICK
-                restaurant.narrate(
-                    f"…and {count(more, 'more notable seating')} in the same moment."
-                )
-            follow_up = restaurant.sim.follow_up()
-            if follow_up:
-                restaurant.narrate(follow_up)
-            restaurant.history.append((len(decisions), breaks))
+    def restore_memory(self, saved: dict) -> SceneMemory:
+        return SceneMemory.from_dict(saved)
 
     def share_query(self) -> dict[str, str]:
         """The query string that reproduces this run on another machine."""

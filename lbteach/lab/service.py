@@ -14,16 +14,16 @@ from channels.db import database_sync_to_async
 from django.conf import settings
 
 from lbteach.lab import runstore
-from lbteach.lab.actions import LAB, LAB_ACTIONS
+from lbteach.lab.actions import LAB_ACTIONS
 from lbteach.lab.frames import FrameRenderer
 from lbteach.lab.keeper import keeper
-from lbteach.lab.replay import room_from_link_off_loop
-from lbteach.lab.room import Room
-from lbteach.lab.sharelink import LabSetup, decode_log
+from lbteach.lab.replay import open_from_query
+from lbteach.lab.room import LAB_SENDER, Room
+from lbteach.lab.sharelink import decode_log
+from lbteach.live.actions import Sender
 from lbteach.live.broadcast import LiveRoom, Registry, slowest_round
-from lbteach.live.commands import BadCommand
+from lbteach.live.commands import BadCommand, Command
 from lbteach.live.consumers import Reply
-from lbteach.sim.words import count
 
 BUSY_MESSAGE = "The lab is busy right now: try again in a minute."
 REPLAYING = "Replaying the shared link… its run appears as soon as it is ready."
@@ -64,7 +64,9 @@ def make_way() -> bool:
 
 def will_replay(query: Mapping[str, str]) -> bool:
     """Whether a page's query carries a link log to replay (a malformed one is not replayed:
-    its run opens at once, from the beginning, saying why)."""
+    its run opens at once, from the beginning, saying why) or names a stored run."""
+    if query.get("replay"):
+        return True
     try:
         return bool(decode_log(query.get("log", "")))
     except BadCommand:
@@ -74,96 +76,92 @@ def will_replay(query: Mapping[str, str]) -> bool:
 async def open_private_room(
     query: Mapping[str, str], address: str, compare: bool = False
 ) -> tuple[LiveRoom[Room], Reply | None]:
-    """A new room of one viewer, set up from the page's query string (a share link).
+    """A new room of one viewer, set up from the page's query string (a share link, or a
+    stored run's token).
 
     A link's log is replayed in its turn in the replay queue; a link that is malformed, asks
     for too much or waits too long still opens the restaurant, from the beginning, and says
     why. The caller has checked `make_way()`.
     """
     global _opening
-    setup = LabSetup.from_query(query, compare=compare)
     code = "lab-" + secrets.token_urlsafe(9)
-    log = query.get("log", "")
     _opening += 1
     try:
-        room, problem = await room_from_link_off_loop(code, setup, log, address)
+        opened = await open_from_query(code, query, address, compare=compare)
     finally:
         _opening -= 1
     make_way()  # labs may have opened meanwhile: let an unwatched one go if need be
-    live = registry.add(LiveRoom(room, FrameRenderer(room)))
+    live = registry.add(LiveRoom(opened.room, FrameRenderer(opened.room)))
     keeper().watch(live, address)
-    if problem:
-        return live, Reply(problem, error=True)
-    if log:
-        return live, Reply(f"Replayed the shared link: {count(len(room.log), 'step')}.")
-    return live, None
+    return live, Reply(opened.said, error=opened.error) if opened.said else None
+
+
+class Page:
+    """A lab page's hold on its room: the host the lab's action table dispatches on.
+
+    `live` is None while the page's link is still replaying: there is no room yet, so only an
+    action on the page itself (an async effect: a reconnected page's return to its earlier
+    run) means anything.
+    """
+
+    def __init__(self, live: LiveRoom[Room] | None, address: str) -> None:
+        self.live = live
+        self.address = address
+
+    def admit(self, command: Command, sender: Sender) -> None:
+        if self.live is None and LAB_ACTIONS[command.action].run_async is None:
+            raise BadCommand(STILL_REPLAYING)
+
+    def apply(self, command: Command, sender: Sender) -> str:
+        assert self.live is not None  # admit() let nothing else through while replaying
+        return self.live.room.apply(command, sender)
+
+    async def changed(self, command: Command) -> None:
+        assert self.live is not None
+        self.live.push()
+        keeper().changed_by_command(self.live)
+
+    async def reattach(self, code: str) -> str:
+        """Return to an earlier room: in this process, being let go, or as last saved.
+        The page stays where it is (and is told why) when there is none to return to."""
+        current = self.live
+        earlier = registry.get(code) or keeper().releasing(code)
+        if earlier is None:
+            restored = await database_sync_to_async(_restore)(code)
+            earlier = registry.get(code) or keeper().releasing(code)  # back while we read?
+            if earlier is None and restored is not None:
+                earlier = LiveRoom(restored, FrameRenderer(restored))
+        if earlier is None or earlier is current:
+            if current is None:
+                return f"That run has ended. {REPLAYING}"
+            return "That run has ended; this is a fresh restaurant."
+        if earlier.viewers:
+            raise BadCommand("That run is open in another window.")
+        if registry.get(code) is not earlier:
+            make_way()
+            registry.add(earlier)
+            keeper().watch(earlier, self.address, worth_keeping=True)
+        self.live = earlier
+        return "Reconnected: carrying on where you were."
 
 
 async def handle_message(
-    live: LiveRoom[Room], text: str | None, address: str
-) -> tuple[Reply, LiveRoom[Room]]:
-    """Check one message and apply it, pushing the resulting frame; a bad one changes nothing.
-
-    Returns the reply and the room the viewer watches from now on: the same one, or, after a
-    reconnect, the earlier room the page asked to return to.
-    """
-    try:
-        command = LAB_ACTIONS.parse(text, LAB)
-        if command.action == "reattach":
-            reply, earlier = await reattach(command.params["room"], address, live)
-            return reply, earlier or live
-        message = live.room.apply(command)
-    except BadCommand as error:
-        return Reply(str(error), error=True), live
-    if not LAB_ACTIONS[command.action].pushes:
-        return Reply(""), live
-    live.push()
-    keeper().changed_by_command(live)
-    return Reply(message), live
-
-
-async def message_while_replaying(
-    text: str | None, address: str
+    live: LiveRoom[Room] | None, text: str | None, address: str
 ) -> tuple[Reply, LiveRoom[Room] | None]:
-    """A message from a page whose link is still replaying: only a reconnected page's
-    "reattach" means anything yet, and returns it to its earlier run at once."""
-    try:
-        command = LAB_ACTIONS.parse(text, LAB)
-    except BadCommand as error:
-        return Reply(str(error), error=True), None
-    if command.action != "reattach":
-        return Reply(STILL_REPLAYING, error=True), None
-    reply, earlier = await reattach(command.params["room"], address)
-    if earlier is None and not reply.error:
-        return Reply(f"That run has ended. {REPLAYING}"), None
-    return reply, earlier
+    """Check one message and carry it out (the lab's table dispatches it), pushing the
+    resulting frame; a bad one changes nothing.
+
+    Returns the reply and the room the viewer watches from now on: the same one (None while
+    its link replays), or, after a reconnect, the earlier room the page asked to return to.
+    """
+    page = Page(live, address)
+    reply = await LAB_ACTIONS.dispatch(page, text, LAB_SENDER)
+    return reply, page.live
 
 
 def _restore(code: str) -> Room | None:
     state = runstore.load(code)
     return Room.from_dict(state) if state else None
-
-
-async def reattach(
-    code: str, address: str, current: LiveRoom[Room] | None = None
-) -> tuple[Reply, LiveRoom[Room] | None]:
-    """A reconnected page's earlier room: in this process, being let go, or as last saved.
-    None (and the sentence saying why) when the page stays where it is."""
-    earlier = registry.get(code) or keeper().releasing(code)
-    if earlier is None:
-        restored = await database_sync_to_async(_restore)(code)
-        earlier = registry.get(code) or keeper().releasing(code)  # back while we read?
-        if earlier is None and restored is not None:
-            earlier = LiveRoom(restored, FrameRenderer(restored))
-    if earlier is None or earlier is current:
-        return Reply("That run has ended; this is a fresh restaurant."), None
-    if earlier.viewers:
-        return Reply("That run is open in another window.", error=True), None
-    if registry.get(code) is not earlier:
-        make_way()
-        registry.add(earlier)
-        keeper().watch(earlier, address, worth_keeping=True)
-    return Reply("Reconnected: carrying on where you were."), earlier
 
 
 def drop_room(old: LiveRoom[Room]) -> None:

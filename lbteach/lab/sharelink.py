@@ -12,7 +12,8 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from lbteach.lab.actions import LAB_ACTIONS, ActionTable
+from lbteach.lab.actions import LAB_ACTIONS
+from lbteach.live.actions import ActionTable
 from lbteach.live.commands import BadCommand, Command
 from lbteach.sim import BALANCERS, PRESETS
 

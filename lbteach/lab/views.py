@@ -8,8 +8,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from lbteach.lab import replaystore
 from lbteach.lab.catalog import balancer_groups, preset_story, side_expects
 from lbteach.lab.frames import room_context
+from lbteach.lab.replaystore import UnknownReplay
 from lbteach.lab.room import Room
 from lbteach.lab.service import BUSY_MESSAGE, REPLAYING, lab_is_busy
 from lbteach.lab.sharelink import LabSetup, decode_log
@@ -20,11 +22,14 @@ from lbteach.sim import BALANCERS, PRESETS
 BUSY_RETRY_SECONDS = 60
 
 
-def page_context(room: Room, log: str = "", link_error: str = "") -> dict:
-    """Everything the lab page shows for a room's current state."""
+def page_context(room: Room, log: str = "", link_error: str = "", stored: str = "") -> dict:
+    """Everything the lab page shows for a room's current state (the run of a share link's
+    `log`, or of the replay stored under the token `stored`, arrives over the websocket)."""
     setup = room.setup
     compare = setup.compare
     query = setup.query(log.split("~") if log else [])
+    if stored:
+        query["replay"] = stored
     return {
         **room_context(room),
         "setup": setup,
@@ -40,7 +45,7 @@ def page_context(room: Room, log: str = "", link_error: str = "") -> dict:
         "speeds": range(1, len(SPEEDS) + 1),
         "max_add": MAX_ADD_CUSTOMERS,
         # A link's run arrives once replayed; until then the status line says it is coming.
-        "status_hint": REPLAYING if log else "",
+        "status_hint": REPLAYING if log or stored else "",
     }
 
 
@@ -51,13 +56,16 @@ def _page(request: HttpRequest, compare: bool) -> HttpResponse:
         return response
     setup = LabSetup.from_query(request.GET, compare=compare)
     log, link_error = request.GET.get("log", ""), ""
+    stored = request.GET.get("replay", "")
     try:
+        if stored:  # a class's stored run: its own setup (the page's query plays no part)
+            log, setup = "", replaystore.setup_of(stored)
         decode_log(log)  # only checked here; the websocket's room replays it off the loop
-    except BadCommand as error:
-        log, link_error = "", f"{error} The run starts from the beginning instead."
+    except (BadCommand, UnknownReplay) as error:
+        log, stored, link_error = "", "", f"{error} The run starts from the beginning instead."
     # The page shows the run's first state; the websocket's room starts from the same setup.
     room = Room("page", setup)
-    context = page_context(room, log, link_error)
+    context = page_context(room, log, link_error, stored)
     # A replayed class names the student's own customer, to pick out on the floor.
     highlight = request.GET.get("highlight", "")
     context["highlight"] = int(highlight) if highlight.isdigit() and len(highlight) < 6 else None

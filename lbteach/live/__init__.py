@@ -2,6 +2,8 @@
 
 It imports no feature package (`lab`, `classroom`); they import it (tests/test_import_graph.py).
 
+- `actions`: roles and `Sender`, `Action` (each declared once), `ActionTable` and its one
+  dispatcher, which acts on a room's host through the small `Host` protocol.
 - `commands`: reading a viewer's message (size, JSON depth, field checks) into a `Command`.
 - `ratelimit`: token buckets, per socket, per person and per client address (Redis-shared).
 - `broadcast`: viewers with one-frame mailboxes (sent from one outbox per loop turn),
@@ -13,8 +15,12 @@ It imports no feature package (`lab`, `classroom`); they import it (tests/test_i
 - `consumers`: the one websocket consumer base (`RoomConsumer`) and `Reply`.
 - `frames`: what every frame renderer shares: region HTML cached by its inputs, the HTML
   last sent per region, frames as ASCII.
+- `keeper`: one notion of "needs saving" (`SavePoint`, a room's frame number) and the
+  `Keeper` that saves a client's rooms in batches off the event loop.
 - `origins`: the websocket origin check.
+- `room`: the room base (`RestaurantRoom`): one or two `LiveRestaurant`s over the engine,
+  ticking, narration, history, saving to a dict and back.
 
-Still in `lbteach/lab/` (issue 20 moves them here): the room base, the restaurant regions'
-renderer (`lab/frames.py`), the keeper and the action table with its dispatcher.
+Still in `lbteach/lab/` (issue 20 moves it here): the restaurant regions' renderer
+(`lab/frames.py`).
 """

@@ -240,7 +240,6 @@ class LiveRoom(Generic[R]):
         self._ticker: Ticker | None = None
         # A class keeps ticking for viewers in other processes; a private lab stops when alone.
         self.keep_ticking = False
-        self.changed = False  # pushed since it was last saved
         # Called with each pushed frame, after local viewers have it (a class relays it on).
         self.on_push: Callable[[str], None] | None = None
         self._last_push = 0.0
@@ -298,7 +297,6 @@ class LiveRoom(Generic[R]):
             self._push_later = None
         self._last_push = time.monotonic()
         frame = self.renderer.render()
-        self.changed = True
         if self.on_push:  # first, so other processes' viewers do not wait for ours
             self.on_push(frame)
         for viewer in list(self.viewers):

@@ -3,7 +3,7 @@
 A websocket message is JSON text. It is read and its fields are checked here, before a
 room sees it, so a bad message never reaches the engine: it comes back as a `BadCommand`
 whose text says what was wrong, for the viewer's status region. Which actions exist and
-which fields each takes is declared once, in `lbteach.lab.actions`.
+which fields each takes is declared once, in an action table (`lbteach.live.actions`).
 """
 
 from __future__ import annotations

@@ -7,6 +7,8 @@ It imports none of its clients (`lab`, `classroom`, `lessons`); they import it
 - `memory`: `SceneMemory`, what the scene remembers between frames (carts' faces, chairs,
   recent breaks), and `remember`, which brings it up to date once per frame.
 - `words`: the host's line, the band's labels, the tables' captions and the summary.
-- `context`: `scene_context`, one restaurant's scene as data for `lab/scene.html#scene`.
+- `context`: `scene_context`, one restaurant's scene as data (positions, states, words); pure.
+- `svg`: `scene_svg`, that data as the SVG every page and frame shows (built without the
+  template engine: a frame draws it every tick).
 - `figures`: lesson figures, a preset played as a short loop, rendered once per process.
 """

@@ -1,7 +1,7 @@
 """The restaurant scene as data: where the door, host, tables, carts and customers sit in the SVG.
 
 `scene_context` turns one live restaurant (its engine view, this tick's decisions and the
-scene's memory, `memory.py`) into positions and states for `lab/scene.html#scene`. Drawing the
+scene's memory, `memory.py`) into positions and states for `svg.scene_svg`. Drawing the
 same state twice gives the same scene (a snapshot equals the frames), and a page drawn after a
 restart shows what the page before it did.
 
@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import math
 from typing import Any
-
-from django.utils.safestring import SafeString
 
 from lbteach.scene.layout import (
     BAND_H,
@@ -42,7 +40,7 @@ from lbteach.scene.layout import (
     TOP,
     columns,
 )
-from lbteach.scene.memory import LABELS, MARK_TICKS, SceneMemory, remember
+from lbteach.scene.memory import LABELS, SceneMemory
 from lbteach.scene.words import host_line, mark_words, queue_words, summary, table_words
 
 
@@ -68,21 +66,12 @@ def _chairs(memory: SceneMemory, table: str, here: list[dict], shown: int) -> li
     return chairs
 
 
-def _n(value: int) -> SafeString:
-    """A number as text the template need not localise or escape: digits hold no markup.
-
-    Django localises and escapes every value it renders, which was two thirds of the
-    scene's render time for its several hundred coordinates and customer numbers.
-    """
-    return SafeString(str(int(value)))
-
-
 def _cart(cid: int, state: str, colour: int, slot: int, marked: bool = False) -> dict:
     return {
-        "id": _n(cid),
+        "id": cid,
         "state": state,
-        "colour": _n(colour),
-        "x": _n(8 + slot * SLOT_W),
+        "colour": colour,
+        "x": 8 + slot * SLOT_W,
         "slot": slot,
         "marked": marked,
     }
@@ -94,19 +83,20 @@ def scene_context(
     recent: list,
     last_decision: Any = None,
     names: dict[int, str] | None = None,
-    mark_ticks: int = MARK_TICKS,
     compact: bool = False,
     told: str = "",
 ) -> dict:
-    """Everything `lab/scene.html#scene` draws for one restaurant, in SVG units.
+    """Everything the scene (`svg.scene_svg`) draws for one restaurant, in SVG units: pure.
 
+    It reads `memory` and writes nothing: whoever moves the restaurant brings the memory up to
+    date first (`memory.remember`, once per frame), so drawing a moment twice, or once more for
+    a viewer who joins, gives the same scene.
     `names` (a class) maps customer ids to nicknames, listed under the table each customer
     sat at last, so a student finds themselves on the projector. `compact` (a lesson figure)
     leaves out the door and host and names only the latest mark, with the counters beside;
     `told` is an event's words, shown there instead of the mark for the moment it happens.
     """
-    named = 1 if compact else LABELS
-    remember(memory, view, recent, mark_ticks, named)
+    named = 1 if compact else LABELS  # as the memory was told (`remember`'s `slots`)
     clients = view["clients"]
     shared = view["shared_sessions"]
     tables = view["tables"]
@@ -155,14 +145,14 @@ def scene_context(
             sits[who] = (x + sx, y + sy)
             at.append(
                 {
-                    "id": _n(who),
-                    "colour": _n(client["colour"]),
+                    "id": who,
+                    "colour": client["colour"],
                     "mobile": client["mobile"],
                     "nat": client["behind_nat"],
                     "broken": any(m["of"] == who and m["to"] == name for m in live),
                     "walk": when >= first >= 0,
-                    "x": _n(x + sx),
-                    "y": _n(y + sy),
+                    "x": x + sx,
+                    "y": y + sy,
                 }
             )
 
@@ -220,16 +210,16 @@ def scene_context(
             {
                 "name": name,
                 "state": table["status"],
-                "x": _n(x),
-                "y": _n(y),
+                "x": x,
+                "y": y,
                 "figures": figures,
                 "words": table_words(table),
                 "queue_words": queue_words(more_here, table["queue"]),
                 "waiting": table["queue"],
                 "served": table["served"],
                 "shelf": shelf,
-                "more_carts": _n(hidden_kept + hidden_lost) if hidden_kept + hidden_lost else "",
-                "more_x": _n(8 + len(shelf) * SLOT_W),
+                "more_carts": hidden_kept + hidden_lost,
+                "more_x": 8 + len(shelf) * SLOT_W,
                 "cart_count": len(table["carts"]),
                 "stranded_count": table["stranded"],
                 "unnamed_stranded": unnamed_stranded,
@@ -249,7 +239,7 @@ def scene_context(
         carts = []
         for i, c in enumerate(stored[:room]):
             cart = _cart(c["id"], "kept", c["colour"], i % per_row)
-            cart["y"] = _n(PANTRY_ROWS[i // per_row])
+            cart["y"] = PANTRY_ROWS[i // per_row]
             carts.append(cart)
         pantry = {
             "y": pantry_y,
@@ -263,9 +253,7 @@ def scene_context(
 
     marks = _marks(memory.marks, places, sits, cart_spots, named)
     if told:
-        marks["labels"] = [
-            {"of": "", "crash": "", "event": True, "words": told, "y": _n(BAND_Y + 17)}
-        ]
+        marks["labels"] = [{"of": "", "crash": "", "event": True, "words": told, "y": BAND_Y + 17}]
     metrics = view["metrics"]
     unnamed = 0  # students listed at no table: not seated yet
     if names:
@@ -324,10 +312,10 @@ def _marks(
             end = (end[0], end[1] + 18)
         arrows.append(
             {
-                "of": _n(mark["of"]),
+                "of": mark["of"],
                 "d": f"M{start[0]} {start[1]} L{end[0]} {end[1]}",
-                "x": _n(start[0]),
-                "y": _n(start[1]),
+                "x": start[0],
+                "y": start[1],
             }
         )
     labels = []
@@ -337,10 +325,10 @@ def _marks(
             words += f" (then {waiting} more)"
         labels.append(
             {
-                "of": _n(mark["of"]) if "of" in mark else "",
+                "of": mark.get("of", ""),
                 "crash": mark.get("crash", ""),
                 "words": words,
-                "y": _n(BAND_Y + 17 + i * BAND_LINE),
+                "y": BAND_Y + 17 + i * BAND_LINE,
             }
         )
     return {"arrows": arrows, "labels": labels}
@@ -362,7 +350,7 @@ def _nicknames(
     for i, client in enumerate(fits):
         listed.append(
             {
-                "id": _n(client["id"]),
+                "id": client["id"],
                 "name": names[client["id"]][:NAME_CHARS],
                 **_name_slot(i),
             }
@@ -373,6 +361,6 @@ def _nicknames(
 
 def _name_slot(i: int) -> dict:
     return {
-        "x": _n(8 + (i % NAME_COLS) * NAME_COL_W),
-        "y": _n(CELL_H + 4 + (i // NAME_COLS) * NAME_ROW_H),
+        "x": 8 + (i % NAME_COLS) * NAME_COL_W,
+        "y": CELL_H + 4 + (i // NAME_COLS) * NAME_ROW_H,
     }

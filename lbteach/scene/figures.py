@@ -22,6 +22,7 @@ from django.urls import reverse
 
 from lbteach.scene.context import scene_context
 from lbteach.scene.memory import SceneMemory, remember
+from lbteach.scene.svg import scene_svg
 from lbteach.sim import BALANCERS, PRESETS, EventOutcome, Simulation, scenario_from_preset
 from lbteach.sim.words import count
 
@@ -146,28 +147,20 @@ def _panel(name: str) -> Panel:
             words, said_at = "; ".join(w for w in said if w), i
         decisions = sim.step(REQUESTS_PER_FRAME)
         view = sim.view()
+        remember(memory, view, decisions, MARK_FRAMES, slots=1)  # a compact scene names one
         scene = scene_context(
             memory,
             view,
             decisions,
             decisions[-1] if decisions else None,
-            mark_ticks=MARK_FRAMES,
             compact=True,
             told=words if i - said_at < TOLD_FRAMES else "",
         )
         if notable is None and i >= LEAD and _shows_a_lesson(scene):
             notable = i
         counts.append((scene["breaks"], scene["lost"]))
-        frames.append(
-            render_to_string(
-                "lab/scene.html#scene",
-                {
-                    "s": scene,
-                    "prefix": f"fig-{name}-",
-                    "title": f"{preset.title} ({balancer}), moment {i + 1} of {FRAMES}",
-                },
-            )
-        )
+        title = f"{preset.title} ({balancer}), moment {i + 1} of {FRAMES}"
+        frames.append(scene_svg(scene, f"fig-{name}-", title))
     key = notable if notable is not None else (LEAD + 2 if groups else FRAMES - 1)
     return Panel(
         preset=name,

@@ -170,9 +170,9 @@ class Simulation:
     def result(self) -> RunResult:
         return RunResult.from_metrics(self.metrics())
 
-    def view(self) -> dict:
+    def view(self, lean: bool = False) -> dict:
         """A JSON-able, read-only picture of the restaurant for rendering (see `readout`)."""
-        return view(self.restaurant, self.workload)
+        return view(self.restaurant, self.workload, lean)
 
     # -- state ------------------------------------------------------------------------------
     def to_dict(self) -> dict:

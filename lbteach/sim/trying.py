@@ -1,29 +1,24 @@
 """A preset's "Try this" run through the engine as the lab runs it: how many carts it harms.
 
 The lab's compare page says what to expect on each side from this run, and the tests keep
-every preset's promise with it. The button events are the lab's own (a lab test checks).
+every preset's promise with it. The engine cannot import the lab, so the caller hands it
+the engine event each of the lab's event buttons sends (`lbteach.lab.actions.EVENTS`); the
+caller caches the result where it needs to (`lbteach.lab.catalog.try_this_harm`).
 """
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Mapping
 
 from lbteach.sim.presets import PRESETS, LabAction, scenario_from_preset
 from lbteach.sim.simulation import Simulation
 
-BUTTON_EVENTS: dict[str, dict[str, object]] = {
-    "change_ip": {"do": "change_ip", "share": 1.0},
-    "clear_cookies": {"do": "clear_cookies", "share": 1.0},
-    "expire_sessions": {"do": "expire_sessions"},
-    "add_table": {"do": "add_server"},
-    "remove_table": {"do": "remove_server"},
-    "crash_table": {"do": "crash_server"},
-    "restore_table": {"do": "restore_server"},
-}
+# A lab button's name -> the engine event it sends (a table's name is added when it names one).
+ButtonEvents = Mapping[str, Mapping[str, object]]
 LAB_CUSTOMERS = 12  # what a fresh lab starts with
 
 
-def press(sim: Simulation, action: LabAction) -> None:
+def press(sim: Simulation, action: LabAction, events: ButtonEvents) -> None:
     """Do what the lab does for one button press."""
     if action.name == "add_customers":
         sim.add_clients(int(action.target or 10))
@@ -32,7 +27,7 @@ def press(sim: Simulation, action: LabAction) -> None:
     elif action.name == "shared_sessions":
         sim.apply({"do": "set_shared_sessions", "value": action.target == "on"})
     else:
-        event = dict(BUTTON_EVENTS[action.name])
+        event = dict(events[action.name])
         if action.target:
             event["server"] = action.target
         sim.apply(event)
@@ -44,8 +39,7 @@ def harm(sim: Simulation) -> int:
     return totals["cart_breaks"] + totals["carts_lost"]
 
 
-@cache
-def try_it(name: str, balancer: str | None = None) -> tuple[int, int]:
+def try_it(name: str, events: ButtonEvents, balancer: str | None = None) -> tuple[int, int]:
     """Harm before the preset's actions, and harm they and the requests after them caused.
 
     `balancer` runs the same actions on another host (a side of compare mode).
@@ -57,7 +51,7 @@ def try_it(name: str, balancer: str | None = None) -> tuple[int, int]:
     sim.step(600)  # let carts fill
     before = harm(sim)
     for action in PRESETS[name].try_this.actions:
-        press(sim, action)
+        press(sim, action, events)
         sim.step(300)
     sim.step(600)
     return before, harm(sim) - before

@@ -1,6 +1,8 @@
 // Live frames for the lab and classroom: notice missed frames, keep the narration short,
 // show the connection state, reconnect when the server asks to, and return a reconnected
-// lab page to its own run. No inline script anywhere (the CSP forbids it).
+// lab page to its own run. No inline script anywhere (the CSP forbids it). The actions it
+// sends are named by the page (data-snapshot, data-reattach), which reads them from the
+// action table: a page without one does not send it.
 (function () {
   "use strict";
   var lastSeq = null;
@@ -51,8 +53,9 @@
     opened += 1;
     setConnection("Live", "open");
     var el = root();
-    if (opened > 1 && room && el && el.hasAttribute("data-reattach")) {
-      event.detail.socketWrapper.send(JSON.stringify({ action: "reattach", room: room }));
+    var reattach = el && el.dataset.reattach;
+    if (opened > 1 && room && reattach) {
+      event.detail.socketWrapper.send(JSON.stringify({ action: reattach, room: room }));
     }
   });
 
@@ -80,8 +83,9 @@
     room = frame.dataset.room || room;
     var seq = parseInt(frame.dataset.seq, 10);
     // A gap means a frame went missing: ask for a full snapshot instead of guessing.
-    if (lastSeq !== null && seq > lastSeq + 1 && event.detail && event.detail.socketWrapper) {
-      event.detail.socketWrapper.send(JSON.stringify({ action: "snapshot" }));
+    var snapshot = root() && root().dataset.snapshot;
+    if (snapshot && lastSeq !== null && seq > lastSeq + 1 && event.detail && event.detail.socketWrapper) {
+      event.detail.socketWrapper.send(JSON.stringify({ action: snapshot }));
     }
     lastSeq = seq;
   });

@@ -10,6 +10,7 @@ from asgiref.sync import sync_to_async
 from django.core.management import call_command
 
 from lbteach.classroom import home as home_module
+from lbteach.lab.models import StoredReplay
 from tests.classroom.conftest import join, start_class
 from tests.classroom.test_consumers import card, connected, send
 from tests.lab.conftest import receive_until, status
@@ -48,13 +49,14 @@ async def test_the_live_ending_counts_the_answer_a_reload_counts():
     assert [entry[1:4] for entry in history] == [["add_to_cart", "A", False]] * 2
     assert "Request 1: Add to cart → table A</span>" in live
     assert f"Request {history[1][0] + 1}: Add to cart → table A</span>" in reloaded
-    # The replay link: the class's seed and log, ending where the class stopped, Ana circled.
+    # The replay link: the class's run stored in the lab, ending where the class stopped, Ana
+    # circled.
     link = search(r'href="(/lab/\?[^"]+)">Replay this class in the lab', live).replace("&amp;", "&")
     assert link == search(r'href="(/lab/\?[^"]+)">Replay', reloaded).replace("&amp;", "&")
     query = parse_qs(urlsplit(link).query)
     assert query["highlight"] == ["1"]
-    assert query["seed"] == ["42"]
-    log = query["log"][0].split("~")
+    setup, log = await sync_to_async(stored)(query["replay"][0])
+    assert setup["seed"] == 42
     assert log[0] == "0.seat"
     assert log[-1].endswith(".until")
     page = (await sync_to_async(ana.get)(link)).content.decode()
@@ -62,3 +64,8 @@ async def test_the_live_ending_counts_the_answer_a_reload_counts():
     assert "Customer <strong>1</strong> is you" in page
     await phone.disconnect()
     await screen.disconnect()
+
+
+def stored(token: str) -> tuple[dict, list[str]]:
+    row = StoredReplay.objects.get(token=token)
+    return row.setup, row.log

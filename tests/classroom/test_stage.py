@@ -63,7 +63,7 @@ def test_the_stage_names_at_most_sixty_students_and_counts_the_rest():
     for student in range(1, stage.STAGE_NAMES + 3):
         room.seat(student, f"Kid {student}")
     html = get_template("classroom/live.html#roster").render(
-        roster_context(room, clients_by_id(room))
+        roster_context(room, clients_by_id(room.sim.view()))
     )
     assert html.count('class=" past-stage"') == 2
     assert '<li class="roster-more">+2 more</li>' in html

@@ -8,13 +8,16 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lbteach.classroom import identity, lifecycle, quizrecords, results, students
 from lbteach.classroom.codes import hash_secret
 from lbteach.classroom.models import ClassQuestion, Classroom, Student
 from lbteach.classroom.room import ClassRoom
+from lbteach.classroom.sweep import sweep
 from tests.classroom.conftest import join, start_class
 from tests.text import search
 
@@ -290,7 +293,11 @@ def test_results_are_deleted_after_class_results_days(settings):
     Classroom.objects.filter(code=code).update(ended_at=timezone.now() - timedelta(days=29))
     assert teacher.get(f"/class/{code}/results/").status_code == 200
     Classroom.objects.filter(code=code).update(ended_at=timezone.now() - timedelta(days=31))
+    # Past its days the class is gone for every page at once; the sweep deletes it.
     assert teacher.get(f"/class/{code}/results/").status_code == 404
+    assert teacher.get(f"/class/{code}/").status_code == 404
+    assert Classroom.objects.filter(code=code).exists()
+    assert sweep() == (0, 1)
     assert not Classroom.objects.filter(code=code).exists()
     assert not Student.objects.filter(classroom__code=code).exists()
 
@@ -508,3 +515,12 @@ def test_the_ending_is_shown_while_results_are_kept_and_gone_after(settings):
     Classroom.objects.filter(code=code).update(ended_at=timezone.now() - timedelta(days=31))
     assert phones["Ana"].get(f"/class/{code}/").status_code == 404
     assert teacher.get(f"/class/{code}/projector/").status_code == 404
+
+
+def test_the_teacher_page_looks_its_class_up_once_and_deletes_nothing():
+    teacher, code = start_class()
+    with CaptureQueriesContext(connection) as queries:
+        assert teacher.get(f"/class/{code}/teach/").status_code == 200
+    touching = [q["sql"] for q in queries if '"classroom_classroom"' in q["sql"]]
+    assert len(touching) == 1, touching
+    assert touching[0].startswith("SELECT")

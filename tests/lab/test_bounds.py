@@ -14,6 +14,7 @@ from lbteach.lab import keeper, runstore
 from lbteach.lab.models import LabRun
 from lbteach.lab.service import registry
 from lbteach.live import broadcast
+from lbteach.live import keeper as live_keeper
 from lbteach.scene.figures import frames_body
 from lbteach.sim import PRESETS
 from tests.lab.conftest import connect, receive_until, send, status
@@ -29,7 +30,7 @@ RESUMED = "Reconnected: carrying on where you were."
 @pytest.fixture(autouse=True)
 def quick(monkeypatch, settings):
     """Saves every 20 ms, and a closed lab let go of 50 ms after its page left."""
-    monkeypatch.setattr(keeper, "SAVE_SECONDS", 0.02)
+    monkeypatch.setattr(live_keeper, "SAVE_SECONDS", 0.02)
     settings.LAB_REATTACH_SECONDS = 0.05
     yield
     for code in list(registry.rooms):
@@ -197,7 +198,7 @@ async def test_rooms_nobody_watches_make_way_for_a_new_visitor(settings):
 
 
 async def test_a_room_let_go_returns_to_its_page_even_before_it_is_saved(settings, monkeypatch):
-    monkeypatch.setattr(keeper, "SAVE_SECONDS", 60.0)  # the save has not happened yet
+    monkeypatch.setattr(live_keeper, "SAVE_SECONDS", 60.0)  # the save has not happened yet
     settings.LAB_MAX_ROOMS = 1
     settings.LAB_REATTACH_SECONDS = 60
     communicator, code = await open_lab()

@@ -8,6 +8,7 @@ import lxml.html
 import pytest
 from django.template.loader import render_to_string
 
+from lbteach.lab.actions import EVENTS
 from lbteach.lab.catalog import side_expects
 from lbteach.lab.frames import room_context
 from lbteach.lab.room import LabSetup, Room
@@ -78,6 +79,6 @@ def test_each_sides_expectation_is_the_engines_run_of_try_this(name):
     preset = PRESETS[name]
     sides = side_expects(name, preset.compare)
     for side, balancer in zip(sides, preset.compare, strict=True):
-        assert side.expect == ("breaks" if try_it(name, balancer)[1] else "none")
+        assert side.expect == ("breaks" if try_it(name, EVENTS, balancer)[1] else "none")
         if balancer == preset.scenario["balancer"]:
             assert side.expect == preset.try_this.expect, (name, balancer)

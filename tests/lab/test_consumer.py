@@ -8,7 +8,9 @@ import re
 
 import pytest
 
+from lbteach.lab.actions import LAB_ACTIONS
 from lbteach.lab.service import registry
+from lbteach.live.actions import LAB as LAB_ROLE
 from lbteach.live.broadcast import CLOSE_TOO_BIG
 from tests.lab.conftest import (
     connect,
@@ -105,6 +107,10 @@ async def test_every_action_is_carried_out_and_reported(monkeypatch):
     snapshot = await receive_until(communicator, lambda f: 'id="floor"' in f)
     assert "Table A" in snapshot
     await communicator.disconnect()
+    # Every action a lab page may send, but the reconnect (tests/lab/test_runs.py).
+    assert {"pause", "add_customers", "step", *steps, "snapshot"} == LAB_ACTIONS.names(LAB_ROLE) - {
+        "reattach"
+    }
 
 
 async def test_events_change_the_restaurant_the_way_the_engine_says():

@@ -13,9 +13,10 @@ from django.template.loader import render_to_string
 
 from lbteach.lab import frames
 from lbteach.lab.frames import FrameRenderer
-from lbteach.lab.room import NARRATION_LINES, LabSetup, Room
+from lbteach.lab.room import LabSetup, Room
 from lbteach.lab.views import page_context
 from lbteach.live.commands import Command
+from lbteach.live.room import NARRATION_LINES
 from tests.text import search
 
 
@@ -272,3 +273,24 @@ def test_a_frame_after_a_balancer_switch_names_the_new_balancer():
     note = document.find_class("segment-note")[0].text_content()
     assert note.startswith("Since the switch to Cookie insert at request 2:"), note
     assert live_region(document) == live_region(render_page(room))
+
+
+def test_a_frames_lean_view_draws_each_customer_from_the_full_views_own_values():
+    """Frames read the engine's lean view (only what the scene draws of each customer)."""
+    room = Room("lean", LabSetup("mobile_ip_change", ("source_ip",), seed=4, customers=30))
+    room.speed = 6
+    drawn = ["id", "mobile", "behind_nat", "cart_table", "cart_items", "last_table", "colour"]
+    carts_at = set()
+    for shared in (False, True):
+        for _ in range(8):
+            room.tick()
+        room.apply(Command("shared_sessions", {"shared_sessions": shared}))
+        sim = room.restaurants[0].sim
+        full, lean = sim.view(), sim.view(lean=True)
+        assert [sorted(c) for c in lean["clients"]] == [sorted(drawn)] * 30
+        assert lean["clients"] == [{key: c[key] for key in drawn} for c in full["clients"]]
+        assert {k: v for k, v in lean.items() if k != "clients"} == {
+            k: v for k, v in full.items() if k != "clients"
+        }
+        carts_at |= {c["cart_table"] for c in lean["clients"]}
+    assert {None, "shared", "A"} <= carts_at

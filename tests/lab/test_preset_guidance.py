@@ -6,12 +6,12 @@ import html
 
 import pytest
 
-from lbteach.lab.actions import EVENTS, LAB, LAB_ACTIONS
-from lbteach.lab.catalog import BUTTON_LABELS, preset_story
+from lbteach.lab.actions import EVENTS, LAB_ACTIONS
+from lbteach.lab.catalog import preset_story
 from lbteach.lab.sharelink import LabSetup
+from lbteach.live.actions import LAB
 from lbteach.sim import PRESETS
 from lbteach.sim.event_fields import EVENT_TYPES
-from lbteach.sim.trying import BUTTON_EVENTS
 
 pytestmark = pytest.mark.django_db
 
@@ -19,13 +19,10 @@ pytestmark = pytest.mark.django_db
 RUN_ACTIONS = {name for name in LAB_ACTIONS.names(LAB) if LAB_ACTIONS[name].logged}
 
 
-def test_the_engine_presses_buttons_with_the_events_the_lab_buttons_send():
-    # lbteach.sim.trying cannot import the lab, so it keeps a copy, held equal here.
-    assert BUTTON_EVENTS == EVENTS
-
-
-def test_every_button_that_changes_the_run_has_its_label():
-    assert set(BUTTON_LABELS) == RUN_ACTIONS
+def test_every_button_that_changes_the_run_has_its_label_and_description():
+    for name in RUN_ACTIONS:
+        assert LAB_ACTIONS[name].label, name
+        assert LAB_ACTIONS[name].description, name
 
 
 def test_the_lab_buttons_send_only_events_the_engine_understands():
@@ -37,7 +34,7 @@ def test_each_try_this_names_the_buttons_it_asks_for():
     for name, preset in PRESETS.items():
         text = preset.try_this.text
         for action in preset.try_this.actions:
-            assert BUTTON_LABELS[action.name] in text, (name, action.name)
+            assert LAB_ACTIONS[action.name].label in text, (name, action.name)
             if action.name.endswith("_table") and action.target:
                 assert f"table {action.target}" in text, (name, action.target)
 

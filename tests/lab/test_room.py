@@ -7,7 +7,7 @@ import re
 import pytest
 from django.template.loader import render_to_string
 
-from lbteach.lab.frames import room_context
+from lbteach.lab.frames import remember_scenes, room_context
 from lbteach.lab.replay import replay, room_from_link
 from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup, decode_log
@@ -107,7 +107,8 @@ def test_every_lesson_links_to_a_preset_that_exists():
 
 def floor_summary(room: Room) -> str:
     """The scene's words for its floor, without this moment's arrivals (a replay routes the
-    requests between two steps at once, a page a tick at a time)."""
+    requests between two steps at once, a page a tick at a time), as its next frame draws it."""
+    remember_scenes(room)
     context = room_context(room)
     html = render_to_string("lab/live.html#floor", {**context, "r": context["restaurants"][0]})
     return search(r"<desc [^>]*>(.*?)</desc>", html).split(" Just now")[0]

@@ -8,10 +8,11 @@ import pytest
 import redis
 from asgiref.sync import sync_to_async
 
-from lbteach.lab import keeper, runstore
+from lbteach.lab import runstore
 from lbteach.lab.keeper import keeper as this_keeper
 from lbteach.lab.models import LabRun
 from lbteach.lab.service import registry
+from lbteach.live import keeper as live_keeper
 from tests.lab.conftest import connect, metric, receive_until, send, status
 from tests.text import search
 
@@ -33,7 +34,7 @@ async def saved_seq(code: str) -> int | None:
 
 
 async def test_a_page_whose_process_died_returns_to_its_run_as_last_saved(monkeypatch):
-    monkeypatch.setattr(keeper, "SAVE_SECONDS", 0.05)
+    monkeypatch.setattr(live_keeper, "SAVE_SECONDS", 0.05)
     monkeypatch.setattr("django.conf.settings.LAB_COMMAND_BURST", 50)
     page, snapshot = await open_lab()
     code = search(r'data-room="([^"]+)"', snapshot)

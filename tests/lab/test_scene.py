@@ -2,25 +2,36 @@
 
 from __future__ import annotations
 
+import json
+
+import lxml.etree
 import lxml.html
 from django.template.loader import render_to_string
 
 from lbteach.classroom.room import STUDENT, ClassRoom
 from lbteach.lab.actions import Sender
-from lbteach.lab.frames import MARK_SECONDS, mark_ticks, room_context
+from lbteach.lab.frames import MARK_SECONDS, mark_ticks, remember_scenes, room_context
 from lbteach.lab.room import LabSetup, Room
 from lbteach.live.commands import Command
 from lbteach.scene.layout import COMPACT_TEXT, WHY_CHAR_W
 from lbteach.scene.memory import MARK_TICKS
+from lbteach.scene.svg import scene_svg
 from lbteach.scene.words import reasons
 from lbteach.sim import BALANCERS
 
 
 def scene(room: Room) -> lxml.html.HtmlElement:
+    """The scene as the room's next frame draws it: its memory brought up to date, then drawn."""
+    remember_scenes(room)
     context = room_context(room)
     r = context["restaurants"][0]
     html = render_to_string("lab/live.html#floor", {**context, "r": r})
     return lxml.html.fragment_fromstring(html).find_class("scene")[0]
+
+
+def floor_html(room: Room) -> str:
+    context = room_context(room)
+    return render_to_string("lab/live.html#floor", {**context, "r": context["restaurants"][0]})
 
 
 def table_of(element) -> str:
@@ -39,7 +50,7 @@ def run(balancer: str, *commands) -> Room:
             room.tick()
         else:
             room.apply(command)
-        scene(room)  # the scene is drawn after every change, as the live room does
+        scene(room)  # a frame follows every change, as in the live room
     return room
 
 
@@ -338,3 +349,38 @@ def test_customers_seated_where_the_scene_did_not_see_it_still_take_free_chairs(
         said = [w for w in (queue[0].text if queue else "").split(" · ") if w.endswith("here")]
         assert said == ([f"+{len(here) - 4} here"] if len(here) > 4 else [])
     assert room.restaurants[0].scene.chairs == {}  # drawing changed nothing it remembers
+
+
+def test_drawing_reads_the_scene_memory_and_changes_nothing():
+    """Rendering is pure: drawing a moment twice gives the same HTML and leaves the memory as
+    the last frame left it, even when the room moved since (only a frame remembers)."""
+    room = broken_room("tick")
+    room.apply(Command("crash_table", {"server": first_break(room)["from"]}))
+    remember_scenes(room)
+    room.tick()
+    memory = room.restaurants[0].scene
+    before = json.dumps(memory.to_dict(), sort_keys=True)
+    drawn = [floor_html(room), floor_html(room)]
+    assert drawn[0] == drawn[1]
+    assert json.dumps(memory.to_dict(), sort_keys=True) == before
+    assert 'data-cart="lost"' in drawn[0]
+    remember_scenes(room)  # the next frame
+    assert json.dumps(memory.to_dict(), sort_keys=True) != before
+
+
+def test_the_scene_svg_escapes_the_words_it_is_given_and_is_well_formed():
+    """The SVG is built without the template engine (lbteach/scene/svg.py): words that come
+    from people (nicknames) or settings still arrive escaped, and the markup parses as XML."""
+    room = NamedRoom("e", LabSetup("ecommerce_cart", ("cookie_insert",), seed=3, customers=6))
+    room.speed = 10
+    for _ in range(3):
+        room.tick()
+    room.names = {1: '<b>"Al"&', 2: "O'Neil"}
+    remember_scenes(room)
+    scene = room_context(room)["restaurants"][0]["scene"]
+    svg = scene_svg(scene, "left-", "Tom & <Jerry>")
+    assert "<b>" not in svg
+    root = lxml.etree.fromstring(svg.strip())
+    assert root.findtext("title") == "Tom & <Jerry>"
+    nicks = ["".join(t.itertext()) for t in root.iter("text") if t.get("class") == "nick"]
+    assert sorted(nicks) == ['1 <b>"Al"&', "2 O'Neil"]

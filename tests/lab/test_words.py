@@ -7,7 +7,7 @@ import re
 
 from django.template.loader import render_to_string
 
-from lbteach.lab.frames import room_context
+from lbteach.lab.frames import remember_scenes, room_context
 from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LabSetup
 from lbteach.live.commands import Command
@@ -15,6 +15,8 @@ from tests.text import search
 
 
 def region(room: Room, name: str) -> str:
+    """The region as the room's next frame shows it (the frame first updates the scene's memory)."""
+    remember_scenes(room)
     context = room_context(room)
     return render_to_string(f"lab/live.html#{name}", {**context, "r": context["restaurants"][0]})
 
@@ -26,7 +28,7 @@ def words(markup: str) -> str:
 def ticks(room: Room, count: int) -> None:
     for _ in range(count):
         room.tick()
-        region(room, "floor")  # the page draws every tick; the scene remembers what it drew
+        region(room, "floor")  # a frame every tick; the scene remembers what it drew
 
 
 def narration(room: Room) -> list[str]:

@@ -7,7 +7,8 @@ import json
 import pytest
 
 from lbteach.classroom.actions import CLASS_ACTIONS
-from lbteach.lab.actions import LAB, LAB_ACTIONS, PROJECTOR, STUDENT, TEACHER
+from lbteach.lab.actions import LAB_ACTIONS
+from lbteach.live.actions import LAB, PROJECTOR, STUDENT, TEACHER
 from lbteach.live.commands import MAX_JSON_DEPTH, MAX_MESSAGE_BYTES, BadCommand, Command
 from lbteach.live.ratelimit import TokenBucket
 

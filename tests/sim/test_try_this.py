@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from lbteach.lab.actions import LAB, LAB_ACTIONS, TABLE_EVENTS
+from lbteach.lab.actions import EVENTS, LAB_ACTIONS, TABLE_EVENTS
+from lbteach.live.actions import LAB
 from lbteach.sim import BALANCERS, PRESETS, Simulation, scenario_from_preset
 from lbteach.sim.presets import LabAction
 from lbteach.sim.trying import LAB_CUSTOMERS, harm, press, try_it
@@ -33,7 +34,7 @@ HARM = {
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_try_this_keeps_its_promise(name):
     promise = PRESETS[name].try_this
-    before, after = try_it(name)
+    before, after = try_it(name, EVENTS)
     assert (before, after) == HARM[name]
     if promise.expect == "breaks":
         assert after > 0, f"{name} promises breaks, but none happened"
@@ -91,9 +92,9 @@ def test_draining_breaks_nothing_and_the_crash_after_it_loses_carts():
     sim.add_clients(LAB_CUSTOMERS)
     sim.step(600)
     drain, crash = PRESETS["drain_vs_crash"].try_this.actions
-    press(sim, drain)
+    press(sim, drain, EVENTS)
     sim.step(300)
     assert harm(sim) == 0
-    press(sim, crash)
+    press(sim, crash, EVENTS)
     sim.step(300)
     assert sim.view()["totals"]["carts_lost"] == 2
