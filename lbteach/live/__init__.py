@@ -6,9 +6,10 @@ It imports no feature package (`lab`, `classroom`); they import it (tests/test_i
   dispatcher, which acts on a room's host through the small `Host` protocol.
 - `commands`: reading a viewer's message (size, JSON depth, field checks) into a `Command`.
 - `ratelimit`: token buckets, per socket, per person and per client address (Redis-shared).
-- `broadcast`: viewers with one-frame mailboxes, `LiveRoom` (a room, its renderer, its
-  viewers), the per-process ticker, and `Registry`; a room is anything with a code, a frame
-  number and a `tick()` (`LiveState`), a renderer anything with `render(full)`.
+- `broadcast`: viewers with one-frame mailboxes (sent from one outbox per loop turn),
+  `LiveRoom` (a room, its renderer, its viewers), the per-process ticker, and `Registry`; a
+  room is anything with a code, a frame number and a `tick()` (`LiveState`), a renderer
+  anything with `render(full)`.
 - `pacing`: the ticker's pace: when a round of ticks starts, how long it rests between slices,
   and how much of the event loop it may take to keep frames within 2 s.
 - `consumers`: the one websocket consumer base (`RoomConsumer`) and `Reply`.

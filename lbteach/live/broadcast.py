@@ -4,7 +4,8 @@ DESIGN.md's rule: render a frame ONCE per tick and hand the same text to every v
 through this in-process registry (the in-memory channel layer's group_send would cost
 O(viewers^2)). Each viewer has a one-frame mailbox: a slow viewer gets the latest frame,
 never a backlog; if it missed a frame it gets a full snapshot instead, and one that stays
-stuck is dropped so it reconnects and resyncs.
+stuck is dropped so it reconnects and resyncs. The event loop's outbox empties every
+mailbox with something in it once a turn, in one pass, not one task per viewer.
 
 One ticker per process ticks every room that is watched and busy, in turns, resting
 between slices of rooms so that pages and sockets keep the event loop for part of its time;
