@@ -18,10 +18,12 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, ClassVar
 
 from django.conf import settings
 from django.template.loader import get_template
+from django.utils.safestring import SafeString
 
 from lbteach.lab.actions import EVENTS
 from lbteach.lab.catalog import BUTTON_LABELS
@@ -54,7 +56,7 @@ REGION_INPUTS = {
         "mobile_customers",
         "nat_customers",
         "scene_svg",
-        "tables",
+        "table_options",
     ),
     "metrics": (
         "prefix",
@@ -75,6 +77,13 @@ def _percent(value: float) -> str:
     return f"{value * 100:.0f}%"
 
 
+def digits(n: int) -> SafeString:
+    """An int as the template engine prints it, already safe: a frame prints dozens every
+    tick, and the engine localises and escapes each value it is given (most of a small
+    partial's time)."""
+    return SafeString(n)
+
+
 def table_contexts(view: dict) -> list[dict]:
     """Each table's name, load and state, for the metrics' bars and "Which table"."""
     per_server = view["metrics"]["per_server"]
@@ -85,12 +94,20 @@ def table_contexts(view: dict) -> list[dict]:
         tables.append(
             {
                 "name": table["name"],
-                "served": served,
-                "load_width": round(100 * served / busiest),
+                "served": digits(served),
+                "load_width": digits(round(100 * served / busiest)),
                 "closed_word": CLOSED_WORDS.get(table["status"], ""),
             }
         )
     return tables
+
+
+@lru_cache(maxsize=256)
+def table_options(tables: tuple[tuple[str, str], ...]) -> SafeString:
+    """The "Which table" options for tables (name, closed word): rendered once per set of
+    tables, not every frame (the floor is redrawn every tick; its tables seldom change)."""
+    r = {"tables": [{"name": name, "closed_word": word} for name, word in tables]}
+    return SafeString(_template("table_options").render({"r": r}))
 
 
 def chart_context(restaurant: LiveRestaurant) -> dict:
@@ -169,6 +186,7 @@ def restaurant_context(
     balancer = BALANCERS[view["balancer"]]
     prefix = "" if restaurant.side == "main" else f"{restaurant.side}-"
     memory = restaurant.scene if remembered else drawn_memory(restaurant, view)
+    tables = table_contexts(view)
     scene = scene_context(memory, view, restaurant.recent, restaurant.last_decision, names=names)
     return {
         "side": restaurant.side,
@@ -176,7 +194,8 @@ def restaurant_context(
         "balancer": balancer,
         "shared_sessions": view["shared_sessions"],
         "last_decision": restaurant.last_decision,
-        "tables": table_contexts(view),
+        "tables": tables,
+        "table_options": table_options(tuple((t["name"], t["closed_word"]) for t in tables)),
         "scene": scene,
         "scene_svg": SceneSvg(scene, prefix, SCENE_TITLE + balancer.title),
         "customers": len(view["clients"]),
@@ -248,6 +267,10 @@ def room_context(room: Room, views: list[dict] | None = None, remembered: bool =
         "room": room,
         "restaurants": restaurants,
         "verdict": verdict_context(room, restaurants) if room.setup.compare else None,
+        # The frame root's counts: the first restaurant's, read here rather than by the
+        # template (`restaurants.0`: a failed lookup and a `dir()` per value).
+        "customers": restaurants[0]["customers"],
+        "requests": restaurants[0]["requests"],
         "seq": room.seq,
         "ts": int(time.time() * 1000),
         "running": room.running,
