@@ -6,7 +6,11 @@ for the current segment (since the last balancer switch: see `Restaurant.mark`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from itertools import compress, count
+from operator import ne
 from typing import TYPE_CHECKING
+from weakref import WeakKeyDictionary
 
 from lbteach.sim import latency
 from lbteach.sim.model import COLOURS, NAT, NETWORK_NAMES, STATUS_NAMES, ip_to_str
@@ -169,21 +173,49 @@ def drawn_clients(r: Restaurant, wl: Workload) -> list[dict]:
     """Each customer as a live frame draws them: `client_view`'s keys the scene and a class's
     roster read.
 
-    One comprehension over the engine's columns: it runs for 500 customers every tick.
+    It runs for 500 customers every tick, and a tick touches only the customers it served:
+    the customers drawn last time are kept per restaurant (`_Drawn`) with the columns they
+    were drawn from, and only those whose columns changed are drawn again. A changed customer
+    gets a new dictionary, so a view read earlier keeps showing what it showed.
     """
-    names, last_table, cart_items, cart_table = r.names, r.last_table, r.cart_items, r.cart_table
-    mobile, nets, shared = wl.mobile, wl.nets, r.shared
-    return [
-        {
-            "id": c + 1,
-            "mobile": mobile[c],
-            "behind_nat": nets[c] == NAT,
-            "cart_table": (
-                None if not cart_items[c] else "shared" if shared else names[cart_table[c]]
-            ),
-            "cart_items": cart_items[c],
-            "last_table": names[last_table[c]] if last_table[c] >= 0 else None,
-            "colour": c % COLOURS,
-        }
-        for c in range(len(wl.ips))
-    ]
+    names, shared = tuple(r.names), r.shared
+    columns: tuple[list, ...] = (wl.mobile, wl.nets, r.cart_items, r.cart_table, r.last_table)
+    last = _DRAWN.get(r)
+    if last is None or last.key != (names, shared) or len(last.clients) != len(wl.ips):
+        clients = [_drawn_client(r, wl, c) for c in range(len(wl.ips))]
+    else:
+        clients = last.clients
+        changed: set[int] = set()
+        for now, before in zip(columns, last.columns, strict=True):
+            if now != before:  # a C-speed comparison; the common case finds a few
+                changed.update(compress(count(), map(ne, now, before)))
+        for c in changed:
+            clients[c] = _drawn_client(r, wl, c)
+    _DRAWN[r] = _Drawn((names, shared), tuple(list(column) for column in columns), clients)
+    return list(clients)
+
+
+@dataclass
+class _Drawn:
+    """A restaurant's customers as last drawn, and the engine's columns they were drawn from."""
+
+    key: tuple[tuple[str, ...], bool]  # the tables' names and whether sessions are shared
+    columns: tuple[list, ...]  # copies of mobile, nets, cart_items, cart_table, last_table
+    clients: list[dict]
+
+
+# Weak: a restaurant's drawing goes when the restaurant does.
+_DRAWN: WeakKeyDictionary[Restaurant, _Drawn] = WeakKeyDictionary()
+
+
+def _drawn_client(r: Restaurant, wl: Workload, c: int) -> dict:
+    items, last = r.cart_items[c], r.last_table[c]
+    return {
+        "id": c + 1,
+        "mobile": wl.mobile[c],
+        "behind_nat": wl.nets[c] == NAT,
+        "cart_table": None if not items else "shared" if r.shared else r.names[r.cart_table[c]],
+        "cart_items": items,
+        "last_table": r.names[last] if last >= 0 else None,
+        "colour": c % COLOURS,
+    }
