@@ -19,9 +19,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 from django.conf import settings
+from django.template import Context, Engine
 from django.template.loader import get_template
 from django.utils.safestring import SafeString
 
@@ -34,9 +35,6 @@ from lbteach.scene.context import scene_context
 from lbteach.scene.memory import SceneMemory, remember
 from lbteach.scene.svg import SceneSvg
 from lbteach.sim import BALANCERS
-
-if TYPE_CHECKING:
-    from django.template.backends.base import _EngineTemplate
 
 CHART_WIDTH = 300
 CHART_HEIGHT = 80
@@ -107,7 +105,7 @@ def table_options(tables: tuple[tuple[str, str], ...]) -> SafeString:
     """The "Which table" options for tables (name, closed word): rendered once per set of
     tables, not every frame (the floor is redrawn every tick; its tables seldom change)."""
     r = {"tables": [{"name": name, "closed_word": word} for name, word in tables]}
-    return SafeString(_template("table_options").render({"r": r}))
+    return SafeString(_render("table_options", {"r": r}))
 
 
 def chart_context(restaurant: LiveRestaurant) -> dict:
@@ -318,7 +316,7 @@ class FrameRenderer:
         self.views = views
         context = room_context(self.room, views, remembered=not full)
         # A snapshot says so: a page that sees its seq jump after one has missed nothing.
-        parts = [_template("frame_meta").render({**context, "hx_oob": True, "full": full})]
+        parts = [_render("frame_meta", {**context, "hx_oob": True, "full": full})]
         for key, template, extra in self.extra_regions(context, views):
             html = get_template(template).render({**context, **extra, "hx_oob": True})
             parts.append(self.regions.if_changed(key, html, full))
@@ -340,7 +338,7 @@ class FrameRenderer:
 
     def _narration(self, restaurant: LiveRestaurant, r: dict, context: dict, full: bool) -> str:
         if full:
-            return _template("narration").render({**context, "r": r, "hx_oob": True})
+            return _render("narration", {**context, "r": r, "hx_oob": True})
         key = r["prefix"]
         # A reset builds a new restaurant: its narration starts again, so send it whole.
         owner, sent = self.narrated.get(key, (None, 0))
@@ -348,17 +346,25 @@ class FrameRenderer:
         self.narrated[key] = (id(restaurant), count)
         first_words = owner is None and count > 0
         if first_words or (owner is not None and owner != id(restaurant)):
-            return _template("narration").render({**context, "r": r, "hx_oob": True})
+            return _render("narration", {**context, "r": r, "hx_oob": True})
         lines = [(n, line) for n, line in restaurant.narration if n > sent]
         if not lines:
             return ""
-        return _template("narration_delta").render({**context, "r": r, "lines": lines})
+        return _render("narration_delta", {**context, "r": r, "lines": lines})
 
 
 def _renderer(region: str) -> Callable[[dict], str]:
     """Renders a restaurant region of `lab/live.html` from its inputs alone, as a frame's."""
-    return lambda inputs: _template(region).render({"r": inputs, "hx_oob": True})
+    return lambda inputs: _render(region, {"r": inputs, "hx_oob": True})
 
 
-def _template(partial: str) -> _EngineTemplate:
-    return get_template(f"lab/live.html#{partial}")
+def _render(partial: str, values: dict) -> str:
+    """A partial of `lab/live.html` rendered as a frame's region, numbers printed by `str`.
+
+    The engine localises every number it prints (`number_format`, a third of a small
+    partial's time); with this project's settings (no thousand separator, floats formatted
+    before they reach these partials) `str` prints the same digits, so a page rendered the
+    usual way equals the frames (tests/lab/test_frames.py).
+    """
+    template = Engine.get_default().get_template(f"lab/live.html#{partial}")
+    return template.render(Context(values, use_l10n=False))
