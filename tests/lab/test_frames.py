@@ -231,13 +231,13 @@ def test_a_region_whose_inputs_did_not_change_is_not_rendered_again(monkeypatch)
     room.tick()
     first = renderer.render()
     rendered = []
-    real = frames._template
+    real = frames._render
 
-    def counting(partial):
+    def counting(partial, values):
         rendered.append(partial)
-        return real(partial)
+        return real(partial, values)
 
-    monkeypatch.setattr(frames, "_template", counting)
+    monkeypatch.setattr(frames, "_render", counting)
     room.running = False  # only the frame root's run state changes
     frame = renderer.render()
     assert rendered == ["frame_meta"]
