@@ -19,6 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import ClassVar
 
 from django.conf import settings
@@ -197,8 +198,9 @@ def restaurant_context(
         "scene": scene,
         "scene_svg": SceneSvg(scene, prefix, SCENE_TITLE + balancer.title),
         "customers": len(view["clients"]),
-        "mobile_customers": sum(1 for c in view["clients"] if c["mobile"]),
-        "nat_customers": sum(1 for c in view["clients"] if c["behind_nat"]),
+        # Counted at C speed (500 customers a frame): True counts as 1.
+        "mobile_customers": sum(map(itemgetter("mobile"), view["clients"])),
+        "nat_customers": sum(map(itemgetter("behind_nat"), view["clients"])),
         "requests": view["requests"],
         # After a balancer switch the metrics count from the switch; the run's totals stay
         # beside them, so neither balancer is blamed for the other's figures.

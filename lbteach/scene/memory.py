@@ -12,6 +12,7 @@ tick) from when its turn in the band comes, before it settles into the stranded 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 
 from lbteach.scene.layout import SEATS
 
@@ -181,10 +182,13 @@ def sit(
     for seat in seated.pop(client, ()):
         seat[0] = seat[1] = 0
     seats = chairs.setdefault(table, [[0, 0] for _ in SEATS])
-    free = [s for s in seats if s[0] == 0]
-    movable = [s for s in seats if s[0] not in marked] or seats
-    seat = free[0] if free else min(movable, key=lambda s: s[1])
-    if seat[0]:  # its sitter stands up for the newcomer
-        seated[seat[0]] = [s for s in seated[seat[0]] if s is not seat]
-    seat[0], seat[1] = client, index
-    seated[client] = [seat]
+    # 80 customers a tick at top speed: the first free chair without listing every chair,
+    # and the chairs' ages compared only when none is free.
+    chair = next((s for s in seats if s[0] == 0), None)
+    if chair is None:
+        movable = [s for s in seats if s[0] not in marked] or seats
+        chair = min(movable, key=itemgetter(1))
+    if chair[0]:  # its sitter stands up for the newcomer
+        seated[chair[0]] = [s for s in seated[chair[0]] if s is not chair]
+    chair[0], chair[1] = client, index
+    seated[client] = [chair]
