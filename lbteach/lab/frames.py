@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import ClassVar
 
 from django.conf import settings
@@ -115,13 +115,12 @@ def chart_context(restaurant: LiveRestaurant) -> dict:
     if not history:
         return {"load_points": "", "break_points": "", "has_data": False, "max_load": 0}
     top = max(max(load for load, _ in history), 1)
-    step = CHART_WIDTH / max(len(history) - 1, 1)
+    xs = _chart_xs(len(history))
 
     def points(values: list[int]) -> str:
-        return " ".join(
-            f"{i * step:.1f},{CHART_HEIGHT - (v / top) * (CHART_HEIGHT - 4):.1f}"
-            for i, v in enumerate(values)
-        )
+        # Each distinct value formatted once: a busy room routes the same load tick after tick.
+        ys = {v: f"{CHART_HEIGHT - (v / top) * (CHART_HEIGHT - 4):.1f}" for v in set(values)}
+        return " ".join(map(add, xs, map(ys.__getitem__, values)))
 
     return {
         "load_points": points([load for load, _ in history]),
@@ -130,6 +129,14 @@ def chart_context(restaurant: LiveRestaurant) -> dict:
         "max_load": top,
         "total_breaks_shown": sum(breaks for _, breaks in history),
     }
+
+
+@lru_cache(maxsize=128)
+def _chart_xs(count: int) -> tuple[str, ...]:
+    """The chart's x coordinates for `count` points, each with its comma: the same every tick
+    once the history is full."""
+    step = CHART_WIDTH / max(count - 1, 1)
+    return tuple(f"{i * step:.1f}," for i in range(count))
 
 
 def shown_figures(figures: dict) -> dict:

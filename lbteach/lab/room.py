@@ -8,10 +8,11 @@ this one. The generic part (restaurants, ticking, narration, history, saving) is
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, ClassVar
 from urllib.parse import urlencode
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 
 from lbteach.lab.actions import EVENTS, LAB_ACTIONS
 from lbteach.lab.sharelink import LOG_LIMIT, MAX_CUSTOMERS, LabSetup, log_entry
@@ -165,5 +166,13 @@ class Room(RestaurantRoom[SceneMemory]):
 
     def share_url(self) -> str:
         """The address that reproduces this run: same seed, same customers, same events."""
-        page = reverse("lab:compare" if self.setup.compare else "lab:lab")
-        return f"{page}?{urlencode(self.share_query())}"
+        page = "lab:compare" if self.setup.compare else "lab:lab"
+        return _address(page, get_script_prefix(), tuple(self.share_query().items()))
+
+
+@lru_cache(maxsize=256)
+def _address(page: str, prefix: str, query: tuple[tuple[str, str], ...]) -> str:
+    """A page's address with its query: every frame shows the run's link, and reversing and
+    encoding it was a fortieth of a frame; `prefix` (the script prefix `reverse` reads) keys
+    the cache too."""
+    return f"{reverse(page)}?{urlencode(query)}"
