@@ -12,6 +12,9 @@ customer at their new table back to the cart they left, and a label in plain wor
 from __future__ import annotations
 
 import math
+from collections import Counter
+from collections.abc import Callable
+from operator import itemgetter
 from typing import Any
 
 from lbteach.scene.layout import (
@@ -44,7 +47,13 @@ from lbteach.scene.memory import LABELS, SceneMemory
 from lbteach.scene.words import host_line, mark_words, queue_words, summary, table_words
 
 
-def _chairs(memory: SceneMemory, table: str, here: list[dict], shown: int) -> list[tuple[int, int]]:
+def _chairs(
+    memory: SceneMemory,
+    table: str,
+    clients: list[dict],
+    here: Callable[[str], list[dict]],
+    shown: int,
+) -> list[tuple[int, int]]:
     """Who is drawn at each of a table's chairs: (customer, request index), (0, 0) if free.
 
     The chairs the scene remembers come first (a customer keeps their chair from frame to
@@ -52,14 +61,17 @@ def _chairs(memory: SceneMemory, table: str, here: list[dict], shown: int) -> li
     this is (seated by a request the scene did not see, a phone's tap or a restored run),
     so a table never shows an empty chair beside "+N here". Nothing is written back.
     """
-    present = {c["id"] for c in here}
-    chairs = [
-        (who, when) if who in present else (0, 0)
-        for who, when in memory.chairs.get(table, [])[:shown]
-    ]
+    # A remembered sitter is still here if this is the table they sat at last; the table's
+    # customers (`here(table)`) are listed only when a chair is free.
+    chairs = []
+    for who, when in memory.chairs.get(table, [])[:shown]:
+        still = 0 < who <= len(clients) and clients[who - 1]["last_table"] == table
+        chairs.append((who, when) if still else (0, 0))
     chairs += [(0, 0)] * (shown - len(chairs))
+    if all(who for who, _ in chairs):
+        return chairs
     drawn = {who for who, _ in chairs}
-    waiting = [c["id"] for c in here if c["id"] not in drawn]
+    waiting = [c["id"] for c in here(table) if c["id"] not in drawn]
     for i, (who, _when) in enumerate(chairs):
         if not who and waiting:
             chairs[i] = (waiting.pop(0), -1)  # -1: seated before this frame, not walking in
@@ -109,13 +121,25 @@ def scene_context(
     slots = BUSY_SHELF_SLOTS if busy else SHELF_SLOTS
     chairs_shown = BUSY_CHAIRS if busy else len(SEATS)
 
-    here: dict[str, list[dict]] = {t["name"]: [] for t in tables}
-    at_table = here.get  # 500 customers a frame: one lookup each
-    for client in clients:
-        at = at_table(client["last_table"])
-        if at is not None:
-            at.append(client)
-    name_rows = _name_rows(names, here) if names else 0
+    # How many customers sat last at each table, counted at C speed (500 a frame); the
+    # customers themselves are grouped by table only when a frame needs them (`grouped`).
+    sat_last = Counter(map(itemgetter("last_table"), clients))
+    here: dict[str, list[dict]] = {}
+
+    def grouped() -> dict[str, list[dict]]:
+        if not here:
+            here.update({t["name"]: [] for t in tables})
+            at_table = here.get
+            for client in clients:
+                at = at_table(client["last_table"])
+                if at is not None:
+                    at.append(client)
+        return here
+
+    def sat_at(name: str) -> list[dict]:
+        return grouped()[name]
+
+    name_rows = _name_rows(names, grouped()) if names else 0
     cell_h = CELL_H + (name_rows * NAME_ROW_H + 6 if name_rows else 0)
     floor_h = rows * cell_h
     width = left + cols * CELL_W + 8
@@ -139,7 +163,8 @@ def scene_context(
             continue
         x, y = places[name]
         at = seated.setdefault(name, [])
-        for chair, (who, when) in enumerate(_chairs(memory, name, here[name], chairs_shown)):
+        chairs = _chairs(memory, name, clients, sat_at, chairs_shown)
+        for chair, (who, when) in enumerate(chairs):
             if not who or who > len(clients):
                 continue
             sx, sy = SEATS[chair]
@@ -201,12 +226,12 @@ def scene_context(
                 cart_spots[(int(cart["id"]), name)] = (x + 8 + cart["slot"] * SLOT_W + 11, y + 128)
         hidden_kept = len(kept) - min(len(kept), room_left)
         hidden_lost = max(0, len(lost) - sum(1 for c in shelf if c["state"] == "lost"))
-        more_here = 0 if down else max(0, len(here[name]) - len(figures))
+        more_here = 0 if down else max(0, sat_last[name] - len(figures))
         nick_list: list[dict] = []
         nick_more: dict | None = None
         if names:
             nick_list, nick_more, shown_names = _nicknames(
-                here[name], names, name_rows, shown_names
+                sat_at(name), names, name_rows, shown_names
             )
         drawn.append(
             {
