@@ -182,12 +182,17 @@ def sit(
     for seat in seated.pop(client, ()):
         seat[0] = seat[1] = 0
     seats = chairs.setdefault(table, [[0, 0] for _ in SEATS])
-    # 80 customers a tick at top speed: the first free chair without listing every chair,
-    # and the chairs' ages compared only when none is free.
-    chair = next((s for s in seats if s[0] == 0), None)
+    # One pass (80 customers a tick at top speed): the first free chair, else the one sat in
+    # longest ago by someone whose break is not on show, else the one sat in longest ago.
+    chair = oldest = None
+    for s in seats:
+        if s[0] == 0:
+            chair = s
+            break
+        if s[0] not in marked and (oldest is None or s[1] < oldest[1]):
+            oldest = s
     if chair is None:
-        movable = [s for s in seats if s[0] not in marked] or seats
-        chair = min(movable, key=itemgetter(1))
+        chair = oldest or min(seats, key=itemgetter(1))
     if chair[0]:  # its sitter stands up for the newcomer
         seated[chair[0]] = [s for s in seated[chair[0]] if s is not chair]
     chair[0], chair[1] = client, index
