@@ -215,11 +215,11 @@ def scene_context(
         lost = memory.lost.get(name, []) if down else []
         for cid in lost[: max(0, slots - 1 - len(shelf))]:
             shelf.append(_cart(cid, "lost", clients[cid - 1]["colour"], len(shelf)))
-        kept = [(cid, n) for cid, n in sorted(table["carts"].items()) if cid not in broken_ids]
+        kept = [cid for cid in sorted(table["carts"]) if cid not in broken_ids]
         room_left = max(0, slots - 1 - len(shelf))
         if len(kept) <= room_left + 1:
             room_left += 1
-        for cid, _items in kept[:room_left]:
+        for cid in kept[:room_left]:
             shelf.append(_cart(cid, "kept", clients[cid - 1]["colour"], len(shelf)))
         for cart in shelf:
             if cart["state"] == "stranded":
