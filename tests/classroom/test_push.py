@@ -31,9 +31,9 @@ def counted_views(monkeypatch):
     calls = []
     real = Simulation.view
 
-    def view(sim: Simulation) -> dict:
+    def view(sim: Simulation, lean: bool = False) -> dict:
         calls.append(sim)
-        return real(sim)
+        return real(sim, lean=lean)
 
     monkeypatch.setattr(Simulation, "view", view)
     return calls
