@@ -1,6 +1,6 @@
 """A class's replay is stored in the lab when it ends, replays every seat the host gave each
-student, and goes when the class's results go (the sweep, the purge command, any page that
-finds a class past its days)."""
+student, and goes when the class's results go (the sweep and the purge command; a page that
+finds a class past its days shows none of it)."""
 
 from __future__ import annotations
 

@@ -33,7 +33,7 @@ def counted_views(monkeypatch):
 
     def view(sim: Simulation, lean: bool = False) -> dict:
         calls.append(sim)
-        return real(sim, lean=lean)
+        return real(sim, lean)
 
     monkeypatch.setattr(Simulation, "view", view)
     return calls
