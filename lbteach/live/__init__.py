@@ -41,6 +41,8 @@ home back (4: `on_push`, `ClassHome._after_push`: the frame to other processes' 
 each changed phone card from the same view), and leaves the frame in every viewer's mailbox:
 the projector's consumer sends it, and the page swaps each region by id.
 
-Still in `lbteach/lab/` (issue 20 moves it here): the restaurant regions' renderer
-(`lab/frames.py`).
+The restaurant's regions (host stand, floor, metrics, narration, the lab's share link and
+compare verdict) are drawn by the lab's renderer (`lab/frames.py`), which the class's
+extends with its roster and quiz: what they draw is the lab's, and what every renderer
+shares (the region cache, frames as ASCII) is here in `frames`.
 """
