@@ -1,8 +1,10 @@
 """The class's actions: the lab's table, plus what students and the teacher can do in a class.
 
-Declared once, like the lab's (`lbteach.lab.actions`): parsing, roles, and the effect. The
-teacher drives the restaurant with the lab's actions; actions that must reach the database
-(an answer, a question, the end of the class) run asynchronously on the class's home.
+Declared once, in the framework's table (`lbteach.live.actions`): parsing, roles, the effect,
+the button's label and description; pages, plans and tests read them from `CLASS_ACTIONS`.
+The teacher drives the restaurant with the lab's actions; actions that must reach the
+database (an answer, a question, the end of the class) run asynchronously on the class's
+home, which the table's one dispatcher (`ActionTable.dispatch`) is given as its `Host`.
 """
 
 from __future__ import annotations
@@ -13,13 +15,14 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 from channels.db import database_sync_to_async
 
 from lbteach.classroom import quizrecords, students
-from lbteach.lab.actions import (
-    LAB_ACTIONS,
+from lbteach.lab.actions import LAB_ACTIONS
+from lbteach.live.actions import (
     STUDENT,
     TEACHER,
     Action,
     AsyncEffect,
     Effect,
+    Host,
     Params,
     Sender,
 )
@@ -33,8 +36,14 @@ if TYPE_CHECKING:
 QUIZ_SECONDS = (10, 120)
 TEACHER_ONLY = frozenset({TEACHER})
 STUDENT_ONLY = frozenset({STUDENT})
-# What a phone's buttons do to its own customer.
-STUDENT_ACTIONS = ("add_to_cart", "switch_network", "clear_my_cookies", "checkout")
+# What a phone's buttons do to its own customer, in the phone's order: (action, label, what).
+PHONE_BUTTONS = (
+    ("add_to_cart", "Add to cart", "Ask the host for a table and add an item to your cart."),
+    ("switch_network", "Switch network", "Your phone gets a new IP address, as on mobile data."),
+    ("clear_my_cookies", "Clear cookies", "Your browser forgets its cookies, the host's too."),
+    ("checkout", "Check out", "Pay for your cart at the table the host seats you at."),
+)
+STUDENT_ACTIONS = tuple(name for name, _, _ in PHONE_BUTTONS)
 
 
 def parse_answer(data: dict) -> Params:
@@ -94,9 +103,10 @@ class StudentsRoom(Protocol):
     def set_leaderboard(self, show: bool, names: bool) -> str: ...
 
 
-class Home(Protocol):
-    """What the class's asynchronous actions need of the process that runs the room
-    (`lbteach.classroom.home.ClassHome` is one): its code, its room, and ending the class."""
+class Home(Host, Protocol):
+    """What the class's table dispatches on, and its asynchronous actions need of the process
+    that runs the room (`lbteach.classroom.home.ClassHome` is one): the framework's `Host`,
+    the class's code, its room, and ending the class."""
 
     @property
     def code(self) -> str: ...
@@ -186,24 +196,69 @@ def _leaderboard(room: Room, params: Params, sender: Sender) -> str:
 CLASS_ACTIONS = LAB_ACTIONS.extended(
     [
         *(
-            Action(name, STUDENT_ONLY, run=_student_action(name), keep=_tally(name))
-            for name in STUDENT_ACTIONS
+            Action(
+                name,
+                STUDENT_ONLY,
+                run=_student_action(name),
+                keep=_tally(name),
+                label=label,
+                description=description,
+            )
+            for name, label, description in PHONE_BUTTONS
         ),
-        Action("answer", STUDENT_ONLY, parse_answer, run_async=answer),
+        Action(
+            "answer",
+            STUDENT_ONLY,
+            parse_answer,
+            run_async=answer,
+            label="Send answer",
+            description="Send your answer to the class question.",
+        ),
         Action(
             "add_bots",
             TEACHER_ONLY,
             parse_add_bots,
             lambda room, p, s: room.add_customers(p["count"], who="bot"),
+            label="Add bots",
+            description="Bots join the restaurant beside the students, as extra customers.",
         ),
-        Action("push_question", TEACHER_ONLY, parse_push, run_async=push_question),
-        Action("reveal_question", TEACHER_ONLY, run_async=reveal_question),
+        Action(
+            "push_question",
+            TEACHER_ONLY,
+            parse_push,
+            run_async=push_question,
+            label="Send to the class",
+            description="Every phone shows the question until its time is up.",
+        ),
+        Action(
+            "reveal_question",
+            TEACHER_ONLY,
+            run_async=reveal_question,
+            label="Reveal answer",
+            description="Show the right answer and why, on the projector and every phone.",
+        ),
         Action(
             "close_question",
             TEACHER_ONLY,
-            run=lambda room, p, s: _class_room(room).close_question(),
+            run=_close_question,
+            label="Close question",
+            description="Take the question off the projector and the phones.",
         ),
-        Action("leaderboard", TEACHER_ONLY, parse_leaderboard, _leaderboard),
-        Action("end_class", TEACHER_ONLY, run_async=end_class, pushes=False),
+        Action(
+            "leaderboard",
+            TEACHER_ONLY,
+            parse_leaderboard,
+            _leaderboard,
+            label="Show leaderboard",
+            description="Show the quiz scores on the projector, with or without names.",
+        ),
+        Action(
+            "end_class",
+            TEACHER_ONLY,
+            run_async=end_class,
+            pushes=False,
+            label="End class",
+            description="Every screen turns into its ending; nobody can join again.",
+        ),
     ]
 )

@@ -15,7 +15,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from lbteach.lab.actions import Sender
+from lbteach.live.actions import Sender
 from lbteach.live.broadcast import Viewer
 from lbteach.live.consumers import Reply
 

@@ -22,10 +22,11 @@ from lbteach.classroom.actions import CLASS_ACTIONS, Home
 from lbteach.classroom.frames import ClassFrameRenderer, render_student, render_students
 from lbteach.classroom.handle import Member, group_name, receive_forever
 from lbteach.classroom.room import ENDED, STUDENT, ClassRoom
-from lbteach.lab.actions import Sender
+from lbteach.live.actions import Sender
 from lbteach.live.broadcast import CLOSE_MOVED, LiveRoom, Viewer
-from lbteach.live.commands import BadCommand
+from lbteach.live.commands import BadCommand, Command
 from lbteach.live.consumers import Reply
+from lbteach.live.keeper import SavePoint
 
 log = logging.getLogger(__name__)
 
@@ -53,7 +54,7 @@ class ClassHome:
         self.screens: dict[Viewer, str] = {}  # the teacher's and projector's, by role
         self.cards: dict[int, str] = {}
         self.outbox: asyncio.Queue = asyncio.Queue(maxsize=OUTBOX_LIMIT)
-        self.dirty = True
+        self.saved = SavePoint()  # the framework's one notion of "needs saving"
         self.active = True
         self.remote_seen = 0.0
         self.last_used = time.monotonic()
@@ -87,15 +88,15 @@ class ClassHome:
         """Heartbeat, save what changed, end an idle class, rest when nobody watches."""
         while True:
             await asyncio.sleep(KEEPER_SECONDS)
-            state = self.room.to_dict() if self.dirty else None
-            self.dirty = False
+            state = self.saved.take(self.room) if self.saved.due(self.room) else None
             try:
                 still_home = await database_sync_to_async(homeclaims.heartbeat)(
                     self.code, self.channel, state, self.active
                 )
             except Exception:
                 log.exception("class %s: heartbeat failed", self.code)
-                self.dirty = self.dirty or state is not None
+                if state is not None:
+                    self.saved.failed()
                 continue
             if self.active:
                 self.last_used = time.monotonic()
@@ -169,7 +170,6 @@ class ClassHome:
 
     # -- frames -----------------------------------------------------------------------------
     def _after_push(self, frame: str) -> None:
-        self.dirty = True
         self._post({"type": "room.frame", "frame": frame})
         # The view the push's frame was just rendered from: the engine's view once per push.
         self._push_cards(self.renderer.views[0])
@@ -239,28 +239,26 @@ class ClassHome:
 
     # -- what a command does ----------------------------------------------------------------
     async def handle(self, sender: Sender, text: str | None) -> Reply:
-        """Carry out one message from any screen, here or relayed; a bad one changes nothing."""
-        try:
-            command = CLASS_ACTIONS.parse(text, sender.role)
-            action = CLASS_ACTIONS[command.action]
-            if self.room.ended or self.closed:
-                raise BadCommand(ENDED)
-            if action.run_async is not None:
-                home: Home = self  # mypy checks this home has the shape the actions need
-                message = await action.run_async(home, command.params, sender)
-            else:
-                message = self.room.apply(command, sender)
-                if action.keep is not None:
-                    await action.keep(self, command.params, sender)
-        except BadCommand as error:
-            return Reply(str(error), error=True)
-        if not action.pushes:
-            return Reply("")
+        """Carry out one message from any screen, here or relayed; a bad one changes nothing.
+        The class's table dispatches it on this home (`admit`, `apply`, `changed`)."""
+        home: Home = self  # mypy checks this home has the shape the table and actions need
+        return await CLASS_ACTIONS.dispatch(home, text, sender)
+
+    # -- the dispatcher's host (lbteach.live.actions.Host) -----------------------------------
+    def admit(self, command: Command, sender: Sender) -> None:
+        if self.room.ended or self.closed:
+            raise BadCommand(ENDED)
+
+    def apply(self, command: Command, sender: Sender) -> str:
+        return self.room.apply(command, sender)
+
+    async def changed(self, command: Command) -> None:
+        """A command changed the room: its frame goes out (at most one a tick), and the
+        keeper saves it with the next heartbeat (the push moves its frame number)."""
         self.active = True
         if not self.closed:
             self.live.push_soon()
             await self._save_customers()
-        return Reply(message)
 
     async def end(self) -> None:
         self.room.ended = True

@@ -18,8 +18,8 @@ from django.template.loader import get_template
 from lbteach.classroom.actions import CLASS_ACTIONS
 from lbteach.classroom.lesson_plans import Expectation, Plan, Step
 from lbteach.classroom.room import TEACHER, ClassRoom
-from lbteach.lab.actions import Sender
 from lbteach.lab.frames import room_context
+from lbteach.live.actions import Sender
 
 STUDENTS = 12
 # How often the restaurant ticks between two students' taps, and its ticks after the activity.

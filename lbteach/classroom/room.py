@@ -14,9 +14,10 @@ from typing import Any
 from django.conf import settings
 
 from lbteach.classroom.actions import CLASS_ACTIONS
-from lbteach.lab.actions import LAB_ACTIONS, PROJECTOR, STUDENT, TEACHER, Sender
+from lbteach.lab.actions import LAB_ACTIONS
 from lbteach.lab.room import LAB_SENDER, Room
 from lbteach.lab.sharelink import LabSetup, log_entry
+from lbteach.live.actions import PROJECTOR, STUDENT, TEACHER, Sender
 from lbteach.live.commands import SPEEDS, BadCommand, Command
 from lbteach.quiz.questions import QuestionData
 from lbteach.sim import Decision, Simulation

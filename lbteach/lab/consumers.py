@@ -16,6 +16,7 @@ from lbteach.lab import service
 from lbteach.live.broadcast import LiveRoom
 from lbteach.live.consumers import CLOSE_BUSY, Reply, RoomConsumer, client_address
 from lbteach.live.ratelimit import address_allows
+from lbteach.live.rooms import Place
 
 COULD_NOT_OPEN = "The lab could not open this run: reload the page to try again."
 log = logging.getLogger(__name__)
@@ -30,26 +31,31 @@ class LabConsumer(RoomConsumer):
 
     live: LiveRoom[Any] | None = None
     opening: asyncio.Task | None = None
+    place: Place | None = None  # held from the handshake until the room is registered
 
     async def connect(self) -> None:
         query = dict(parse_qsl(self.scope.get("query_string", b"").decode("latin-1")))
         compare = self.scope["url_route"]["kwargs"].get("mode") == "compare"
         self.address = client_address(self.scope)
-        if not service.labs.make_way():
+        place = service.labs.reserve()
+        if place is None:
             await self.refuse(service.BUSY_MESSAGE, CLOSE_BUSY)
             return
+        self.place = place
         self.bucket = self.rate_bucket()
         await self.accept()
         self.viewer = self.new_viewer()
         if service.will_replay(query):
             self.viewer.start()
             self.viewer.offer_now(Reply(service.REPLAYING).render())
-        self.opening = asyncio.get_running_loop().create_task(self._open(query, compare))
+        self.opening = asyncio.get_running_loop().create_task(self._open(query, compare, place))
 
-    async def _open(self, query: dict[str, str], compare: bool) -> None:
+    async def _open(self, query: dict[str, str], compare: bool, place: Place) -> None:
         assert self.viewer is not None
         try:
-            live, reply = await service.open_private_room(query, self.address, compare=compare)
+            live, reply = await service.open_private_room(
+                query, self.address, place, compare=compare
+            )
         except Exception:
             # A task's error would otherwise go unseen, and the page wait for ever.
             log.exception("could not open a lab for %s", self.address)
@@ -88,6 +94,8 @@ class LabConsumer(RoomConsumer):
     async def disconnect(self, code: int) -> None:
         if self.opening and not self.opening.done():
             self.opening.cancel()  # a link still waiting gives up its turn
+        if self.place is not None:
+            self.place.release()  # a task cancelled before it ran never released it
         if self.viewer is not None:
             self.viewer.stop()
             if self.live is not None:

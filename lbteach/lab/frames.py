@@ -30,6 +30,7 @@ from django.utils.safestring import SafeString
 from lbteach.lab.actions import EVENTS
 from lbteach.lab.catalog import BUTTON_LABELS
 from lbteach.lab.room import LiveRestaurant, Room
+from lbteach.lab.sharelink import LOG_LIMIT
 from lbteach.live.commands import SPEEDS
 from lbteach.live.frames import Regions, as_ascii
 from lbteach.scene.context import scene_context
@@ -283,7 +284,9 @@ def room_context(room: Room, views: list[dict] | None = None, remembered: bool =
         "running": room.running,
         "speed": room.speed,
         "requests_per_tick": SPEEDS[room.speed - 1],
-        "share_url": room.share_url() if room.shareable else "",
+        "share_url": room.share_url() if room.shareable and not room.log_overflowed else "",
+        "share_too_long": room.shareable and room.log_overflowed,
+        "log_limit": LOG_LIMIT,
     }
 
 

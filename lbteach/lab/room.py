@@ -15,7 +15,13 @@ from urllib.parse import urlencode
 from django.urls import get_script_prefix, reverse
 
 from lbteach.lab.actions import EVENTS, LAB_ACTIONS
-from lbteach.lab.sharelink import LOG_LIMIT, MAX_CUSTOMERS, LabSetup, log_entry
+from lbteach.lab.sharelink import (
+    LOG_LIMIT,
+    MAX_CUSTOMERS,
+    MAX_REPLAY_REQUESTS,
+    LabSetup,
+    log_entry,
+)
 from lbteach.live.actions import LAB, ActionTable, Sender
 from lbteach.live.commands import BadCommand, Command
 from lbteach.live.room import LiveRestaurant, RestaurantRoom
@@ -33,10 +39,14 @@ class Room(RestaurantRoom[SceneMemory]):
     actions: ClassVar[ActionTable] = LAB_ACTIONS
     setup: LabSetup
     log: list[str]
+    # A logged command came that a link cannot carry (past LOG_LIMIT steps, or past
+    # MAX_REPLAY_REQUESTS requests): from then on no link reproduces this run.
+    log_overflowed: bool
 
     def __init__(self, code: str, setup: LabSetup) -> None:
         self.setup = setup
         self.log = []
+        self.log_overflowed = False
         super().__init__(code, self._build())
 
     def _build(self) -> list[LiveRestaurant[SceneMemory]]:
@@ -62,8 +72,11 @@ class Room(RestaurantRoom[SceneMemory]):
         """Carry out one checked command; return the sentence for the status region."""
         requests = self.requests
         message = super().apply(command, sender)
-        if self.actions[command.action].logged and self.shareable and len(self.log) < LOG_LIMIT:
-            self.log.append(log_entry(requests, command, self.actions))
+        if self.actions[command.action].logged and self.shareable:
+            if len(self.log) < LOG_LIMIT and requests <= MAX_REPLAY_REQUESTS:
+                self.log.append(log_entry(requests, command, self.actions))
+            else:
+                self.log_overflowed = True
         return message
 
     def add_customers(self, number: int, who: str = "customer") -> str:
@@ -150,11 +163,17 @@ class Room(RestaurantRoom[SceneMemory]):
     # -- saving and restoring ---------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
         """Everything needed to carry on after a restart, JSON-able."""
-        return {**super().to_dict(), "setup": self.setup.to_dict(), "log": list(self.log)}
+        return {
+            **super().to_dict(),
+            "setup": self.setup.to_dict(),
+            "log": list(self.log),
+            "log_overflowed": self.log_overflowed,
+        }
 
     def restore(self, data: dict) -> None:
         self.setup = LabSetup.from_dict(data["setup"])
         self.log = list(data["log"])
+        self.log_overflowed = bool(data.get("log_overflowed", False))  # runs saved before it
         super().restore(data)
 
     def restore_memory(self, saved: dict) -> SceneMemory:

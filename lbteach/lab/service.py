@@ -24,7 +24,7 @@ from lbteach.live.actions import Sender
 from lbteach.live.broadcast import LiveRoom
 from lbteach.live.commands import BadCommand, Command
 from lbteach.live.consumers import Reply
-from lbteach.live.rooms import Rooms
+from lbteach.live.rooms import Place, Rooms
 
 BUSY_MESSAGE = "The lab is busy right now: try again in a minute."
 REPLAYING = "Replaying the shared link… its run appears as soon as it is ready."
@@ -58,19 +58,20 @@ def will_replay(query: Mapping[str, str]) -> bool:
 
 
 async def open_private_room(
-    query: Mapping[str, str], address: str, compare: bool = False
+    query: Mapping[str, str], address: str, place: Place, compare: bool = False
 ) -> tuple[LiveRoom[Room], Reply | None]:
     """A new room of one viewer, set up from the page's query string (a share link, or a
-    stored run's token).
+    stored run's token), in the `place` the caller reserved (`labs.reserve()`).
 
     A link's log is replayed in its turn in the replay queue; a link that is malformed, asks
     for too much or waits too long still opens the restaurant, from the beginning, and says
-    why. The caller has checked `labs.make_way()`.
+    why.
     """
     code = "lab-" + secrets.token_urlsafe(9)
-    with labs.promised():
+    try:
         opened = await open_from_query(code, query, address, compare=compare)
-    labs.make_way()  # labs may have opened meanwhile: let an unwatched one go if need be
+    finally:
+        place.release()  # the room takes its place in the registry in this same step
     live = labs.add(LiveRoom(opened.room, FrameRenderer(opened.room)), address)
     return live, Reply(opened.said, error=opened.error) if opened.said else None
 

@@ -23,6 +23,26 @@ It imports no feature package (`lab`, `classroom`); they import it (tests/test_i
 - `room`: the room base (`RestaurantRoom`): one or two `LiveRestaurant`s over the engine,
   ticking, narration, history, saving to a dict and back.
 
-Still in `lbteach/lab/` (issue 20 moves it here): the restaurant regions' renderer
-(`lab/frames.py`).
+One student's "Add to cart", phone to projector, as the code does it (four back-and-forths,
+numbered). The phone's button (rendered from `classroom.actions.CLASS_ACTIONS`) sends
+`{"action": "add_to_cart"}`; `consumers.RoomConsumer.receive` checks its size and the
+person's budget and hands it to the class's home (`classroom.home.ClassHome`; from another
+process, a relay carries it there over the channel layer). The home calls
+`CLASS_ACTIONS.dispatch(home, ...)` (`actions`), which parses it, checks the role and calls
+back the home as its `Host` (1: `admit`, `apply`, `changed`); `apply` runs the room
+(`classroom.room.ClassRoom.apply`, the replay log, then `room.RestaurantRoom.apply`), which
+runs the table's effect, which calls the room back (2: `ClassRoom.student_action` asks the
+engine for a table and notes the seat); the dispatcher then awaits the action's `keep`
+(`classroom.students.count_action`) and `changed`, which asks for a frame
+(`broadcast.LiveRoom.push_soon`). The push renders once (3: `lab.frames.FrameRenderer`
+builds the engine's view once and the restaurant's regions, and calls back
+`classroom.frames.ClassFrameRenderer.extra_regions` for the roster and quiz), then calls the
+home back (4: `on_push`, `ClassHome._after_push`: the frame to other processes' relays, and
+each changed phone card from the same view), and leaves the frame in every viewer's mailbox:
+the projector's consumer sends it, and the page swaps each region by id.
+
+The restaurant's regions (host stand, floor, metrics, narration, the lab's share link and
+compare verdict) are drawn by the lab's renderer (`lab/frames.py`), which the class's
+extends with its roster and quiz: what they draw is the lab's, and what every renderer
+shares (the region cache, frames as ASCII) is here in `frames`.
 """

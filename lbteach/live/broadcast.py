@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import time
 import weakref
 from collections.abc import Awaitable, Callable, Coroutine
@@ -242,7 +243,7 @@ class LiveRoom(Generic[R]):
         self.keep_ticking = False
         # Called with each pushed frame, after local viewers have it (a class relays it on).
         self.on_push: Callable[[str], None] | None = None
-        self._last_push = 0.0
+        self._last_push = -math.inf  # monotonic time may start near 0: never "a push just went"
         self._push_later: asyncio.TimerHandle | None = None
         self.alone_since = time.monotonic()  # when its last viewer left (or it opened)
 

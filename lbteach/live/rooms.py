@@ -11,9 +11,8 @@ keeps one of these (`lbteach.lab.service`); its limits are settings, read when n
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Generic, TypeVar
+from collections.abc import Callable
+from typing import Any, Generic, TypeVar
 
 from lbteach.live.broadcast import LiveRoom, Registry, slowest_round
 from lbteach.live.keeper import Keeper, Saveable
@@ -23,6 +22,21 @@ S = TypeVar("S", bound=Saveable)
 # A round of ticks slower than this means the rooms already open would soon wait more than
 # 2 s for a frame: no new room until it speeds up again (bench/lab_rooms.py).
 BUSY_INTERVAL_SECONDS = 1.5
+
+
+class Place:
+    """A place held for a room being made (its link may replay for a while): it counts
+    against the limit until released, once, by whichever comes first of the room being
+    registered and its page going away."""
+
+    def __init__(self, rooms: Rooms[Any]) -> None:
+        self.rooms = rooms
+        self.held = True
+
+    def release(self) -> None:
+        if self.held:
+            self.held = False
+            self.rooms.opening -= 1
 
 
 class Rooms(Generic[S]):
@@ -61,14 +75,14 @@ class Rooms(Generic[S]):
             self.release(oldest)
         return True
 
-    @contextmanager
-    def promised(self) -> Iterator[None]:
-        """A room is being made for a page (its link replays): it counts meanwhile."""
+    def reserve(self) -> Place | None:
+        """Make way and hold a place for one room, in the same step as the check: a burst of
+        handshakes cannot all pass the limit before any of their rooms is made. None when
+        there is no place (every room is watched, or ticking is already too slow)."""
+        if not self.make_way():
+            return None
         self.opening += 1
-        try:
-            yield
-        finally:
-            self.opening -= 1
+        return Place(self)
 
     def add(self, live: LiveRoom[S], owner: str, worth_keeping: bool = False) -> LiveRoom[S]:
         """Register a room in this process and keep it saved from now on."""

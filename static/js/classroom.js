@@ -78,12 +78,21 @@
     next.disabled = !following;
   }
 
-  // The controls beside the plan show what the step just set.
+  // The controls beside the plan show what the step just set. Each control's form names the
+  // action it sends (the action table's name, written by the template), and the control's own
+  // name is the command's field.
+  function sentBy(control) {
+    var field = control.form && control.form.querySelector('input[name="action"]');
+    return field ? field.value : null;
+  }
+
   function mirrorControl(command) {
-    var balancer = document.getElementById("balancer");
-    var shared = document.getElementById("shared_sessions");
-    if (command.action === "set_balancer" && balancer) { balancer.value = command.balancer; }
-    if (command.action === "shared_sessions" && shared) { shared.checked = command.shared_sessions === "on"; }
+    ["balancer", "shared_sessions"].forEach(function (id) {
+      var control = document.getElementById(id);
+      if (!control || command.action !== sentBy(control)) { return; }
+      var value = command[control.name];
+      if (control.type === "checkbox") { control.checked = value === "on"; } else { control.value = value; }
+    });
   }
 
   function runStep(number) {

@@ -12,7 +12,7 @@ from django.core.management import call_command
 from lbteach.classroom.frames import ClassFrameRenderer
 from lbteach.classroom.models import Classroom
 from lbteach.classroom.room import STUDENT, TEACHER, ClassRoom
-from lbteach.lab.actions import Sender
+from lbteach.live.actions import Sender
 from lbteach.live.commands import Command
 from lbteach.quiz import bank
 from tests.classroom.conftest import start_class

@@ -21,10 +21,10 @@ from lbteach.classroom.models import Classroom, Student
 from lbteach.classroom.room import TEACHER, ClassRoom
 from lbteach.classroom.students import set_customers
 from lbteach.lab import replaystore
-from lbteach.lab.actions import Sender
 from lbteach.lab.models import StoredReplay
 from lbteach.lab.replay import replay
 from lbteach.lab.sharelink import LOG_LIMIT
+from lbteach.live.actions import Sender
 from lbteach.sim.simulation import Simulation
 from tests.classroom.conftest import join, start_class
 

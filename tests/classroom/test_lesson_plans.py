@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from lbteach.classroom.actions import CLASS_ACTIONS, STUDENT_ACTIONS
 from lbteach.classroom.lesson_plans import (
     PLANS_DIR,
     PlanError,
@@ -16,8 +17,9 @@ from lbteach.classroom.lesson_plans import (
     problems,
     read_plan,
 )
+from lbteach.live.actions import STUDENT, TEACHER
 from lbteach.quiz.bankfile import DEFAULT_BANK
-from tests.classroom.conftest import start_class
+from tests.classroom.conftest import join, start_class
 
 CHOICE_KINDS = {"single", "multiple", "true_false", "scenario"}
 
@@ -92,3 +94,31 @@ def test_the_teacher_page_shows_a_plan_beside_the_controls_and_can_leave_it():
     assert plan is not None
     first = plan.steps[0]
     assert json.dumps(list(first.all_commands)).replace('"', "&quot;") in page
+
+
+@pytest.mark.parametrize("plan", all_plans(), ids=lambda p: p.slug)
+def test_every_action_a_plan_names_is_in_the_class_table_for_who_sends_it(plan):
+    """What "Run step" and "Ask now" send are the teacher's actions; what a step asks the
+    students to do are the phone's buttons: all read from the one table."""
+    teacher = CLASS_ACTIONS.names(TEACHER)
+    phone = CLASS_ACTIONS.names(STUDENT)
+    for step in plan.steps:
+        sent = [*step.all_commands, *([json.loads(step.ask_json)] if step.ask_json else [])]
+        assert {command["action"] for command in sent} <= teacher, step.title
+        assert set(step.activity) <= phone, step.title
+        for name in step.activity:
+            assert CLASS_ACTIONS[name].label, name  # the button the notes tell them to press
+
+
+@pytest.mark.django_db
+def test_the_phone_and_teacher_pages_show_the_tables_labels():
+    teacher, code = start_class()
+    page = teacher.get(f"/class/{code}/teach/").content.decode()
+    for name in ("add_bots", "push_question", "reveal_question", "close_question", "end_class"):
+        action = CLASS_ACTIONS[name]
+        assert f'value="{action.name}"' in page
+        assert action.label in page
+    phone = join(code, "Ana").get(f"/class/{code}/").content.decode()
+    for name in STUDENT_ACTIONS:
+        assert f'value="{name}"><button' in phone
+        assert f">{CLASS_ACTIONS[name].label}</button>" in phone

@@ -14,11 +14,11 @@ from django.conf import settings
 from lbteach.classroom import room as room_module
 from lbteach.classroom.actions import CLASS_ACTIONS
 from lbteach.classroom.room import TEACHER, ClassRoom
-from lbteach.lab.actions import Sender
 from lbteach.lab.replay import replay
 from lbteach.lab.replaystore import decode_stored
 from lbteach.lab.room import Room
 from lbteach.lab.sharelink import LOG_LIMIT
+from lbteach.live.actions import Sender
 from lbteach.live.commands import SPEEDS
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -96,6 +96,18 @@ async def test_past_the_room_limit_a_new_lab_is_told_the_lab_is_busy(monkeypatch
         await communicator.disconnect()
 
 
+async def test_a_burst_of_handshakes_opens_exactly_the_room_limit(monkeypatch):
+    monkeypatch.setattr("django.conf.settings.LAB_MAX_ROOMS", 3)
+    pages = [connect(LAB) for _ in range(7)]
+    # All seven handshakes at once, before any of their rooms is made.
+    assert all(ok for ok, _ in await asyncio.gather(*(page.connect() for page in pages)))
+    said = [status(await page.receive_from(timeout=10)) for page in pages]
+    busy = said.count("Not done: The lab is busy right now: try again in a minute.")
+    assert (busy, len(registry)) == (4, 3)
+    for page in pages:
+        await page.disconnect()
+
+
 @pytest.mark.parametrize(
     ("log", "why"),
     [

@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from lbteach.lab.frames import remember_scenes, room_context
 from lbteach.lab.replay import replay, room_from_link
 from lbteach.lab.room import Room
-from lbteach.lab.sharelink import LabSetup, decode_log
+from lbteach.lab.sharelink import LOG_LIMIT, MAX_REPLAY_REQUESTS, LabSetup, decode_log
 from lbteach.lessons.catalogue import load_catalogue
 from lbteach.live.commands import BadCommand, Command
 from lbteach.sim import PRESETS
@@ -144,3 +144,25 @@ def test_a_shared_run_shows_one_ticks_arrivals_not_every_replayed_request():
     assert copy.requests == 150
     assert [len(r.recent) for r in copy.restaurants] == [2]  # speed 2: two requests a tick
     assert copy.restaurants[0].recent[-1].index == 149
+
+
+def frame_meta(room: Room) -> str:
+    return render_to_string("lab/live.html#frame_meta", room_context(room))
+
+
+@pytest.mark.parametrize("past", ["steps", "requests"])
+def test_a_run_a_link_cannot_carry_offers_no_link_and_says_why(past):
+    setup = LabSetup("mobile_ip_change", ("source_ip",), seed=9, customers=5)
+    room = Room("long", setup)
+    if past == "steps":
+        for _ in range(LOG_LIMIT):
+            room.apply(Command("change_ip", {}))
+    else:
+        room.advance(MAX_REPLAY_REQUESTS + 1)
+    assert "Link to this run" in frame_meta(room)
+    room.apply(Command("change_ip", {}))  # the step a link would lose
+    assert len(room.log) == (LOG_LIMIT if past == "steps" else 0)
+    for shown in (room, Room.from_dict(room.to_dict())):  # and after a restart
+        meta = frame_meta(shown)
+        assert "Link to this run" not in meta
+        assert f"Too long for a link: a link replays {LOG_LIMIT} events at most" in meta

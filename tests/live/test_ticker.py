@@ -201,3 +201,17 @@ async def test_rooms_that_join_in_a_rush_count_before_their_round_ends():
     for live in lives:
         ticker.discard(live)
     await asyncio.sleep(0)
+
+
+async def test_a_new_rooms_first_change_is_pushed_at_once_however_early_the_clock(
+    monkeypatch, settings
+):
+    # The monotonic clock may read less than a tick (a machine up for minutes, a long tick):
+    # a room that never pushed must not wait as if a frame had just gone out at time 0.
+    settings.LIVE_TICK_SECONDS = 3600
+    monkeypatch.setattr(broadcast.time, "monotonic", lambda: 5.0)
+    pushed: list[int] = []
+    live = LiveRoom(Room("early", FakeClock(), 0), Renderer())
+    monkeypatch.setattr(live, "push", lambda: pushed.append(1))
+    live.push_soon()
+    assert pushed == [1]
