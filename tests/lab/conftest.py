@@ -88,3 +88,13 @@ async def get_off_loop(client, *args, **kwargs):
             connections.close_all()
 
     return await asyncio.to_thread(get)
+
+
+async def until(predicate, seconds: float = 20.0) -> None:
+    """Wait for `predicate()` to hold: generous, since a loaded CI machine can take seconds
+    for what takes milliseconds here (a check that something never happens sleeps instead)."""
+    for _ in range(int(seconds / 0.01)):
+        if predicate():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the condition never held")

@@ -20,7 +20,7 @@ from lbteach.lab.replayqueue import ReplayQueue, ReplayRefused, replay_cost, rep
 from lbteach.lab.service import REPLAYING, STILL_REPLAYING, registry
 from lbteach.lab.sharelink import LabSetup, decode_log
 from tests.browser.server import Browser, Server, origin_for, prepare_database, server_env
-from tests.lab.conftest import connect, get_off_loop, receive_until, send, status
+from tests.lab.conftest import connect, get_off_loop, receive_until, send, status, until
 from tests.text import search
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,14 +48,6 @@ class Gate:
         self.events.append(f"start {self.name}")
         assert self.gate.wait(10), f"{self.name} was never let through"
         return self.name
-
-
-async def until(predicate, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.01)):
-        if predicate():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the condition never held")
 
 
 def test_a_link_costs_its_requests_and_the_customers_it_redraws_in_each_restaurant():
