@@ -61,6 +61,25 @@ def postgres_url(request) -> str:
     return POSTGRES_URL
 
 
+@pytest.fixture(scope="session", autouse=True)
+def no_stray_sessions_when_the_test_database_goes(django_db_setup, django_db_blocker):
+    """Let the test database be dropped at the end on PostgreSQL: a worker thread that ran
+    `database_sync_to_async` keeps its connection until it next runs (Django closes a
+    thread's connection only from that thread), and DROP DATABASE refuses while any session
+    is open ("being accessed by other users", seen once on CI). Torn down before
+    `django_db_setup`, so this runs first."""
+    yield
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Counters in the cache (missed join codes, classes started) start at zero each test."""
